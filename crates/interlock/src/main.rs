@@ -1,0 +1,128 @@
+//! `interlock`: the one binary. CLI, configuration and the demo.
+
+mod demo;
+mod show;
+mod site_json;
+mod sitefs;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+use site_model::Date;
+
+#[derive(Parser)]
+#[command(
+    name = "interlock",
+    version,
+    about = "IT/OT cyber incident coordination: the site model, impact, authority and the incident record"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The site model: a plant and its enterprise as TOML files kept in git.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Walk through the shipped example site (Riverbend water treatment).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Validate a site model: every error and warning with file, line and field; the summary and version.
+    Check {
+        /// The site directory (or a single .toml file).
+        dir: PathBuf,
+        /// Print the result as JSON (format documented in docs/cli-json.md).
+        #[arg(long)]
+        json: bool,
+        /// The date time-dependent checks use (YYYY-MM-DD); default today (UTC).
+        #[arg(long, value_parser = parse_date)]
+        today: Option<Date>,
+        /// Print at most this many diagnostics of each severity (text output).
+        #[arg(long, default_value_t = 200)]
+        max: usize,
+    },
+    /// Show a loaded site model: a summary, or the whole normalised model as JSON.
+    Show {
+        dir: PathBuf,
+        /// The whole model as JSON (format documented in docs/cli-json.md).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    site_model::parse_date(s).ok_or_else(|| format!("\"{s}\" is not a date; expected YYYY-MM-DD"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Site(SiteCommand::Check { dir, json, today, max }) => site_check(&dir, json, today, max),
+        Command::Site(SiteCommand::Show { dir, json }) => site_show(&dir, json),
+        Command::Demo => demo::run(&mut std::io::stdout().lock()),
+    }
+}
+
+fn site_check(dir: &std::path::Path, json: bool, today: Option<Date>, max: usize) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let outcome = sitefs::load_dir(dir, Some(today.unwrap_or_else(sitefs::today_utc)))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &site_json::check(&outcome))?;
+        writeln!(out)?;
+    } else {
+        show::diagnostics(&outcome, max, &mut out)?;
+        if let Some(site) = &outcome.site {
+            show::summary(site, &mut out)?;
+        }
+        let (e, w) = (outcome.error_count(), outcome.diagnostics.len() - outcome.error_count());
+        writeln!(
+            out,
+            "{}: {e} error{}, {w} warning{} ({:.2} s)",
+            if e == 0 { "ok" } else { "failed" },
+            if e == 1 { "" } else { "s" },
+            if w == 1 { "" } else { "s" },
+            started.elapsed().as_secs_f64()
+        )?;
+    }
+    Ok(if outcome.site.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn site_show(dir: &std::path::Path, json: bool) -> Result<ExitCode> {
+    let outcome = sitefs::load_dir(dir, None)?;
+    let Some(site) = &outcome.site else {
+        let mut err = std::io::stderr().lock();
+        show::diagnostics(&outcome, 50, &mut err)?;
+        return Err(anyhow!(
+            "the site model at {} does not load; run `interlock site check` for every finding",
+            dir.display()
+        ));
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        site_json::show(site, &mut out).context("writing the JSON view")?;
+    } else {
+        show::summary(site, &mut out)?;
+        show::details(site, &mut out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

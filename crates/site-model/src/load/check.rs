@@ -1,0 +1,483 @@
+//! Phase 3: checks of the model as a whole, after references are resolved.
+//! Also fills in the defaults that depend on other things (an asset's domain
+//! and Purdue level from its zone, a dependency's crossing from the zones).
+//! Tolerant of what did not resolve, so that one run reports everything.
+
+use std::collections::HashMap;
+
+use super::resolve::Locs;
+use super::{Diags, Loc};
+use crate::LoadOptions;
+use crate::diag::{Severity, nearest};
+use crate::model::*;
+use crate::site::Site;
+use crate::vocab::*;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// How stale a manual-operation exercise may be (NERC CIP-008 asks for a plan test every 15 months).
+const EXERCISE_MONTHS: u32 = 15;
+
+pub(crate) fn check(
+    site: &mut Site,
+    asset_domains: &[Option<Domain>],
+    named_conduits: &[Option<ConduitIx>],
+    locs: &Locs,
+    d: &mut Diags,
+    options: &LoadOptions,
+) {
+    let zone_domain = zones(site, locs, d);
+    conduits(site, locs, d);
+    assets(site, asset_domains, &zone_domain, locs, d);
+    dependencies(site, named_conduits, locs, d);
+    processes(site, locs, d, options);
+    roles(site, locs, d);
+    accounts(site, locs, d);
+    vendors(site, locs, d);
+    baselines(site, locs, d);
+    terms(site, locs, d);
+}
+
+/// Breaks parent loops (after reporting them) and returns each zone's
+/// effective domain (its own, else its nearest ancestor's).
+fn zones(site: &mut Site, locs: &Locs, d: &mut Diags) -> Vec<Option<Domain>> {
+    let n = site.zones.len();
+    // 0 = not visited, otherwise the walk number that first reached the zone.
+    let mut walk_of = vec![0u32; n];
+    for start in 0..n {
+        if walk_of[start] != 0 {
+            continue;
+        }
+        let walk = start as u32 + 1;
+        let mut z = start;
+        loop {
+            walk_of[z] = walk;
+            let Some(p) = site.zones[z].parent else { break };
+            let p = p.ix();
+            if walk_of[p] == walk {
+                // A loop through p: report it once, at p, naming the loop.
+                let mut members = vec![site.zones[p].id.to_string()];
+                let mut q = site.zones[p].parent.map(|x| x.ix());
+                while let Some(x) = q {
+                    if x == p || members.len() > n {
+                        break;
+                    }
+                    members.push(site.zones[x].id.to_string());
+                    q = site.zones[x].parent.map(|y| y.ix());
+                }
+                members.push(site.zones[p].id.to_string());
+                d.error(
+                    locs.zones[p],
+                    format!("zone \"{}\" > parent", site.zones[p].id),
+                    format!("zone parents loop: {}", members.join(" -> ")),
+                    Some("zones nest as a tree: following `parent` must end at a top-level zone".into()),
+                );
+                site.zones[p].parent = None;
+                break;
+            }
+            if walk_of[p] != 0 {
+                break;
+            }
+            z = p;
+        }
+    }
+    (0..n).map(|z| site.zone_chain(ZoneIx(z as u32)).find_map(|x| site.zones[x.ix()].domain)).collect()
+}
+
+fn conduits(site: &Site, locs: &Locs, d: &mut Diags) {
+    for (i, c) in site.conduits.iter().enumerate() {
+        if c.zones.len() < 2 {
+            d.error(
+                locs.conduit_zones[i],
+                format!("conduit \"{}\" > zones", c.id),
+                format!("connects {} distinct zone{}", c.zones.len(), if c.zones.len() == 1 { "" } else { "s" }),
+                Some("at least two distinct zones: a conduit connects zones (IEC 62443)".into()),
+            );
+        }
+    }
+}
+
+fn assets(site: &mut Site, explicit: &[Option<Domain>], zone_domain: &[Option<Domain>], locs: &Locs, d: &mut Diags) {
+    let zone_level: Vec<Option<PurdueLevel>> = (0..site.zones.len())
+        .map(|z| site.zone_chain(ZoneIx(z as u32)).find_map(|x| site.zones[x.ix()].purdue_level))
+        .collect();
+    for (i, a) in site.assets.iter_mut().enumerate() {
+        let zone = a.zone.ix();
+        let zd = zone_domain.get(zone).copied().flatten();
+        match explicit.get(i).copied().flatten().or(zd).or(a.kind.usual_domain()) {
+            Some(dom) => a.domain = dom,
+            None if zone < zone_domain.len() => d.error(
+                locs.assets[i],
+                format!("asset \"{}\" > domain", a.id),
+                format!(
+                    "no domain: the asset does not say, its zone \"{}\" has none, and a {} can stand on either side",
+                    site.zones[zone].id, a.kind
+                ),
+                Some("`domain = \"it\"`, `\"ot\"` or `\"shared\"` on the asset or on its zone".into()),
+            ),
+            None => {} // the zone did not resolve: reported already
+        }
+        if a.purdue_level.is_none() {
+            a.purdue_level = zone_level.get(zone).copied().flatten();
+        }
+        if a.owner.is_none() {
+            d.warning(
+                locs.assets[i],
+                format!("asset \"{}\" > owner", a.id),
+                "has no owner team: nobody is accountable for it in an incident".into(),
+            );
+        }
+    }
+}
+
+fn dependencies(site: &mut Site, named: &[Option<ConduitIx>], locs: &Locs, d: &mut Diags) {
+    // Every pair of zones a conduit connects, the first conduit winning.
+    let mut pairs: FastMap<(u32, u32), ConduitIx> = FastMap::default();
+    for (ci, c) in site.conduits.iter().enumerate() {
+        for (i, a) in c.zones.iter().enumerate() {
+            for b in &c.zones[i + 1..] {
+                pairs.entry((a.0.min(b.0), a.0.max(b.0))).or_insert(ConduitIx(ci as u32));
+            }
+        }
+    }
+    let zone_count = site.zones.len();
+    let mut derived: FastMap<(u32, u32), Crossing> = FastMap::default();
+    let mut undocumented_reported: FastMap<(u32, u32), ()> = FastMap::default();
+
+    for (i, dep) in site.dependencies.iter().enumerate() {
+        let c = &site.assets[dep.consumer.ix()];
+        let p = &site.assets[dep.provider.ix()];
+        let field = || format!("dependency \"{}\" -> \"{}\"", c.id, p.id);
+        if dep.consumer == dep.provider {
+            d.error(
+                locs.dependencies[i],
+                format!("{} > provider", field()),
+                "an asset cannot depend on itself".into(),
+                Some("a provider other than the consumer".into()),
+            );
+        }
+        let (cz, pz) = (c.zone, p.zone);
+        if cz.ix() >= zone_count || pz.ix() >= zone_count {
+            continue; // unresolved zone, reported already
+        }
+        if let Some(conduit) = named[i] {
+            let zs = &site.conduits[conduit.ix()].zones;
+            let connects = site.zone_chain(cz).any(|a| zs.contains(&a))
+                && site.zone_chain(pz).any(|b| zs.contains(&b))
+                && !within(site, cz, pz);
+            if !connects {
+                let cid = &site.conduits[conduit.ix()].id;
+                let loc = locs.dependency_conduits[i].unwrap_or(locs.dependencies[i]);
+                let zone_ids: Vec<&str> = zs.iter().map(|z| &*site.zones[z.ix()].id).collect();
+                d.error(
+                    loc,
+                    format!("{} > conduit", field()),
+                    format!(
+                        "conduit \"{cid}\" (zones {}) does not connect the consumer's zone \"{}\" to the provider's zone \"{}\"",
+                        zone_ids.join(", "),
+                        site.zones[cz.ix()].id,
+                        site.zones[pz.ix()].id
+                    ),
+                    Some("a conduit whose zones include both assets' zones (or zones containing them)".into()),
+                );
+            }
+        }
+        let key = (cz.0, pz.0);
+        let crossing = match derived.get(&key) {
+            Some(c) => *c,
+            None => {
+                let c = derive(site, &pairs, cz, pz);
+                derived.insert(key, c);
+                c
+            }
+        };
+        if crossing == Crossing::Undocumented
+            && undocumented_reported.insert((cz.0.min(pz.0), cz.0.max(pz.0)), ()).is_none()
+        {
+            d.push(
+                Severity::Warning,
+                locs.dependencies[i],
+                field(),
+                format!(
+                    "the flow crosses from zone \"{}\" to zone \"{}\" through no documented conduit (reported once per pair of zones)",
+                    site.zones[cz.ix()].id,
+                    site.zones[pz.ix()].id
+                ),
+                None,
+                Some("add a [[conduit]] connecting the two zones, or name one with `conduit`".into()),
+            );
+        }
+    }
+    for (i, dep) in site.dependencies.iter_mut().enumerate() {
+        if let Some(c) = named[i] {
+            dep.crossing = Crossing::Named(c);
+        } else if dep.consumer.ix() < site.assets.len() {
+            let (cz, pz) = (site.assets[dep.consumer.ix()].zone, site.assets[dep.provider.ix()].zone);
+            if let Some(c) = derived.get(&(cz.0, pz.0)) {
+                dep.crossing = *c;
+            }
+        }
+    }
+
+    // Normalised order: by consumer id, provider id, kind. Duplicates are neighbours.
+    let mut rank = vec![0u32; site.assets.len()];
+    for (r, a) in site.asset_ids.in_id_order().iter().enumerate() {
+        rank[*a as usize] = r as u32;
+    }
+    let key =
+        |dep: &Dependency| ((rank[dep.consumer.ix()] as u64) << 32 | rank[dep.provider.ix()] as u64, dep.kind as u8);
+    let mut order: Vec<u32> = (0..site.dependencies.len() as u32).collect();
+    order.sort_unstable_by_key(|i| key(&site.dependencies[*i as usize]));
+    for w in order.windows(2) {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        if key(&site.dependencies[a]) == key(&site.dependencies[b]) {
+            let dep = &site.dependencies[b];
+            let first = d.position(locs.dependencies[a]);
+            d.error(
+                locs.dependencies[b],
+                format!(
+                    "dependency \"{}\" -> \"{}\" > kind",
+                    site.assets[dep.consumer.ix()].id,
+                    site.assets[dep.provider.ix()].id
+                ),
+                format!("the same dependency ({}) is already defined at {first}", dep.kind),
+                Some("each (consumer, provider, kind) once".into()),
+            );
+        }
+    }
+    let mut deps: Vec<Option<Dependency>> = std::mem::take(&mut site.dependencies).into_iter().map(Some).collect();
+    site.dependencies = order.iter().filter_map(|i| deps[*i as usize].take()).collect();
+}
+
+/// Same zone, or one zone nests the other.
+fn within(site: &Site, a: ZoneIx, b: ZoneIx) -> bool {
+    site.zone_chain(a).any(|z| z == b) || site.zone_chain(b).any(|z| z == a)
+}
+
+fn derive(site: &Site, pairs: &FastMap<(u32, u32), ConduitIx>, cz: ZoneIx, pz: ZoneIx) -> Crossing {
+    if within(site, cz, pz) {
+        return Crossing::WithinZone;
+    }
+    // Most specific pair first: innermost zones of the consumer, then of the provider.
+    for a in site.zone_chain(cz) {
+        for b in site.zone_chain(pz) {
+            if a != b
+                && let Some(c) = pairs.get(&(a.0.min(b.0), a.0.max(b.0)))
+            {
+                return Crossing::Derived(*c);
+            }
+        }
+    }
+    Crossing::Undocumented
+}
+
+fn months_between(from: Date, to: Date) -> i64 {
+    let m = (to.year as i64 - from.year as i64) * 12 + (to.month as i64 - from.month as i64);
+    if to.day < from.day { m - 1 } else { m }
+}
+
+fn processes(site: &Site, locs: &Locs, d: &mut Diags, options: &LoadOptions) {
+    for (i, p) in site.processes.iter().enumerate() {
+        let (control_loc, listed) = locs.process_controls[i];
+        if p.control.is_empty() && !listed {
+            d.error(
+                control_loc,
+                format!("process \"{}\" > control", p.id),
+                "has no control path: no asset is listed as controlling it".into(),
+                Some("`control = [...]` with at least one asset (the controllers that run the process)".into()),
+            );
+        }
+        match &p.manual_operation {
+            None if p.criticality == Criticality::Critical => d.warning(
+                locs.processes[i],
+                format!("process \"{}\" > manual_operation", p.id),
+                "a critical process with no manual-operation (island mode) readiness recorded".into(),
+            ),
+            None => {}
+            Some(m) => {
+                let Some(today) = options.today else { continue };
+                let field = format!("process \"{}\" > manual_operation > last_exercised", p.id);
+                match m.last_exercised {
+                    None => d.warning(locs.processes[i], field, "manual operation has never been exercised".into()),
+                    Some(when) if months_between(when, today) > EXERCISE_MONTHS as i64 => d.warning(
+                        locs.processes[i],
+                        field,
+                        format!("manual operation was last exercised on {when}, more than {EXERCISE_MONTHS} months before {today}"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
+fn roles(site: &Site, locs: &Locs, d: &mut Diags) {
+    for (i, r) in site.roles.iter().enumerate() {
+        let field = |k: &str| format!("role \"{}\" > {k}", r.id);
+        match r.primary {
+            None => d.error(
+                locs.roles[i],
+                field("primary"),
+                "has no holder: nobody fills this position in an incident".into(),
+                Some("`primary = \"<person id>\"`".into()),
+            ),
+            Some(p) if r.deputies.contains(&p) => d.error(
+                locs.roles[i],
+                field("deputies"),
+                format!("\"{}\" is both the primary and a deputy", site.people[p.ix()].id),
+                Some("deputies other than the primary holder".into()),
+            ),
+            Some(_) => {}
+        }
+        if r.deputies.is_empty() {
+            d.warning(
+                locs.roles[i],
+                field("deputies"),
+                "has no deputy: nobody covers this position when the holder is away".into(),
+            );
+        }
+    }
+}
+
+fn accounts(site: &Site, locs: &Locs, d: &mut Diags) {
+    for (i, a) in site.accounts.iter().enumerate() {
+        let field = |k: &str| format!("account \"{}\" > {k}", a.id);
+        if a.kind == AccountKind::Personal && a.holders.len() != 1 {
+            d.error(
+                locs.account_holders[i],
+                field("holders"),
+                format!("a personal account with {} holders", a.holders.len()),
+                Some("exactly one holder; use kind = \"shared\" for accounts several people use".into()),
+            );
+        }
+        if a.kind == AccountKind::Vendor && a.vendor.is_none() {
+            d.error(
+                locs.accounts[i],
+                field("vendor"),
+                "a vendor account that names no vendor".into(),
+                Some("`vendor = \"<vendor id>\"`".into()),
+            );
+        }
+        if a.status == AccountStatus::Dormant && !a.assets.is_empty() {
+            d.warning(
+                locs.accounts[i],
+                field("status"),
+                format!(
+                    "dormant (not intended to be in use) but still able to log into {} asset{}{}",
+                    a.assets.len(),
+                    if a.assets.len() == 1 { "" } else { "s" },
+                    if a.mfa { "" } else { ", without MFA" }
+                ),
+            );
+        }
+    }
+}
+
+fn vendors(site: &Site, locs: &Locs, d: &mut Diags) {
+    for (vi, v) in site.vendors.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
+        for (pi, p) in v.pathways.iter().enumerate() {
+            let (id_loc, targets_loc) = locs.pathways[vi][pi];
+            let field = |k: &str| format!("vendor \"{}\" > pathway \"{}\" > {k}", v.id, p.id);
+            if seen.contains(&&*p.id) {
+                d.error(
+                    id_loc,
+                    field("id"),
+                    format!("duplicate pathway id \"{}\" in this vendor", p.id),
+                    Some("pathway ids unique within a vendor".into()),
+                );
+            }
+            seen.push(&p.id);
+            if p.targets.is_empty() {
+                d.error(
+                    targets_loc,
+                    field("targets"),
+                    "reaches no target".into(),
+                    Some("at least one asset the pathway reaches".into()),
+                );
+            }
+            let mut hops: Vec<AssetIx> = p.via.clone();
+            hops.extend(p.targets.iter().copied());
+            let mut sorted = hops.clone();
+            sorted.sort_unstable();
+            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                d.error(
+                    id_loc,
+                    field("via"),
+                    format!("passes asset \"{}\" twice: the pathway loops", site.assets[w[0].ix()].id),
+                    Some("each asset at most once along via and targets".into()),
+                );
+            }
+            let ot_targets = p.targets.iter().filter(|t| site.assets[t.ix()].domain == Domain::Ot).count();
+            if ot_targets > 0 && (!v.supervision_required || !v.recording_required) {
+                let missing = match (v.supervision_required, v.recording_required) {
+                    (false, false) => "neither supervision nor session recording",
+                    (false, true) => "no supervision",
+                    _ => "no session recording",
+                };
+                d.warning(
+                    id_loc,
+                    field("targets"),
+                    format!("reaches {ot_targets} OT asset(s) with {missing} required"),
+                );
+            }
+        }
+    }
+}
+
+fn baselines(site: &Site, locs: &Locs, d: &mut Diags) {
+    let mut first: FastMap<AssetIx, Loc> = FastMap::default();
+    for (i, b) in site.baselines.iter().enumerate() {
+        if let Some(prev) = first.insert(b.asset, locs.baselines[i]) {
+            let prev_pos = d.position(prev);
+            first.insert(b.asset, prev);
+            d.error(
+                locs.baselines[i],
+                format!("baseline \"{}\" > asset", site.assets[b.asset.ix()].id),
+                format!("a second baseline for this asset; the first is at {prev_pos}"),
+                Some("one baseline per asset".into()),
+            );
+        }
+    }
+}
+
+fn terms(site: &Site, locs: &Locs, d: &mut Diags) {
+    let lower: Vec<String> = site.glossary.iter().map(|t| t.term.to_lowercase()).collect();
+    let mut first: FastMap<&str, usize> = FastMap::default();
+    for (i, t) in lower.iter().enumerate() {
+        if let Some(prev) = first.insert(t, i) {
+            first.insert(t, prev);
+            let prev_pos = d.position(locs.terms[prev]);
+            d.error(
+                locs.terms[i],
+                format!("term \"{}\" > term", site.glossary[i].term),
+                format!("defined twice; the first definition is at {prev_pos}"),
+                Some("one definition per term: one word, one meaning".into()),
+            );
+        }
+    }
+    for (i, t) in site.glossary.iter().enumerate() {
+        for (j, other) in t.not_to_be_confused_with.iter().enumerate() {
+            let o = other.to_lowercase();
+            let field = format!("term \"{}\" > not_to_be_confused_with", t.term);
+            if o == lower[i] {
+                d.error(
+                    locs.term_refs[i][j],
+                    field,
+                    "a term cannot be confused with itself".into(),
+                    Some("other defined terms".into()),
+                );
+            } else if !first.contains_key(o.as_str()) {
+                let help = nearest(&o, lower.iter().map(|s| s.as_str())).map(|n| format!("did you mean \"{n}\"?"));
+                d.push(
+                    Severity::Error,
+                    locs.term_refs[i][j],
+                    field,
+                    format!("unknown term \"{other}\""),
+                    Some("a term defined by a [[term]] table".into()),
+                    help,
+                );
+            }
+        }
+    }
+}

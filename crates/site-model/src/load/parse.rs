@@ -1,0 +1,996 @@
+//! Phase 1: one file's TOML text into a [`RawFile`], with every problem that
+//! can be seen in the file alone (syntax, unknown keys, wrong types, unknown
+//! vocabulary words, missing required fields).
+
+use std::collections::HashMap;
+
+use toml_spanner::{Item, Table, Value};
+
+use super::raw::*;
+use crate::diag::{Diagnostic, LineIndex, Severity, nearest, one_of};
+use crate::model::{Channel, Contact, Date};
+use crate::vocab::*;
+
+/// Largest file the TOML parser accepts (its spans are 28-bit).
+const MAX_FILE: usize = (1 << 28) - 1;
+
+pub struct Parsed {
+    pub raw: RawFile,
+    pub diags: Vec<Diagnostic>,
+    pub lines: LineIndex,
+}
+
+pub fn parse_file(path: &str, text: &str) -> Parsed {
+    let lines = LineIndex::new(text);
+    let arena = toml_spanner::Arena::new();
+    let mut p = P { path, lines: &lines, diags: Vec::new(), syms: HashMap::default(), raw: RawFile::default() };
+    if text.len() > MAX_FILE {
+        p.diags.push(Diagnostic {
+            severity: Severity::Error,
+            file: path.to_string(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("file is {} bytes, larger than the {MAX_FILE} a site file may be", text.len()),
+            expected: Some("site files under 256 MiB; split large inventories into several files".into()),
+            help: None,
+        });
+    } else {
+        let doc = toml_spanner::parse_recoverable(text, &arena);
+        for e in doc.errors() {
+            let span = e.span();
+            p.push(Severity::Error, span.start, String::new(), format!("TOML syntax: {}", e.message(text)), None, None);
+        }
+        p.document(doc.table());
+    }
+    let P { diags, syms, mut raw, .. } = p;
+    let mut names: Vec<(u32, &str)> = syms.into_iter().map(|(s, i)| (i, s)).collect();
+    names.sort_unstable_by_key(|(i, _)| *i);
+    raw.names = names.into_iter().map(|(_, s)| Box::from(s)).collect();
+    Parsed { raw, diags, lines }
+}
+
+struct P<'a, 'de> {
+    path: &'a str,
+    lines: &'a LineIndex,
+    diags: Vec<Diagnostic>,
+    syms: HashMap<&'de str, Sym, foldhash::fast::RandomState>,
+    raw: RawFile,
+}
+
+/// A table being read, and how to name it in diagnostics (`asset "hmi-01"`).
+struct T<'t, 'de> {
+    table: &'t Table<'de>,
+    what: String,
+}
+
+const SITE_KEYS: &[&str] = &["id", "name", "organisation", "timezone", "description"];
+const ZONE_KEYS: &[&str] = &["id", "name", "parent", "domain", "purdue_level", "security_level", "description"];
+const CONDUIT_KEYS: &[&str] = &["id", "name", "zones", "channels", "description"];
+const CHANNEL_KEYS: &[&str] = &["name", "protocol", "port", "description"];
+const ASSET_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "domain",
+    "zone",
+    "purdue_level",
+    "criticality",
+    "owner",
+    "addresses",
+    "vendor",
+    "model",
+    "functions",
+    "description",
+];
+const DEPENDENCY_KEYS: &[&str] =
+    &["consumer", "provider", "kind", "conduit", "criticality", "safety_relevant", "description"];
+const PROCESS_KEYS: &[&str] =
+    &["id", "name", "criticality", "control", "view", "alarm", "safety", "manual_operation", "description"];
+const MANUAL_KEYS: &[&str] = &["procedure", "sustainable_for", "staffing", "last_exercised", "notes"];
+const TEAM_KEYS: &[&str] = &["id", "name", "domain"];
+const PERSON_KEYS: &[&str] = &["id", "name", "team", "vendor", "title", "contacts"];
+const CONTACT_KEYS: &[&str] = &["channel", "address"];
+const ROLE_KEYS: &[&str] = &["id", "name", "domain", "primary", "deputies", "description"];
+const ACCOUNT_KEYS: &[&str] = &[
+    "id",
+    "username",
+    "kind",
+    "status",
+    "directory",
+    "holders",
+    "vendor",
+    "assets",
+    "privileged",
+    "mfa",
+    "description",
+];
+const VENDOR_KEYS: &[&str] =
+    &["id", "name", "supervision_required", "recording_required", "pathway", "function", "description"];
+const PATHWAY_KEYS: &[&str] = &["id", "via", "targets", "accounts", "mfa", "description"];
+const VFUNCTION_KEYS: &[&str] = &["name", "safety_critical", "assets"];
+const BASELINE_KEYS: &[&str] =
+    &["asset", "config_hash", "logic_version", "logic_hash", "firmware", "recorded", "recorded_by"];
+const TERM_KEYS: &[&str] = &["term", "canonical", "it_reading", "ot_reading", "not_to_be_confused_with"];
+
+/// Top-level keys: (key, whether it is an array of tables).
+const TOP_KEYS: &[&str] = &[
+    "site",
+    "zone",
+    "conduit",
+    "asset",
+    "dependency",
+    "process",
+    "team",
+    "person",
+    "role",
+    "account",
+    "vendor",
+    "baseline",
+    "term",
+];
+
+/// Whether `s` is a valid id: `[a-z0-9][a-z0-9._-]*`, at most 128 bytes.
+pub fn valid_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+fn type_name(item: &Item<'_>) -> &'static str {
+    match item.value() {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a float",
+        Value::Boolean(_) => "a boolean",
+        Value::DateTime(_) => "a date-time",
+        Value::Table(_) => "a table",
+        Value::Array(_) => "an array",
+    }
+}
+
+impl<'a, 'de> P<'a, 'de> {
+    fn push(
+        &mut self,
+        severity: Severity,
+        at: u32,
+        field: String,
+        message: String,
+        expected: Option<String>,
+        help: Option<String>,
+    ) {
+        let (line, column) = self.lines.position(at);
+        self.diags.push(Diagnostic {
+            severity,
+            file: self.path.to_string(),
+            line,
+            column,
+            field,
+            message,
+            expected,
+            help,
+        });
+    }
+
+    fn err(&mut self, at: u32, field: String, message: impl Into<String>, expected: Option<String>) {
+        self.push(Severity::Error, at, field, message.into(), expected, None);
+    }
+
+    fn sym(&mut self, s: &'de str) -> Sym {
+        let next = self.syms.len() as Sym;
+        *self.syms.entry(s).or_insert(next)
+    }
+
+    fn document(&mut self, root: &Table<'de>) {
+        for (key, item) in root {
+            let name = key.name;
+            let at = key.span.start;
+            match name {
+                "site" => match item.as_table() {
+                    Some(t) => self.site(t, at),
+                    None => self.err(
+                        at,
+                        "site".into(),
+                        format!("`site` is {}", type_name(item)),
+                        Some("a single [site] table (not [[site]])".into()),
+                    ),
+                },
+                "zone" => self.each(item, name, |p, t| p.zone(t)),
+                "conduit" => self.each(item, name, |p, t| p.conduit(t)),
+                "asset" => self.each(item, name, |p, t| p.asset(t)),
+                "dependency" => self.each(item, name, |p, t| p.dependency(t)),
+                "process" => self.each(item, name, |p, t| p.process(t)),
+                "team" => self.each(item, name, |p, t| p.team(t)),
+                "person" => self.each(item, name, |p, t| p.person(t)),
+                "role" => self.each(item, name, |p, t| p.role(t)),
+                "account" => self.each(item, name, |p, t| p.account(t)),
+                "vendor" => self.each(item, name, |p, t| p.vendor(t)),
+                "baseline" => self.each(item, name, |p, t| p.baseline(t)),
+                "term" => self.each(item, name, |p, t| p.term(t)),
+                "authority" | "action" => {
+                    let what =
+                        if name == "authority" { "the authority matrix" } else { "the response-action vocabulary" };
+                    self.err(
+                        at,
+                        name.into(),
+                        format!("`{name}` is reserved for {what}, which this version of Interlock does not interpret yet; it would be silently ignored, so it is refused"),
+                        Some(one_of(TOP_KEYS.iter().copied())),
+                    )
+                }
+                other => {
+                    let help = nearest(other, TOP_KEYS.iter().copied()).map(|n| format!("did you mean `{n}`?"));
+                    self.push(
+                        Severity::Error,
+                        at,
+                        other.into(),
+                        format!("unknown top-level key `{other}`"),
+                        Some(one_of(TOP_KEYS.iter().copied())),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on each table of an array of tables (`[[zone]]`).
+    fn each(&mut self, item: &Item<'de>, key: &str, mut f: impl FnMut(&mut Self, &Table<'de>)) {
+        match item.as_array() {
+            Some(arr) => {
+                for el in arr.iter() {
+                    match el.as_table() {
+                        Some(t) => f(self, t),
+                        None => self.err(
+                            el.span().start,
+                            key.into(),
+                            format!("an element of `{key}` is {}", type_name(el)),
+                            Some(format!("tables, written [[{key}]]")),
+                        ),
+                    }
+                }
+            }
+            None => self.err(
+                item.span().start,
+                key.into(),
+                format!("`{key}` is {}", type_name(item)),
+                Some(format!("an array of tables, written [[{key}]]")),
+            ),
+        }
+    }
+
+    /// Names a table for diagnostics by its id (or other naming key).
+    fn named<'t>(&self, table: &'t Table<'de>, kind: &str, id_key: &str) -> T<'t, 'de> {
+        let what = match table.get(id_key).and_then(|i| i.as_str()) {
+            Some(id) => format!("{kind} \"{id}\""),
+            None => {
+                let (line, _) = self.lines.position(table.span().start);
+                format!("{kind} at line {line}")
+            }
+        };
+        T { table, what }
+    }
+
+    fn field(t: &T<'_, '_>, key: &str) -> String {
+        format!("{} > {key}", t.what)
+    }
+
+    /// Reports keys that are not in `known`.
+    fn keys(&mut self, t: &T<'_, 'de>, known: &[&str]) {
+        for (key, _) in t.table {
+            if !known.contains(&key.name) {
+                let help = nearest(key.name, known.iter().copied()).map(|n| format!("did you mean `{n}`?"));
+                self.push(
+                    Severity::Error,
+                    key.span.start,
+                    Self::field(t, key.name),
+                    format!("unknown field `{}`", key.name),
+                    Some(one_of(known.iter().copied())),
+                    help,
+                );
+            }
+        }
+    }
+
+    fn missing(&mut self, t: &T<'_, 'de>, key: &str, expected: &str) {
+        self.err(
+            t.table.span().start,
+            Self::field(t, key),
+            format!("missing required field `{key}`"),
+            Some(expected.to_string()),
+        );
+    }
+
+    /// The item at `key`, reporting it missing when `required`.
+    fn get<'t>(&mut self, t: &T<'t, 'de>, key: &str, required: Option<&str>) -> Option<&'t Item<'de>> {
+        let item = t.table.get(key);
+        if let (None, Some(expected)) = (item, required) {
+            self.missing(t, key, expected);
+        }
+        item
+    }
+
+    fn wrong_type(&mut self, t: &T<'_, 'de>, key: &str, item: &Item<'de>, expected: &str) {
+        self.err(
+            item.span().start,
+            Self::field(t, key),
+            format!("found {}", type_name(item)),
+            Some(expected.to_string()),
+        );
+    }
+
+    fn string(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<(&'de str, u32)> {
+        const EXPECTED: &str = "a string";
+        let item = self.get(t, key, required.then_some(EXPECTED))?;
+        match item.value() {
+            Value::String(s) => {
+                let s: &'de str = s;
+                Some((s, item.span().start))
+            }
+            _ => {
+                self.wrong_type(t, key, item, EXPECTED);
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Box<str>> {
+        self.string(t, key, false).map(|(s, _)| Box::from(s))
+    }
+
+    fn required_text(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Box<str>> {
+        let (s, at) = self.string(t, key, true)?;
+        if s.trim().is_empty() {
+            self.err(at, Self::field(t, key), "is empty", Some("a non-empty string".into()));
+        }
+        Some(Box::from(s))
+    }
+
+    fn check_id(&mut self, t: &T<'_, 'de>, key: &str, s: &'de str, at: u32) -> At {
+        if !valid_id(s) {
+            self.err(
+                at,
+                Self::field(t, key),
+                format!("\"{s}\" is not a valid id"),
+                Some(
+                    "lower-case letters, digits, '-', '_' and '.', starting with a letter or digit, at most 128 bytes"
+                        .into(),
+                ),
+            );
+        }
+        At { sym: self.sym(s), at }
+    }
+
+    /// A required id (the thing's own id).
+    fn id(&mut self, t: &T<'_, 'de>, key: &str) -> Option<At> {
+        let (s, at) = self.string(t, key, true)?;
+        Some(self.check_id(t, key, s, at))
+    }
+
+    /// A reference to another thing's id.
+    fn reference(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<At> {
+        let (s, at) = self.string(t, key, required)?;
+        Some(At { sym: self.sym(s), at })
+    }
+
+    /// An array of strings, each passed to `f` with its offset.
+    fn string_array(
+        &mut self,
+        t: &T<'_, 'de>,
+        key: &str,
+        required: bool,
+        mut f: impl FnMut(&mut Self, &'de str, u32),
+    ) -> Option<u32> {
+        const EXPECTED: &str = "an array of strings";
+        let item = self.get(t, key, required.then_some(EXPECTED))?;
+        let Some(arr) = item.as_array() else {
+            self.wrong_type(t, key, item, EXPECTED);
+            return None;
+        };
+        for el in arr.iter() {
+            match el.value() {
+                Value::String(s) => {
+                    let s: &'de str = s;
+                    f(self, s, el.span().start)
+                }
+                _ => self.wrong_type(t, key, el, "a string in the array"),
+            }
+        }
+        Some(item.span().start)
+    }
+
+    fn references(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> (Vec<At>, u32) {
+        let mut out = Vec::new();
+        let at = self.string_array(t, key, required, |p, s, at| out.push(At { sym: p.sym(s), at }));
+        (out, at.unwrap_or_else(|| t.table.span().start))
+    }
+
+    fn texts(&mut self, t: &T<'_, 'de>, key: &str) -> Vec<Box<str>> {
+        let mut out = Vec::new();
+        self.string_array(t, key, false, |_, s, _| out.push(Box::from(s)));
+        out
+    }
+
+    /// A vocabulary word.
+    fn word<V: Copy>(
+        &mut self,
+        t: &T<'_, 'de>,
+        key: &str,
+        required: bool,
+        parse: fn(&str) -> Option<V>,
+        words: &[&'static str],
+        what: &str,
+    ) -> Option<V> {
+        let (s, at) = self.string(t, key, required)?;
+        let v = parse(s);
+        if v.is_none() {
+            self.unknown_word(t, key, s, at, words, what);
+        }
+        v
+    }
+
+    fn unknown_word(&mut self, t: &T<'_, 'de>, key: &str, s: &str, at: u32, words: &[&'static str], what: &str) {
+        let help = nearest(s, words.iter().copied()).map(|n| format!("did you mean \"{n}\"?"));
+        self.push(
+            Severity::Error,
+            at,
+            Self::field(t, key),
+            format!("unknown {what} \"{s}\""),
+            Some(one_of(words.iter().copied())),
+            help,
+        );
+    }
+
+    fn domain(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<Domain> {
+        let words: Vec<_> = Domain::words().collect();
+        self.word(t, key, required, Domain::parse, &words, Domain::WHAT)
+    }
+
+    fn criticality(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Criticality> {
+        let words: Vec<_> = Criticality::words().collect();
+        self.word(t, key, false, Criticality::parse, &words, Criticality::WHAT)
+    }
+
+    fn boolean(&mut self, t: &T<'_, 'de>, key: &str) -> Option<bool> {
+        let item = self.get(t, key, None)?;
+        match item.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.wrong_type(t, key, item, "true or false");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, t: &T<'_, 'de>, key: &str, required: bool, lo: i64, hi: i64) -> Option<i64> {
+        let expected = format!("an integer from {lo} to {hi}");
+        let item = self.get(t, key, required.then_some(expected.as_str()))?;
+        match item.as_i64() {
+            Some(n) if (lo..=hi).contains(&n) => Some(n),
+            Some(n) => {
+                self.err(item.span().start, Self::field(t, key), format!("{n} is out of range"), Some(expected));
+                None
+            }
+            None => {
+                self.wrong_type(t, key, item, &expected);
+                None
+            }
+        }
+    }
+
+    fn purdue(&mut self, t: &T<'_, 'de>, key: &str) -> Option<PurdueLevel> {
+        let item = self.get(t, key, None)?;
+        let level = match item.value() {
+            Value::Integer(i) => i
+                .as_i64()
+                .and_then(|n| u8::try_from(n).ok())
+                .and_then(|n| PurdueLevel::from_tenths(n.saturating_mul(10))),
+            Value::Float(f) if (*f - 3.5).abs() < f64::EPSILON => Some(PurdueLevel::IDMZ),
+            Value::String(s) => PurdueLevel::parse(s),
+            _ => None,
+        };
+        if level.is_none() {
+            let found = match item.value() {
+                Value::Integer(i) => format!("{}", i.as_i128()),
+                Value::Float(f) => format!("{f}"),
+                Value::String(s) => format!("\"{s}\""),
+                _ => type_name(item).to_string(),
+            };
+            self.err(
+                item.span().start,
+                Self::field(t, key),
+                format!("{found} is not a Purdue level"),
+                Some(PurdueLevel::EXPECTED.into()),
+            );
+        }
+        level
+    }
+
+    fn date(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Date> {
+        const EXPECTED: &str = "a date, written 2026-03-14 (or \"2026-03-14\")";
+        let item = self.get(t, key, None)?;
+        let date = match item.value() {
+            Value::DateTime(dt) if dt.time().is_none() && dt.offset().is_none() => {
+                dt.date().map(|d| Date { year: d.year, month: d.month, day: d.day })
+            }
+            Value::String(s) => parse_date(s),
+            _ => None,
+        };
+        if date.is_none() {
+            self.err(item.span().start, Self::field(t, key), "is not a calendar date", Some(EXPECTED.into()));
+        }
+        date
+    }
+
+    fn duration(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<u32> {
+        const EXPECTED: &str = "a duration such as \"45m\", \"8h\" or \"3d\"";
+        let (s, at) = self.string(t, key, required)?;
+        let minutes = parse_duration(s);
+        if minutes.is_none() {
+            self.err(at, Self::field(t, key), format!("\"{s}\" is not a duration"), Some(EXPECTED.into()));
+        }
+        minutes
+    }
+
+    /// Sub-tables of an array of tables under `key` (`[[vendor.pathway]]`).
+    fn sub_tables<'t>(&mut self, t: &T<'t, 'de>, key: &str) -> Vec<&'t Table<'de>> {
+        let Some(item) = self.get(t, key, None) else { return Vec::new() };
+        let Some(arr) = item.as_array() else {
+            self.wrong_type(t, key, item, &format!("an array of tables, written [[...{key}]] or [{{...}}]"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for el in arr.iter() {
+            match el.as_table() {
+                Some(tb) => out.push(tb),
+                None => self.wrong_type(t, key, el, "a table"),
+            }
+        }
+        out
+    }
+
+    // ----- the tables -----
+
+    fn site(&mut self, table: &Table<'de>, at: u32) {
+        let t = T { table, what: "site".into() };
+        self.keys(&t, SITE_KEYS);
+        let id = self.string(&t, "id", true);
+        if let Some((s, at)) = id {
+            self.check_id(&t, "id", s, at);
+        }
+        let name = self.required_text(&t, "name");
+        let organisation = self.text(&t, "organisation");
+        let timezone = self.text(&t, "timezone");
+        let description = self.text(&t, "description");
+        if let (Some((id, _)), Some(name)) = (id, name) {
+            self.raw.site.push(RawSite { at, id: id.into(), name, organisation, timezone, description });
+        }
+    }
+
+    fn zone(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "zone", "id");
+        self.keys(&t, ZONE_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let parent = self.reference(&t, "parent", false);
+        let domain = self.domain(&t, "domain", false);
+        let purdue_level = self.purdue(&t, "purdue_level");
+        let security_level = self.integer(&t, "security_level", false, 1, 4).map(|n| n as u8);
+        let description = self.text(&t, "description");
+        // Defined even when other fields are wrong, so references to it resolve
+        // and only the real mistake is reported. (Any error discards the model.)
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.zones.push(RawZone { id, name, parent, domain, purdue_level, security_level, description });
+        }
+    }
+
+    fn conduit(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "conduit", "id");
+        self.keys(&t, CONDUIT_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let (zones, zones_at) = self.references(&t, "zones", true);
+        let mut channels = Vec::new();
+        for ct in self.sub_tables(&t, "channels") {
+            let c = T { table: ct, what: format!("{} > channels", t.what) };
+            self.keys(&c, CHANNEL_KEYS);
+            let name = self.required_text(&c, "name");
+            let protocol = self.required_text(&c, "protocol");
+            let port = self.integer(&c, "port", false, 1, 65535).map(|n| n as u16);
+            let description = self.text(&c, "description");
+            if let (Some(name), Some(protocol)) = (name, protocol) {
+                channels.push(Channel { name, protocol, port, description });
+            }
+        }
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.conduits.push(RawConduit { id, name, zones, zones_at, channels, description });
+        }
+    }
+
+    fn asset(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "asset", "id");
+        self.keys(&t, ASSET_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.text(&t, "name");
+        let kind_words: Vec<_> = AssetKind::words().collect();
+        let kind = self.word(&t, "kind", true, AssetKind::parse, &kind_words, AssetKind::WHAT);
+        let domain = self.domain(&t, "domain", false);
+        let zone = self.reference(&t, "zone", true);
+        let purdue_level = self.purdue(&t, "purdue_level");
+        let criticality = self.criticality(&t, "criticality").unwrap_or(Criticality::Medium);
+        let owner = self.reference(&t, "owner", false);
+        let addresses = self.texts(&t, "addresses");
+        let vendor = self.text(&t, "vendor");
+        let model = self.text(&t, "model");
+        let mut functions = FunctionSet::EMPTY;
+        let fwords: Vec<_> = Function::words().collect();
+        self.string_array(&t, "functions", false, |p, s, at| match Function::parse(s) {
+            Some(f) => {
+                functions.insert(f);
+            }
+            None => p.unknown_word(&t, "functions", s, at, &fwords, Function::WHAT),
+        });
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            let kind = kind.unwrap_or(AssetKind::Workstation);
+            self.raw.assets.push(RawAsset {
+                id,
+                name,
+                kind,
+                domain,
+                zone,
+                purdue_level,
+                criticality,
+                owner,
+                addresses,
+                vendor,
+                model,
+                functions,
+                description,
+            });
+        }
+    }
+
+    fn dependency(&mut self, table: &Table<'de>) {
+        let what =
+            match (table.get("consumer").and_then(|i| i.as_str()), table.get("provider").and_then(|i| i.as_str())) {
+                (Some(c), Some(p)) => format!("dependency \"{c}\" -> \"{p}\""),
+                _ => format!("dependency at line {}", self.lines.position(table.span().start).0),
+            };
+        let t = T { table, what };
+        self.keys(&t, DEPENDENCY_KEYS);
+        let consumer = self.reference(&t, "consumer", true);
+        let provider = self.reference(&t, "provider", true);
+        let fwords: Vec<_> = Function::words().collect();
+        let kind = self.word(&t, "kind", true, Function::parse, &fwords, "dependency kind");
+        let conduit = self.reference(&t, "conduit", false);
+        let criticality = self.criticality(&t, "criticality");
+        let safety_relevant = self.boolean(&t, "safety_relevant");
+        let description = self.text(&t, "description");
+        if let (Some(consumer), Some(provider)) = (consumer, provider) {
+            self.raw.dependencies.push(RawDependency {
+                at: table.span().start,
+                consumer,
+                provider,
+                kind,
+                conduit,
+                criticality,
+                safety_relevant,
+                description,
+            });
+        }
+    }
+
+    fn process(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "process", "id");
+        self.keys(&t, PROCESS_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let criticality = self.criticality(&t, "criticality").unwrap_or(Criticality::High);
+        // Missing and empty are both "no control path", reported by the checks.
+        let (control, control_at) = self.references(&t, "control", false);
+        let (view, _) = self.references(&t, "view", false);
+        let (alarm, _) = self.references(&t, "alarm", false);
+        let (safety, _) = self.references(&t, "safety", false);
+        let manual_operation = match self.get(&t, "manual_operation", None) {
+            None => None,
+            Some(item) => match item.as_table() {
+                None => {
+                    self.wrong_type(&t, "manual_operation", item, "a table, written [process.manual_operation]");
+                    None
+                }
+                Some(mt) => {
+                    let m = T { table: mt, what: format!("{} > manual_operation", t.what) };
+                    self.keys(&m, MANUAL_KEYS);
+                    let procedure = self.required_text(&m, "procedure");
+                    let sustainable = self.duration(&m, "sustainable_for", true);
+                    let staffing = self.integer(&m, "staffing", true, 1, 100_000);
+                    let last_exercised = self.date(&m, "last_exercised");
+                    let notes = self.text(&m, "notes");
+                    match (procedure, sustainable, staffing) {
+                        (Some(procedure), Some(sustainable_minutes), Some(staffing)) => Some(RawManualOperation {
+                            procedure,
+                            sustainable_minutes,
+                            staffing: staffing as u32,
+                            last_exercised,
+                            notes,
+                        }),
+                        _ => None,
+                    }
+                }
+            },
+        };
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.processes.push(RawProcess {
+                id,
+                name,
+                criticality,
+                control,
+                control_at,
+                view,
+                alarm,
+                safety,
+                manual_operation,
+                description,
+            });
+        }
+    }
+
+    fn team(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "team", "id");
+        self.keys(&t, TEAM_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let domain = self.domain(&t, "domain", false);
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.teams.push(RawTeam { id, name, domain });
+        }
+    }
+
+    fn person(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "person", "id");
+        self.keys(&t, PERSON_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let team = self.reference(&t, "team", false);
+        let vendor = self.reference(&t, "vendor", false);
+        if let (Some(_), Some(v)) = (team, vendor) {
+            self.err(
+                v.at,
+                Self::field(&t, "vendor"),
+                "a person has either a team or a vendor, not both",
+                Some("only one of `team` and `vendor`".into()),
+            );
+        }
+        let title = self.text(&t, "title");
+        let mut contacts = Vec::new();
+        let cwords: Vec<_> = ContactChannel::words().collect();
+        for ct in self.sub_tables(&t, "contacts") {
+            let c = T { table: ct, what: format!("{} > contacts", t.what) };
+            self.keys(&c, CONTACT_KEYS);
+            let channel = self.word(&c, "channel", true, ContactChannel::parse, &cwords, ContactChannel::WHAT);
+            let address = self.required_text(&c, "address");
+            if let (Some(channel), Some(address)) = (channel, address) {
+                contacts.push(Contact { channel, address });
+            }
+        }
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.people.push(RawPerson { id, name, team, vendor, title, contacts });
+        }
+    }
+
+    fn role(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "role", "id");
+        self.keys(&t, ROLE_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let domain = self.domain(&t, "domain", false);
+        let primary = self.reference(&t, "primary", false);
+        let (deputies, _) = self.references(&t, "deputies", false);
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.roles.push(RawRole { id, name, domain, primary, deputies, description });
+        }
+    }
+
+    fn account(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "account", "id");
+        self.keys(&t, ACCOUNT_KEYS);
+        let id = self.id(&t, "id");
+        let username = self.text(&t, "username");
+        let kwords: Vec<_> = AccountKind::words().collect();
+        let kind = self.word(&t, "kind", true, AccountKind::parse, &kwords, AccountKind::WHAT);
+        let swords: Vec<_> = AccountStatus::words().collect();
+        let status = self
+            .word(&t, "status", false, AccountStatus::parse, &swords, AccountStatus::WHAT)
+            .unwrap_or(AccountStatus::Active);
+        let directory = self.reference(&t, "directory", false);
+        let (holders, holders_at) = self.references(&t, "holders", false);
+        let vendor = self.reference(&t, "vendor", false);
+        let (assets, _) = self.references(&t, "assets", false);
+        let privileged = self.boolean(&t, "privileged").unwrap_or(false);
+        let mfa = self.boolean(&t, "mfa").unwrap_or(false);
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            // An unknown kind is reported; `service` carries no further checks.
+            let kind = kind.unwrap_or(AccountKind::Service);
+            self.raw.accounts.push(RawAccount {
+                id,
+                username,
+                kind,
+                status,
+                directory,
+                holders,
+                holders_at,
+                vendor,
+                assets,
+                privileged,
+                mfa,
+                description,
+            });
+        }
+    }
+
+    fn vendor(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "vendor", "id");
+        self.keys(&t, VENDOR_KEYS);
+        let id = self.id(&t, "id");
+        let name = self.required_text(&t, "name");
+        let supervision_required = self.boolean(&t, "supervision_required").unwrap_or(true);
+        let recording_required = self.boolean(&t, "recording_required").unwrap_or(true);
+        let mut pathways = Vec::new();
+        for pt in self.sub_tables(&t, "pathway") {
+            let pid = pt.get("id").and_then(|i| i.as_str()).map(|s| format!("{} > pathway \"{s}\"", t.what));
+            let p = T { table: pt, what: pid.unwrap_or_else(|| format!("{} > pathway", t.what)) };
+            self.keys(&p, PATHWAY_KEYS);
+            let id = self.id(&p, "id");
+            let (via, _) = self.references(&p, "via", false);
+            let (targets, targets_at) = self.references(&p, "targets", true);
+            let (accounts, _) = self.references(&p, "accounts", false);
+            let mfa = self.boolean(&p, "mfa").unwrap_or(false);
+            let description = self.text(&p, "description");
+            if let Some(id) = id {
+                pathways.push(RawPathway { id, via, targets, targets_at, accounts, mfa, description });
+            }
+        }
+        let mut functions = Vec::new();
+        for ft in self.sub_tables(&t, "function") {
+            let f = T { table: ft, what: format!("{} > function", t.what) };
+            self.keys(&f, VFUNCTION_KEYS);
+            let name = self.required_text(&f, "name");
+            let safety_critical = self.boolean(&f, "safety_critical").unwrap_or(false);
+            let (assets, _) = self.references(&f, "assets", false);
+            if let Some(name) = name {
+                functions.push(RawVendorFunction { name, safety_critical, assets });
+            }
+        }
+        let description = self.text(&t, "description");
+        if let Some(id) = id {
+            let name = name.unwrap_or_default();
+            self.raw.vendors.push(RawVendor {
+                id,
+                name,
+                supervision_required,
+                recording_required,
+                pathways,
+                functions,
+                description,
+            });
+        }
+    }
+
+    fn baseline(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "baseline", "asset");
+        self.keys(&t, BASELINE_KEYS);
+        let asset = self.reference(&t, "asset", true);
+        let config_hash = self.text(&t, "config_hash");
+        let logic_version = self.text(&t, "logic_version");
+        let logic_hash = self.text(&t, "logic_hash");
+        let firmware = self.text(&t, "firmware");
+        let recorded = self.date(&t, "recorded");
+        let recorded_by = self.reference(&t, "recorded_by", false);
+        if config_hash.is_none() && logic_version.is_none() && logic_hash.is_none() && firmware.is_none() {
+            self.err(
+                table.span().start,
+                t.what.clone(),
+                "records nothing to verify against",
+                Some("at least one of `config_hash`, `logic_version`, `logic_hash`, `firmware`".into()),
+            );
+            return;
+        }
+        if let Some(asset) = asset {
+            self.raw.baselines.push(RawBaseline {
+                asset,
+                config_hash,
+                logic_version,
+                logic_hash,
+                firmware,
+                recorded,
+                recorded_by,
+            });
+        }
+    }
+
+    fn term(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "term", "term");
+        self.keys(&t, TERM_KEYS);
+        let term = self.required_text(&t, "term");
+        let canonical = self.required_text(&t, "canonical");
+        let it_reading = self.text(&t, "it_reading");
+        let ot_reading = self.text(&t, "ot_reading");
+        let mut others = Vec::new();
+        self.string_array(&t, "not_to_be_confused_with", false, |_, s, at| others.push((Box::from(s), at)));
+        if let (Some(term), Some(canonical)) = (term, canonical) {
+            self.raw.terms.push(RawTerm {
+                at: table.span().start,
+                term,
+                canonical,
+                it_reading,
+                ot_reading,
+                not_to_be_confused_with: others,
+            });
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with a real calendar day.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year: u16 = s.get(0..4)?.parse().ok()?;
+    let month: u8 = s.get(5..7)?.parse().ok()?;
+    let day: u8 = s.get(8..10)?.parse().ok()?;
+    toml_spanner::Date::new(year, month, day)?;
+    Some(Date { year, month, day })
+}
+
+/// `"45m"`, `"8h"`, `"3d"` into minutes.
+pub fn parse_duration(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: u32 = s.get(..s.len() - unit.len_utf8())?.trim().parse().ok()?;
+    let per = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    n.checked_mul(per).filter(|m| *m > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_dates() {
+        assert_eq!(parse_duration("8h"), Some(480));
+        assert_eq!(parse_duration("3d"), Some(4320));
+        assert_eq!(parse_duration("45m"), Some(45));
+        assert_eq!(parse_duration("0h"), None);
+        assert_eq!(parse_duration("8 hours"), None);
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+    }
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("plc-filt-01"));
+        assert!(valid_id("dc01.corp"));
+        assert!(!valid_id("PLC"));
+        assert!(!valid_id("-x"));
+        assert!(!valid_id(""));
+    }
+}

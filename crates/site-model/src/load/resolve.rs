@@ -1,0 +1,627 @@
+//! Phase 2: assign every defined thing its index, report duplicates, resolve
+//! every reference (with "did you mean"), and build the model. Then phase 3
+//! ([`super::check`]) checks the model as a whole.
+
+use std::collections::HashMap;
+
+use super::raw::*;
+use super::{Diags, Loc, check};
+use crate::LoadOptions;
+use crate::diag::{Severity, nearest};
+use crate::model::*;
+use crate::site::{IdIndex, Site};
+use crate::vocab::*;
+
+type Map<'a> = HashMap<&'a str, u32, foldhash::fast::RandomState>;
+
+/// At most this many "did you mean" searches per kind; each scans every id.
+const SUGGESTIONS_PER_KIND: u32 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub(crate) enum Kind {
+    Zone,
+    Conduit,
+    Asset,
+    Process,
+    Team,
+    Person,
+    Role,
+    Account,
+    Vendor,
+}
+
+const KINDS: usize = 9;
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Zone => "zone",
+            Kind::Conduit => "conduit",
+            Kind::Asset => "asset",
+            Kind::Process => "process",
+            Kind::Team => "team",
+            Kind::Person => "person",
+            Kind::Role => "role",
+            Kind::Account => "account",
+            Kind::Vendor => "vendor",
+        }
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
+const UNSEEN: u32 = u32::MAX;
+const MISSING: u32 = u32::MAX - 1;
+
+/// The id tables of every kind, and per-file caches from file-local symbols
+/// to global indices.
+struct Ids<'n> {
+    names: &'n [Vec<Box<str>>],
+    maps: [Map<'n>; KINDS],
+    /// Where each thing was defined, per kind, by index.
+    defined: [Vec<Loc>; KINDS],
+    cache: Vec<[Vec<u32>; KINDS]>,
+    suggestions: [u32; KINDS],
+}
+
+impl<'n> Ids<'n> {
+    fn new(names: &'n [Vec<Box<str>>]) -> Self {
+        Ids {
+            names,
+            maps: Default::default(),
+            defined: Default::default(),
+            cache: names.iter().map(|_| Default::default()).collect(),
+            suggestions: [0; KINDS],
+        }
+    }
+
+    fn name(&self, file: usize, sym: Sym) -> &'n str {
+        self.names.get(file).and_then(|n| n.get(sym as usize)).map(|s| &**s).unwrap_or("")
+    }
+
+    /// Defines a thing; `None` (after reporting) when the id is taken.
+    fn define(&mut self, d: &mut Diags, kind: Kind, file: usize, id: At) -> Option<u32> {
+        let name = self.name(file, id.sym);
+        let loc = Loc { file: file as u32, at: id.at };
+        let k = kind as usize;
+        let next = self.defined[k].len() as u32;
+        match self.maps[k].entry(name) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let first = self.defined[k][*e.get() as usize];
+                let first = d.position(first);
+                d.error(
+                    loc,
+                    format!("{} \"{name}\" > id", kind.name()),
+                    format!("duplicate {} id \"{name}\", first defined at {first}", kind.name()),
+                    Some(format!("ids unique among {}s", kind.name())),
+                );
+                None
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(next);
+                self.defined[k].push(loc);
+                Some(next)
+            }
+        }
+    }
+
+    /// Resolves a reference, reporting an unknown id with the nearest known one.
+    fn resolve(
+        &mut self,
+        d: &mut Diags,
+        kind: Kind,
+        file: usize,
+        r: At,
+        field: impl FnOnce() -> String,
+    ) -> Option<u32> {
+        let k = kind as usize;
+        let cache = &mut self.cache[file][k];
+        if cache.is_empty() {
+            cache.resize(self.names[file].len(), UNSEEN);
+        }
+        let slot = cache.get(r.sym as usize).copied().unwrap_or(MISSING);
+        let found = if slot == UNSEEN {
+            let found = self.maps[k].get(self.name(file, r.sym)).copied().unwrap_or(MISSING);
+            self.cache[file][k][r.sym as usize] = found;
+            found
+        } else {
+            slot
+        };
+        if found != MISSING {
+            return Some(found);
+        }
+        let name = self.name(file, r.sym);
+        let help = if self.suggestions[k] < SUGGESTIONS_PER_KIND {
+            self.suggestions[k] += 1;
+            nearest(name, self.maps[k].keys().copied()).map(|n| format!("did you mean \"{n}\"?"))
+        } else {
+            None
+        };
+        d.push(
+            Severity::Error,
+            Loc { file: file as u32, at: r.at },
+            field(),
+            format!("unknown {} \"{name}\"", kind.name()),
+            Some(format!("the id of {} {} defined in the site model", article(kind.name()), kind.name())),
+            help,
+        );
+        None
+    }
+
+    fn resolve_all(
+        &mut self,
+        d: &mut Diags,
+        kind: Kind,
+        file: usize,
+        refs: &[At],
+        field: &dyn Fn() -> String,
+    ) -> Vec<u32> {
+        let mut out: Vec<u32> = refs.iter().filter_map(|r| self.resolve(d, kind, file, *r, field)).collect();
+        out.shrink_to_fit();
+        out
+    }
+}
+
+/// Locations kept for the whole-model checks.
+pub(crate) struct Locs {
+    pub zones: Vec<Loc>,
+    pub conduit_zones: Vec<Loc>,
+    pub assets: Vec<Loc>,
+    /// Where each dependency's table starts and where its conduit was named.
+    pub dependencies: Vec<Loc>,
+    pub dependency_conduits: Vec<Option<Loc>>,
+    pub processes: Vec<Loc>,
+    /// Where `control` is, and whether it listed anything (resolved or not).
+    pub process_controls: Vec<(Loc, bool)>,
+    pub roles: Vec<Loc>,
+    pub accounts: Vec<Loc>,
+    pub account_holders: Vec<Loc>,
+    /// (vendor, pathway) -> where the pathway id and targets are.
+    pub pathways: Vec<Vec<(Loc, Loc)>>,
+    pub baselines: Vec<Loc>,
+    pub terms: Vec<Loc>,
+    pub term_refs: Vec<Vec<Loc>>,
+    pub site: Vec<Loc>,
+}
+
+pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptions) -> Option<Site> {
+    let names: Vec<Vec<Box<str>>> = raws.iter_mut().map(|r| std::mem::take(&mut r.names)).collect();
+    let mut ids = Ids::new(&names);
+
+    // Definitions first, so that references may point forward and across files.
+    macro_rules! define {
+        ($field:ident, $kind:expr) => {{
+            let mut kept = Vec::new();
+            for (f, raw) in raws.iter_mut().enumerate() {
+                for r in std::mem::take(&mut raw.$field) {
+                    if ids.define(d, $kind, f, r.id).is_some() {
+                        kept.push((f, r));
+                    }
+                }
+            }
+            kept
+        }};
+    }
+    let zones = define!(zones, Kind::Zone);
+    let conduits = define!(conduits, Kind::Conduit);
+    let assets = define!(assets, Kind::Asset);
+    let processes = define!(processes, Kind::Process);
+    let teams = define!(teams, Kind::Team);
+    let people = define!(people, Kind::Person);
+    let roles = define!(roles, Kind::Role);
+    let accounts = define!(accounts, Kind::Account);
+    let vendors = define!(vendors, Kind::Vendor);
+
+    let mut locs = Locs {
+        zones: ids.defined[Kind::Zone as usize].clone(),
+        conduit_zones: Vec::with_capacity(conduits.len()),
+        assets: ids.defined[Kind::Asset as usize].clone(),
+        dependencies: Vec::new(),
+        dependency_conduits: Vec::new(),
+        processes: ids.defined[Kind::Process as usize].clone(),
+        process_controls: Vec::with_capacity(processes.len()),
+        roles: ids.defined[Kind::Role as usize].clone(),
+        accounts: ids.defined[Kind::Account as usize].clone(),
+        account_holders: Vec::with_capacity(accounts.len()),
+        pathways: Vec::with_capacity(vendors.len()),
+        baselines: Vec::new(),
+        terms: Vec::new(),
+        term_refs: Vec::new(),
+        site: Vec::new(),
+    };
+
+    // [site]
+    let mut site_info = None;
+    for (f, raw) in raws.iter_mut().enumerate() {
+        for s in std::mem::take(&mut raw.site) {
+            let loc = Loc { file: f as u32, at: s.at };
+            if let Some(first) = locs.site.first() {
+                let first = d.position(*first);
+                d.error(
+                    loc,
+                    "site".into(),
+                    format!("a second [site] table; the first is at {first}"),
+                    Some("exactly one [site] table across all files".into()),
+                );
+            } else {
+                site_info = Some(SiteInfo {
+                    id: s.id,
+                    name: s.name,
+                    organisation: s.organisation,
+                    timezone: s.timezone,
+                    description: s.description,
+                });
+            }
+            locs.site.push(loc);
+        }
+    }
+    if site_info.is_none() && !d.paths.is_empty() {
+        d.error(
+            Diags::nowhere(),
+            "site".into(),
+            "no [site] table in any file".into(),
+            Some("exactly one [site] table, with `id` and `name`".into()),
+        );
+    }
+
+    let zones: Vec<Zone> = zones
+        .into_iter()
+        .map(|(f, z)| {
+            let zid = ids.name(f, z.id.sym);
+            let parent = z
+                .parent
+                .and_then(|p| ids.resolve(d, Kind::Zone, f, p, || format!("zone \"{zid}\" > parent")))
+                .map(ZoneIx);
+            Zone {
+                id: ids.name(f, z.id.sym).into(),
+                name: z.name,
+                parent,
+                domain: z.domain,
+                purdue_level: z.purdue_level,
+                security_level: z.security_level,
+                description: z.description,
+            }
+        })
+        .collect();
+
+    let conduits: Vec<Conduit> = conduits
+        .into_iter()
+        .map(|(f, c)| {
+            let id = ids.name(f, c.id.sym);
+            let mut zs: Vec<ZoneIx> = ids
+                .resolve_all(d, Kind::Zone, f, &c.zones, &|| format!("conduit \"{id}\" > zones"))
+                .into_iter()
+                .map(ZoneIx)
+                .collect();
+            zs.sort_unstable();
+            zs.dedup();
+            locs.conduit_zones.push(Loc { file: f as u32, at: c.zones_at });
+            let mut channels = c.channels;
+            channels.sort();
+            Conduit { id: id.into(), name: c.name, zones: zs, channels, description: c.description }
+        })
+        .collect();
+
+    let teams: Vec<Team> = teams
+        .into_iter()
+        .map(|(f, t)| Team { id: ids.name(f, t.id.sym).into(), name: t.name, domain: t.domain })
+        .collect();
+
+    let vendor_count = vendors.len();
+    let people: Vec<Person> = people
+        .into_iter()
+        .map(|(f, p)| {
+            let id = ids.name(f, p.id.sym);
+            let affiliation = if let Some(t) = p.team {
+                ids.resolve(d, Kind::Team, f, t, || format!("person \"{id}\" > team"))
+                    .map(|t| Affiliation::Team(TeamIx(t)))
+            } else if let Some(v) = p.vendor {
+                ids.resolve(d, Kind::Vendor, f, v, || format!("person \"{id}\" > vendor"))
+                    .map(|v| Affiliation::Vendor(VendorIx(v)))
+            } else {
+                None
+            };
+            let mut contacts = p.contacts;
+            contacts.sort();
+            Person { id: id.into(), name: p.name, affiliation, title: p.title, contacts }
+        })
+        .collect();
+    debug_assert!(vendor_count == ids.defined[Kind::Vendor as usize].len());
+
+    let asset_domains: Vec<Option<Domain>> = assets.iter().map(|(_, a)| a.domain).collect();
+    let assets: Vec<Asset> = assets
+        .into_iter()
+        .map(|(f, a)| {
+            let id = ids.name(f, a.id.sym);
+            let zone = a.zone.and_then(|z| ids.resolve(d, Kind::Zone, f, z, || format!("asset \"{id}\" > zone")));
+            let owner = a
+                .owner
+                .and_then(|o| ids.resolve(d, Kind::Team, f, o, || format!("asset \"{id}\" > owner")))
+                .map(TeamIx);
+            let mut addresses = a.addresses;
+            addresses.sort();
+            addresses.dedup();
+            Asset {
+                id: id.into(),
+                name: a.name.unwrap_or_else(|| id.into()),
+                kind: a.kind,
+                // Filled in by the checks (zone domain, kind's usual domain); `Shared` until then.
+                domain: a.domain.unwrap_or(Domain::Shared),
+                zone: ZoneIx(zone.unwrap_or(u32::MAX)),
+                purdue_level: a.purdue_level,
+                criticality: a.criticality,
+                owner,
+                addresses,
+                vendor: a.vendor,
+                model: a.model,
+                functions: a.functions,
+                description: a.description,
+            }
+        })
+        .collect();
+    let mut dependencies = Vec::new();
+    let mut crossings_named: Vec<Option<ConduitIx>> = Vec::new();
+    for (f, raw) in raws.iter_mut().enumerate() {
+        let deps = std::mem::take(&mut raw.dependencies);
+        dependencies.reserve(deps.len());
+        for dep in deps {
+            let (c, p) = (ids.name(f, dep.consumer.sym), ids.name(f, dep.provider.sym));
+            let field = |k: &'static str| move || format!("dependency \"{c}\" -> \"{p}\" > {k}");
+            let consumer = ids.resolve(d, Kind::Asset, f, dep.consumer, field("consumer"));
+            let provider = ids.resolve(d, Kind::Asset, f, dep.provider, field("provider"));
+            let conduit = dep.conduit.map(|c| ids.resolve(d, Kind::Conduit, f, c, field("conduit")));
+            let (Some(consumer), Some(provider), Some(conduit), Some(kind)) =
+                (consumer, provider, conduit.map_or(Some(None), |c| c.map(Some)), dep.kind)
+            else {
+                continue;
+            };
+            let criticality = dep.criticality.unwrap_or_else(|| assets[consumer as usize].criticality);
+            locs.dependencies.push(Loc { file: f as u32, at: dep.at });
+            locs.dependency_conduits.push(dep.conduit.map(|c| Loc { file: f as u32, at: c.at }));
+            crossings_named.push(conduit.map(ConduitIx));
+            dependencies.push(Dependency {
+                consumer: AssetIx(consumer),
+                provider: AssetIx(provider),
+                kind,
+                crossing: Crossing::WithinZone,
+                criticality,
+                safety_relevant: dep.safety_relevant.unwrap_or(kind == Function::Safety),
+                description: dep.description,
+            });
+        }
+    }
+
+    let processes: Vec<Process> = processes
+        .into_iter()
+        .map(|(f, p)| {
+            let id = ids.name(f, p.id.sym);
+            let mut list = |refs: &[At], k: &str| -> Vec<AssetIx> {
+                let mut v: Vec<AssetIx> = ids
+                    .resolve_all(d, Kind::Asset, f, refs, &|| format!("process \"{id}\" > {k}"))
+                    .into_iter()
+                    .map(AssetIx)
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let control = list(&p.control, "control");
+            let view = list(&p.view, "view");
+            let alarm = list(&p.alarm, "alarm");
+            let safety = list(&p.safety, "safety");
+            locs.process_controls.push((Loc { file: f as u32, at: p.control_at }, !p.control.is_empty()));
+            Process {
+                id: id.into(),
+                name: p.name,
+                criticality: p.criticality,
+                control,
+                view,
+                alarm,
+                safety,
+                manual_operation: p.manual_operation.map(|m| ManualOperation {
+                    procedure: m.procedure,
+                    sustainable_minutes: m.sustainable_minutes,
+                    staffing: m.staffing,
+                    last_exercised: m.last_exercised,
+                    notes: m.notes,
+                }),
+                description: p.description,
+            }
+        })
+        .collect();
+
+    let roles: Vec<Role> = roles
+        .into_iter()
+        .map(|(f, r)| {
+            let id = ids.name(f, r.id.sym);
+            let primary = r
+                .primary
+                .and_then(|p| ids.resolve(d, Kind::Person, f, p, || format!("role \"{id}\" > primary")))
+                .map(PersonIx);
+            let deputies = ids
+                .resolve_all(d, Kind::Person, f, &r.deputies, &|| format!("role \"{id}\" > deputies"))
+                .into_iter()
+                .map(PersonIx)
+                .collect();
+            Role { id: id.into(), name: r.name, domain: r.domain, primary, deputies, description: r.description }
+        })
+        .collect();
+
+    let accounts: Vec<Account> = accounts
+        .into_iter()
+        .map(|(f, a)| {
+            let id = ids.name(f, a.id.sym);
+            let directory = a
+                .directory
+                .and_then(|x| ids.resolve(d, Kind::Asset, f, x, || format!("account \"{id}\" > directory")))
+                .map(AssetIx);
+            let mut holders: Vec<PersonIx> = ids
+                .resolve_all(d, Kind::Person, f, &a.holders, &|| format!("account \"{id}\" > holders"))
+                .into_iter()
+                .map(PersonIx)
+                .collect();
+            holders.sort_unstable();
+            holders.dedup();
+            let vendor = a
+                .vendor
+                .and_then(|v| ids.resolve(d, Kind::Vendor, f, v, || format!("account \"{id}\" > vendor")))
+                .map(VendorIx);
+            let mut assets: Vec<AssetIx> = ids
+                .resolve_all(d, Kind::Asset, f, &a.assets, &|| format!("account \"{id}\" > assets"))
+                .into_iter()
+                .map(AssetIx)
+                .collect();
+            assets.sort_unstable();
+            assets.dedup();
+            locs.account_holders.push(Loc { file: f as u32, at: a.holders_at });
+            Account {
+                id: id.into(),
+                username: a.username.unwrap_or_else(|| id.into()),
+                kind: a.kind,
+                status: a.status,
+                directory,
+                holders,
+                vendor,
+                assets,
+                privileged: a.privileged,
+                mfa: a.mfa,
+                description: a.description,
+            }
+        })
+        .collect();
+
+    let vendors: Vec<Vendor> = vendors
+        .into_iter()
+        .map(|(f, v)| {
+            let id = ids.name(f, v.id.sym);
+            let mut pathway_locs = Vec::new();
+            let pathways = v
+                .pathways
+                .into_iter()
+                .map(|p| {
+                    let pid = ids.name(f, p.id.sym);
+                    let field = |k: &'static str| move || format!("vendor \"{id}\" > pathway \"{pid}\" > {k}");
+                    let via =
+                        ids.resolve_all(d, Kind::Asset, f, &p.via, &field("via")).into_iter().map(AssetIx).collect();
+                    let mut targets: Vec<AssetIx> = ids
+                        .resolve_all(d, Kind::Asset, f, &p.targets, &field("targets"))
+                        .into_iter()
+                        .map(AssetIx)
+                        .collect();
+                    targets.sort_unstable();
+                    targets.dedup();
+                    let mut accounts: Vec<AccountIx> = ids
+                        .resolve_all(d, Kind::Account, f, &p.accounts, &field("accounts"))
+                        .into_iter()
+                        .map(AccountIx)
+                        .collect();
+                    accounts.sort_unstable();
+                    accounts.dedup();
+                    pathway_locs.push((Loc { file: f as u32, at: p.id.at }, Loc { file: f as u32, at: p.targets_at }));
+                    Pathway { id: pid.into(), via, targets, accounts, mfa: p.mfa, description: p.description }
+                })
+                .collect();
+            locs.pathways.push(pathway_locs);
+            let functions = v
+                .functions
+                .into_iter()
+                .map(|vf| {
+                    let mut assets: Vec<AssetIx> = ids
+                        .resolve_all(d, Kind::Asset, f, &vf.assets, &|| format!("vendor \"{id}\" > function > assets"))
+                        .into_iter()
+                        .map(AssetIx)
+                        .collect();
+                    assets.sort_unstable();
+                    assets.dedup();
+                    VendorFunction { name: vf.name, safety_critical: vf.safety_critical, assets }
+                })
+                .collect();
+            Vendor {
+                id: id.into(),
+                name: v.name,
+                supervision_required: v.supervision_required,
+                recording_required: v.recording_required,
+                pathways,
+                functions,
+                description: v.description,
+            }
+        })
+        .collect();
+
+    let mut baselines = Vec::new();
+    let mut terms = Vec::new();
+    for (f, raw) in raws.iter_mut().enumerate() {
+        for b in std::mem::take(&mut raw.baselines) {
+            let who = ids.name(f, b.asset.sym);
+            let asset = ids.resolve(d, Kind::Asset, f, b.asset, || format!("baseline \"{who}\" > asset"));
+            let recorded_by = b
+                .recorded_by
+                .and_then(|p| ids.resolve(d, Kind::Person, f, p, || format!("baseline \"{who}\" > recorded_by")));
+            if let Some(asset) = asset {
+                locs.baselines.push(Loc { file: f as u32, at: b.asset.at });
+                baselines.push(Baseline {
+                    asset: AssetIx(asset),
+                    config_hash: b.config_hash,
+                    logic_version: b.logic_version,
+                    logic_hash: b.logic_hash,
+                    firmware: b.firmware,
+                    recorded: b.recorded,
+                    recorded_by: recorded_by.map(PersonIx),
+                });
+            }
+        }
+        for t in std::mem::take(&mut raw.terms) {
+            locs.terms.push(Loc { file: f as u32, at: t.at });
+            locs.term_refs
+                .push(t.not_to_be_confused_with.iter().map(|(_, at)| Loc { file: f as u32, at: *at }).collect());
+            terms.push(Term {
+                term: t.term,
+                canonical: t.canonical,
+                it_reading: t.it_reading,
+                ot_reading: t.ot_reading,
+                not_to_be_confused_with: t.not_to_be_confused_with.into_iter().map(|(s, _)| s).collect(),
+            });
+        }
+    }
+    drop(ids);
+    drop(names);
+    drop(raws);
+
+    let mut site = Site {
+        info: site_info.unwrap_or(SiteInfo {
+            id: "".into(),
+            name: "".into(),
+            organisation: None,
+            timezone: None,
+            description: None,
+        }),
+        asset_ids: IdIndex::new(assets.iter().map(|a| &*a.id)),
+        zone_ids: IdIndex::new(zones.iter().map(|z| &*z.id)),
+        role_ids: IdIndex::new(roles.iter().map(|r| &*r.id)),
+        person_ids: IdIndex::new(people.iter().map(|p| &*p.id)),
+        zones,
+        conduits,
+        assets,
+        dependencies,
+        processes,
+        teams,
+        people,
+        roles,
+        accounts,
+        vendors,
+        baselines,
+        glossary: terms,
+        version: String::new(),
+    };
+    // The checks run even after errors, so one run reports everything; they
+    // skip what did not resolve.
+    check::check(&mut site, &asset_domains, &crossings_named, &locs, d, options);
+    if d.has_errors() {
+        return None;
+    }
+    site.version = crate::version::version(&site);
+    Some(site)
+}

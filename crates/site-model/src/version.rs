@@ -1,0 +1,283 @@
+//! The model's version: SHA-256 of a canonical encoding of the normalised
+//! model. Collections are visited in id order, sets sorted, ordered lists
+//! (pathway hops, role deputies) kept in order; references are written as the
+//! referenced ids, never as indices, so file layout cannot leak in.
+
+use sha2::{Digest, Sha256};
+
+use crate::model::*;
+use crate::site::Site;
+
+/// Bumped whenever the canonical encoding changes.
+const ENCODING: &str = "interlock-site-model/1";
+
+struct Canon {
+    h: Sha256,
+    buf: Vec<u8>,
+}
+
+impl Canon {
+    fn flush_if_full(&mut self) {
+        if self.buf.len() >= 1 << 16 {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
+    }
+    /// Length-prefixed, so that field boundaries are unambiguous.
+    fn s(&mut self, s: &str) {
+        self.buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(s.as_bytes());
+        self.flush_if_full();
+    }
+    fn opt(&mut self, s: Option<&str>) {
+        match s {
+            None => self.buf.push(0),
+            Some(s) => {
+                self.buf.push(1);
+                self.s(s);
+            }
+        }
+    }
+    fn n(&mut self, n: u64) {
+        self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+    fn b(&mut self, b: bool) {
+        self.buf.push(b as u8);
+    }
+    fn tag(&mut self, t: &str, count: usize) {
+        self.s(t);
+        self.n(count as u64);
+    }
+    /// A set of ids, sorted.
+    fn set<'a>(&mut self, ids: impl Iterator<Item = &'a str>) {
+        let mut v: Vec<&str> = ids.collect();
+        v.sort_unstable();
+        self.n(v.len() as u64);
+        for s in v {
+            self.s(s);
+        }
+    }
+    /// An ordered list of ids.
+    fn list<'a>(&mut self, ids: impl ExactSizeIterator<Item = &'a str>) {
+        self.n(ids.len() as u64);
+        for s in ids {
+            self.s(s);
+        }
+    }
+    fn finish(mut self) -> String {
+        self.h.update(&self.buf);
+        let digest = self.h.finalize();
+        let mut out = String::with_capacity(7 + 64);
+        out.push_str("sha256:");
+        for b in digest.iter() {
+            out.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+            out.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+        }
+        out
+    }
+}
+
+fn sorted_by_key<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
+    let mut v: Vec<&'a T> = items.iter().collect();
+    v.sort_by_key(|t| key(t));
+    v
+}
+
+pub(crate) fn version(site: &Site) -> String {
+    let mut c = Canon { h: Sha256::new(), buf: Vec::with_capacity(1 << 17) };
+    let zone = |z: ZoneIx| &*site.zones[z.ix()].id;
+    let asset = |a: &AssetIx| &*site.assets[a.ix()].id;
+    let person = |p: &PersonIx| &*site.people[p.ix()].id;
+    let team = |t: TeamIx| &*site.teams[t.ix()].id;
+
+    c.s(ENCODING);
+    let i = &site.info;
+    c.tag("site", 1);
+    c.s(&i.id);
+    c.s(&i.name);
+    c.opt(i.organisation.as_deref());
+    c.opt(i.timezone.as_deref());
+    c.opt(i.description.as_deref());
+
+    c.tag("zone", site.zones.len());
+    for z in site.zone_ids.in_id_order().iter().map(|i| &site.zones[*i as usize]) {
+        c.s(&z.id);
+        c.s(&z.name);
+        c.opt(z.parent.map(zone));
+        c.opt(z.domain.map(|d| d.as_str()));
+        c.opt(z.purdue_level.map(|l| l.as_str()));
+        c.n(z.security_level.map_or(0, u64::from));
+        c.opt(z.description.as_deref());
+    }
+
+    c.tag("conduit", site.conduits.len());
+    for k in sorted_by_key(&site.conduits, |k| &k.id) {
+        c.s(&k.id);
+        c.s(&k.name);
+        c.set(k.zones.iter().map(|z| zone(*z)));
+        c.n(k.channels.len() as u64);
+        for ch in &k.channels {
+            c.s(&ch.name);
+            c.s(&ch.protocol);
+            c.n(ch.port.map_or(0, u64::from));
+            c.opt(ch.description.as_deref());
+        }
+        c.opt(k.description.as_deref());
+    }
+
+    c.tag("asset", site.assets.len());
+    for a in site.assets_in_id_order().map(|i| site.asset(i)) {
+        c.s(&a.id);
+        c.s(&a.name);
+        c.s(a.kind.as_str());
+        c.s(a.domain.as_str());
+        c.s(zone(a.zone));
+        c.opt(a.purdue_level.map(|l| l.as_str()));
+        c.s(a.criticality.as_str());
+        c.opt(a.owner.map(team));
+        c.set(a.addresses.iter().map(|s| &**s));
+        c.opt(a.vendor.as_deref());
+        c.opt(a.model.as_deref());
+        c.n(a.functions.bits() as u64);
+        c.opt(a.description.as_deref());
+    }
+
+    // Dependencies are kept in normalised order by the loader.
+    c.tag("dependency", site.dependencies.len());
+    for d in &site.dependencies {
+        c.s(asset(&d.consumer));
+        c.s(asset(&d.provider));
+        c.s(d.kind.as_str());
+        match d.crossing {
+            Crossing::WithinZone => c.s("within-zone"),
+            Crossing::Named(k) => {
+                c.s("named");
+                c.s(&site.conduits[k.ix()].id);
+            }
+            Crossing::Derived(k) => {
+                c.s("derived");
+                c.s(&site.conduits[k.ix()].id);
+            }
+            Crossing::Undocumented => c.s("undocumented"),
+        }
+        c.s(d.criticality.as_str());
+        c.b(d.safety_relevant);
+        c.opt(d.description.as_deref());
+    }
+
+    c.tag("process", site.processes.len());
+    for p in sorted_by_key(&site.processes, |p| &p.id) {
+        c.s(&p.id);
+        c.s(&p.name);
+        c.s(p.criticality.as_str());
+        for list in [&p.control, &p.view, &p.alarm, &p.safety] {
+            c.set(list.iter().map(asset));
+        }
+        match &p.manual_operation {
+            None => c.b(false),
+            Some(m) => {
+                c.b(true);
+                c.s(&m.procedure);
+                c.n(m.sustainable_minutes as u64);
+                c.n(m.staffing as u64);
+                c.opt(m.last_exercised.map(|d| d.to_string()).as_deref());
+                c.opt(m.notes.as_deref());
+            }
+        }
+        c.opt(p.description.as_deref());
+    }
+
+    c.tag("team", site.teams.len());
+    for t in sorted_by_key(&site.teams, |t| &t.id) {
+        c.s(&t.id);
+        c.s(&t.name);
+        c.opt(t.domain.map(|d| d.as_str()));
+    }
+
+    c.tag("person", site.people.len());
+    for p in site.person_ids.in_id_order().iter().map(|i| &site.people[*i as usize]) {
+        c.s(&p.id);
+        c.s(&p.name);
+        match &p.affiliation {
+            None => c.s(""),
+            Some(Affiliation::Team(t)) => c.s(&format!("team:{}", team(*t))),
+            Some(Affiliation::Vendor(v)) => c.s(&format!("vendor:{}", site.vendors[v.ix()].id)),
+        }
+        c.opt(p.title.as_deref());
+        c.n(p.contacts.len() as u64);
+        for k in &p.contacts {
+            c.s(k.channel.as_str());
+            c.s(&k.address);
+        }
+    }
+
+    c.tag("role", site.roles.len());
+    for r in site.role_ids.in_id_order().iter().map(|i| &site.roles[*i as usize]) {
+        c.s(&r.id);
+        c.s(&r.name);
+        c.opt(r.domain.map(|d| d.as_str()));
+        c.opt(r.primary.as_ref().map(person));
+        c.list(r.deputies.iter().map(person));
+        c.opt(r.description.as_deref());
+    }
+
+    c.tag("account", site.accounts.len());
+    for a in sorted_by_key(&site.accounts, |a| &a.id) {
+        c.s(&a.id);
+        c.s(&a.username);
+        c.s(a.kind.as_str());
+        c.s(a.status.as_str());
+        c.opt(a.directory.as_ref().map(asset));
+        c.set(a.holders.iter().map(person));
+        c.opt(a.vendor.map(|v| &*site.vendors[v.ix()].id));
+        c.set(a.assets.iter().map(asset));
+        c.b(a.privileged);
+        c.b(a.mfa);
+        c.opt(a.description.as_deref());
+    }
+
+    c.tag("vendor", site.vendors.len());
+    for v in sorted_by_key(&site.vendors, |v| &v.id) {
+        c.s(&v.id);
+        c.s(&v.name);
+        c.b(v.supervision_required);
+        c.b(v.recording_required);
+        c.n(v.pathways.len() as u64);
+        for p in sorted_by_key(&v.pathways, |p| &p.id) {
+            c.s(&p.id);
+            c.list(p.via.iter().map(asset));
+            c.set(p.targets.iter().map(asset));
+            c.set(p.accounts.iter().map(|a| &*site.accounts[a.ix()].id));
+            c.b(p.mfa);
+            c.opt(p.description.as_deref());
+        }
+        c.n(v.functions.len() as u64);
+        for f in sorted_by_key(&v.functions, |f| (&f.name, f.safety_critical)) {
+            c.s(&f.name);
+            c.b(f.safety_critical);
+            c.set(f.assets.iter().map(asset));
+        }
+        c.opt(v.description.as_deref());
+    }
+
+    c.tag("baseline", site.baselines.len());
+    for b in sorted_by_key(&site.baselines, |b| asset(&b.asset)) {
+        c.s(asset(&b.asset));
+        c.opt(b.config_hash.as_deref());
+        c.opt(b.logic_version.as_deref());
+        c.opt(b.logic_hash.as_deref());
+        c.opt(b.firmware.as_deref());
+        c.opt(b.recorded.map(|d| d.to_string()).as_deref());
+        c.opt(b.recorded_by.as_ref().map(person));
+    }
+
+    c.tag("term", site.glossary.len());
+    for t in sorted_by_key(&site.glossary, |t| t.term.to_lowercase()) {
+        c.s(&t.term);
+        c.s(&t.canonical);
+        c.opt(t.it_reading.as_deref());
+        c.opt(t.ot_reading.as_deref());
+        c.set(t.not_to_be_confused_with.iter().map(|s| &**s));
+    }
+    c.finish()
+}
