@@ -61,7 +61,7 @@ pub fn run(out: &mut dyn Write) -> Result<std::process::ExitCode> {
         writeln!(out, "   {provider} provides {kind} to {}", short_list(consumers))?;
     }
 
-    writeln!(out, "\n3. Safety comes first: what protects each critical process")?;
+    writeln!(out, "\n3. Safety comes first: what protects each process, and how long it can run by hand")?;
     for p in &site.processes {
         let safety: Vec<String> = p.safety.iter().map(|a| name(*a)).collect();
         let manual = match &p.manual_operation {

@@ -39,7 +39,7 @@ pub fn summary(site: &Site, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{cross} dependencies cross the IT/OT boundary, {safety} are safety-relevant")?;
     writeln!(
         out,
-        "{} critical processes, {} teams, {} people, {} roles, {} accounts, {} vendors, {} baselines, {} glossary terms",
+        "{} processes, {} teams, {} people, {} roles, {} accounts, {} vendors, {} baselines, {} glossary terms",
         c.processes, c.teams, c.people, c.roles, c.accounts, c.vendors, c.baselines, c.terms
     )?;
     Ok(())

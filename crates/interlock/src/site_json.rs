@@ -160,15 +160,16 @@ pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         })
     })?;
     section(out, "dependencies", site.dependencies.iter().collect(), |d| {
-        let (crossing, conduit) = match d.crossing {
-            Crossing::WithinZone => ("within-zone", None),
-            Crossing::Named(c) => ("named", Some(&*site.conduits[c.ix()].id)),
-            Crossing::Derived(c) => ("derived", Some(&*site.conduits[c.ix()].id)),
-            Crossing::Undocumented => ("undocumented", None),
+        let crossing = match d.crossing {
+            Crossing::WithinZone => "within-zone",
+            Crossing::Named(_) => "named",
+            Crossing::Derived(_) => "derived",
+            Crossing::Undocumented => "undocumented",
         };
+        let route: Vec<&str> = site.conduits_crossed(d).iter().map(|c| &*site.conduits[c.ix()].id).collect();
         serde_json::json!({
             "consumer": asset(d.consumer), "provider": asset(d.provider), "kind": d.kind.as_str(),
-            "crossing": crossing, "conduit": conduit, "criticality": d.criticality.as_str(),
+            "crossing": crossing, "route": route, "criticality": d.criticality.as_str(),
             "safety_relevant": d.safety_relevant, "description": d.description.as_deref(),
         })
     })?;

@@ -32,6 +32,8 @@ index_type!(
     AccountIx,
     /// Index of a vendor in [`Site::vendors`].
     VendorIx,
+    /// Index of a route (conduits in order) in [`Site::routes`].
+    RouteIx,
 );
 
 /// A calendar date, `YYYY-MM-DD`.
@@ -107,23 +109,24 @@ pub struct Asset {
     pub description: Option<Box<str>>,
 }
 
-/// How a dependency's flow relates to conduits.
+/// How a dependency's flow crosses zone boundaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Crossing {
-    /// Consumer and provider stand in the same zone (or one zone nests the other).
+    /// Consumer and provider stand in the same zone, or one's zone nests the other's.
     WithinZone,
-    /// The file names the conduit.
-    Named(ConduitIx),
-    /// Derived from the two zones: the conduit that connects them.
-    Derived(ConduitIx),
-    /// The zones differ and no conduit connects them: an undocumented path.
+    /// The file names the route: one conduit or several, in order.
+    Named(RouteIx),
+    /// Derived from the zones: the shortest route of conduits from the consumer's
+    /// zone to the provider's (a conduit of a zone also serves the zones nested in it).
+    Derived(RouteIx),
+    /// The zones differ and no conduits connect them: an undocumented path.
     Undocumented,
 }
 
 impl Crossing {
-    pub fn conduit(self) -> Option<ConduitIx> {
+    pub fn route(self) -> Option<RouteIx> {
         match self {
-            Crossing::Named(c) | Crossing::Derived(c) => Some(c),
+            Crossing::Named(r) | Crossing::Derived(r) => Some(r),
             _ => None,
         }
     }

@@ -44,6 +44,8 @@ pub struct Site {
     pub vendors: Vec<Vendor>,
     pub baselines: Vec<Baseline>,
     pub glossary: Vec<Term>,
+    /// Distinct routes (conduits in order, consumer side first) that dependencies cross.
+    pub routes: Vec<Vec<ConduitIx>>,
     pub(crate) asset_ids: IdIndex,
     pub(crate) zone_ids: IdIndex,
     pub(crate) role_ids: IdIndex,
@@ -60,6 +62,11 @@ impl Site {
 
     pub fn asset(&self, ix: AssetIx) -> &Asset {
         &self.assets[ix.ix()]
+    }
+
+    /// The conduits a dependency's flow crosses, in order (empty within a zone or when undocumented).
+    pub fn conduits_crossed(&self, dep: &Dependency) -> &[ConduitIx] {
+        dep.crossing.route().map(|r| self.routes[r.ix()].as_slice()).unwrap_or(&[])
     }
 
     pub fn zone(&self, ix: ZoneIx) -> &Zone {

@@ -148,18 +148,13 @@ pub(crate) fn version(site: &Site) -> String {
         c.s(asset(&d.consumer));
         c.s(asset(&d.provider));
         c.s(d.kind.as_str());
-        match d.crossing {
-            Crossing::WithinZone => c.s("within-zone"),
-            Crossing::Named(k) => {
-                c.s("named");
-                c.s(&site.conduits[k.ix()].id);
-            }
-            Crossing::Derived(k) => {
-                c.s("derived");
-                c.s(&site.conduits[k.ix()].id);
-            }
-            Crossing::Undocumented => c.s("undocumented"),
-        }
+        c.s(match d.crossing {
+            Crossing::WithinZone => "within-zone",
+            Crossing::Named(_) => "named",
+            Crossing::Derived(_) => "derived",
+            Crossing::Undocumented => "undocumented",
+        });
+        c.list(site.conduits_crossed(d).iter().map(|k| &*site.conduits[k.ix()].id));
         c.s(d.criticality.as_str());
         c.b(d.safety_relevant);
         c.opt(d.description.as_deref());

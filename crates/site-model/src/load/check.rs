@@ -21,7 +21,7 @@ const EXERCISE_MONTHS: u32 = 15;
 pub(crate) fn check(
     site: &mut Site,
     asset_domains: &[Option<Domain>],
-    named_conduits: &[Option<ConduitIx>],
+    named_conduits: &[(u32, Vec<ConduitIx>)],
     locs: &Locs,
     d: &mut Diags,
     options: &LoadOptions,
@@ -130,23 +130,25 @@ fn assets(site: &mut Site, explicit: &[Option<Domain>], zone_domain: &[Option<Do
     }
 }
 
-fn dependencies(site: &mut Site, named: &[Option<ConduitIx>], locs: &Locs, d: &mut Diags) {
-    // Every pair of zones a conduit connects, the first conduit winning.
-    let mut pairs: FastMap<(u32, u32), ConduitIx> = FastMap::default();
+fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d: &mut Diags) {
+    let zone_count = site.zones.len();
+    // Conduits touching each zone, to walk the zone graph.
+    let mut touching: Vec<Vec<ConduitIx>> = vec![Vec::new(); zone_count];
     for (ci, c) in site.conduits.iter().enumerate() {
-        for (i, a) in c.zones.iter().enumerate() {
-            for b in &c.zones[i + 1..] {
-                pairs.entry((a.0.min(b.0), a.0.max(b.0))).or_insert(ConduitIx(ci as u32));
-            }
+        for z in &c.zones {
+            touching[z.ix()].push(ConduitIx(ci as u32));
         }
     }
-    let zone_count = site.zones.len();
+    let mut routes = Routes::default();
+    // Shortest routes from each consumer zone, computed once per zone.
+    let mut trees: FastMap<u32, Tree> = FastMap::default();
     let mut derived: FastMap<(u32, u32), Crossing> = FastMap::default();
     let mut undocumented_reported: FastMap<(u32, u32), ()> = FastMap::default();
+    let mut named = named.iter().peekable();
 
-    for (i, dep) in site.dependencies.iter().enumerate() {
-        let c = &site.assets[dep.consumer.ix()];
-        let p = &site.assets[dep.provider.ix()];
+    for i in 0..site.dependencies.len() {
+        let dep = &site.dependencies[i];
+        let (c, p) = (&site.assets[dep.consumer.ix()], &site.assets[dep.provider.ix()]);
         let field = || format!("dependency \"{}\" -> \"{}\"", c.id, p.id);
         if dep.consumer == dep.provider {
             d.error(
@@ -157,67 +159,63 @@ fn dependencies(site: &mut Site, named: &[Option<ConduitIx>], locs: &Locs, d: &m
             );
         }
         let (cz, pz) = (c.zone, p.zone);
+        let named_route = match named.peek() {
+            Some((at, _)) if *at as usize == i => named.next().map(|(_, r)| r),
+            _ => None,
+        };
         if cz.ix() >= zone_count || pz.ix() >= zone_count {
             continue; // unresolved zone, reported already
         }
-        if let Some(conduit) = named[i] {
-            let zs = &site.conduits[conduit.ix()].zones;
-            let connects = site.zone_chain(cz).any(|a| zs.contains(&a))
-                && site.zone_chain(pz).any(|b| zs.contains(&b))
-                && !within(site, cz, pz);
-            if !connects {
-                let cid = &site.conduits[conduit.ix()].id;
+        let crossing = if let Some(route) = named_route {
+            if let Err(why) = check_route(site, route, cz, pz) {
                 let loc = locs.dependency_conduits[i].unwrap_or(locs.dependencies[i]);
-                let zone_ids: Vec<&str> = zs.iter().map(|z| &*site.zones[z.ix()].id).collect();
                 d.error(
                     loc,
                     format!("{} > conduit", field()),
-                    format!(
-                        "conduit \"{cid}\" (zones {}) does not connect the consumer's zone \"{}\" to the provider's zone \"{}\"",
-                        zone_ids.join(", "),
-                        site.zones[cz.ix()].id,
-                        site.zones[pz.ix()].id
-                    ),
-                    Some("a conduit whose zones include both assets' zones (or zones containing them)".into()),
+                    why,
+                    Some("conduits that lead, one after the other, from the consumer's zone to the provider's (a conduit of a zone serves the zones nested in it)".into()),
                 );
             }
-        }
-        let key = (cz.0, pz.0);
-        let crossing = match derived.get(&key) {
-            Some(c) => *c,
-            None => {
-                let c = derive(site, &pairs, cz, pz);
-                derived.insert(key, c);
-                c
+            Crossing::Named(routes.intern(route.clone()))
+        } else {
+            match derived.get(&(cz.0, pz.0)) {
+                Some(x) => *x,
+                None => {
+                    let x = if within(site, cz, pz) {
+                        Crossing::WithinZone
+                    } else {
+                        let tree = trees.entry(cz.0).or_insert_with(|| Tree::from(site, &touching, cz));
+                        match tree.route_to(site, pz) {
+                            Some(route) => Crossing::Derived(routes.intern(route)),
+                            None => Crossing::Undocumented,
+                        }
+                    };
+                    derived.insert((cz.0, pz.0), x);
+                    x
+                }
             }
         };
         if crossing == Crossing::Undocumented
             && undocumented_reported.insert((cz.0.min(pz.0), cz.0.max(pz.0)), ()).is_none()
         {
+            let dep = &site.dependencies[i];
+            let (c, p) = (&site.assets[dep.consumer.ix()], &site.assets[dep.provider.ix()]);
             d.push(
                 Severity::Warning,
                 locs.dependencies[i],
-                field(),
+                format!("dependency \"{}\" -> \"{}\"", c.id, p.id),
                 format!(
                     "the flow crosses from zone \"{}\" to zone \"{}\" through no documented conduit (reported once per pair of zones)",
                     site.zones[cz.ix()].id,
                     site.zones[pz.ix()].id
                 ),
                 None,
-                Some("add a [[conduit]] connecting the two zones, or name one with `conduit`".into()),
+                Some("add [[conduit]]s connecting the two zones, or name the route with `conduit`".into()),
             );
         }
+        site.dependencies[i].crossing = crossing;
     }
-    for (i, dep) in site.dependencies.iter_mut().enumerate() {
-        if let Some(c) = named[i] {
-            dep.crossing = Crossing::Named(c);
-        } else if dep.consumer.ix() < site.assets.len() {
-            let (cz, pz) = (site.assets[dep.consumer.ix()].zone, site.assets[dep.provider.ix()].zone);
-            if let Some(c) = derived.get(&(cz.0, pz.0)) {
-                dep.crossing = *c;
-            }
-        }
-    }
+    site.routes = routes.list;
 
     // Normalised order: by consumer id, provider id, kind. Duplicates are neighbours.
     let mut rank = vec![0u32; site.assets.len()];
@@ -249,26 +247,116 @@ fn dependencies(site: &mut Site, named: &[Option<ConduitIx>], locs: &Locs, d: &m
     site.dependencies = order.iter().filter_map(|i| deps[*i as usize].take()).collect();
 }
 
+/// Distinct routes, interned.
+#[derive(Default)]
+struct Routes {
+    list: Vec<Vec<ConduitIx>>,
+    index: FastMap<Vec<ConduitIx>, RouteIx>,
+}
+
+impl Routes {
+    fn intern(&mut self, route: Vec<ConduitIx>) -> RouteIx {
+        if let Some(r) = self.index.get(&route) {
+            return *r;
+        }
+        let r = RouteIx(self.list.len() as u32);
+        self.list.push(route.clone());
+        self.index.insert(route, r);
+        r
+    }
+}
+
+/// Breadth-first shortest routes from one zone over the conduit graph. A flow
+/// standing in a zone may use the conduits of that zone and of its ancestors.
+struct Tree {
+    /// For each zone reached: the conduit used to enter it and the zone it came from.
+    came: Vec<Option<(ConduitIx, ZoneIx)>>,
+    reached: Vec<bool>,
+}
+
+impl Tree {
+    fn from(site: &Site, touching: &[Vec<ConduitIx>], start: ZoneIx) -> Tree {
+        let n = site.zones.len();
+        let mut tree = Tree { came: vec![None; n], reached: vec![false; n] };
+        tree.reached[start.ix()] = true;
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(z) = queue.pop_front() {
+            for a in site.zone_chain(z) {
+                for &c in &touching[a.ix()] {
+                    for &b in &site.conduits[c.ix()].zones {
+                        if b != a && !tree.reached[b.ix()] {
+                            tree.reached[b.ix()] = true;
+                            tree.came[b.ix()] = Some((c, z));
+                            queue.push_back(b);
+                        }
+                    }
+                }
+            }
+        }
+        tree
+    }
+
+    /// The route to `target`, entering it or one of its ancestors (innermost first).
+    fn route_to(&self, site: &Site, target: ZoneIx) -> Option<Vec<ConduitIx>> {
+        let end = site.zone_chain(target).find(|z| self.came[z.ix()].is_some())?;
+        let mut route = Vec::new();
+        let mut z = end;
+        while let Some((c, from)) = self.came[z.ix()] {
+            route.push(c);
+            z = from;
+            if route.len() > site.zones.len() {
+                return None;
+            }
+        }
+        route.reverse();
+        Some(route)
+    }
+}
+
+/// Whether the named conduits lead from zone `from` to zone `to`, one after the other.
+fn check_route(site: &Site, route: &[ConduitIx], from: ZoneIx, to: ZoneIx) -> Result<(), String> {
+    let names =
+        |r: &[ConduitIx]| r.iter().map(|c| format!("\"{}\"", site.conduits[c.ix()].id)).collect::<Vec<_>>().join(", ");
+    if within(site, from, to) {
+        return Err(format!(
+            "names conduit(s) {} but both assets stand in zone \"{}\" (or zones nested in each other)",
+            names(route),
+            site.zones[from.ix()].id
+        ));
+    }
+    // The zones the flow may stand in after each step.
+    let mut here: Vec<ZoneIx> = vec![from];
+    for (step, c) in route.iter().enumerate() {
+        let zs = &site.conduits[c.ix()].zones;
+        let entered_from: Vec<ZoneIx> =
+            zs.iter().copied().filter(|z| here.iter().any(|h| site.zone_chain(*h).any(|a| a == *z))).collect();
+        if entered_from.is_empty() {
+            let at: Vec<&str> = here.iter().map(|z| &*site.zones[z.ix()].id).collect();
+            return Err(format!(
+                "conduit \"{}\" (step {} of the route {}) does not touch zone {}, where the flow stands at that point",
+                site.conduits[c.ix()].id,
+                step + 1,
+                names(route),
+                at.join(" or ")
+            ));
+        }
+        here = zs.iter().copied().filter(|z| !entered_from.contains(z)).collect();
+    }
+    if here.iter().any(|h| site.zone_chain(to).any(|a| a == *h)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the route {} ends in zone {}, not at the provider's zone \"{}\" (or a zone containing it)",
+            names(route),
+            here.iter().map(|z| format!("\"{}\"", site.zones[z.ix()].id)).collect::<Vec<_>>().join(" or "),
+            site.zones[to.ix()].id
+        ))
+    }
+}
+
 /// Same zone, or one zone nests the other.
 fn within(site: &Site, a: ZoneIx, b: ZoneIx) -> bool {
     site.zone_chain(a).any(|z| z == b) || site.zone_chain(b).any(|z| z == a)
-}
-
-fn derive(site: &Site, pairs: &FastMap<(u32, u32), ConduitIx>, cz: ZoneIx, pz: ZoneIx) -> Crossing {
-    if within(site, cz, pz) {
-        return Crossing::WithinZone;
-    }
-    // Most specific pair first: innermost zones of the consumer, then of the provider.
-    for a in site.zone_chain(cz) {
-        for b in site.zone_chain(pz) {
-            if a != b
-                && let Some(c) = pairs.get(&(a.0.min(b.0), a.0.max(b.0)))
-            {
-                return Crossing::Derived(*c);
-            }
-        }
-    }
-    Crossing::Undocumented
 }
 
 fn months_between(from: Date, to: Date) -> i64 {
@@ -377,7 +465,7 @@ fn vendors(site: &Site, locs: &Locs, d: &mut Diags) {
     for (vi, v) in site.vendors.iter().enumerate() {
         let mut seen: Vec<&str> = Vec::new();
         for (pi, p) in v.pathways.iter().enumerate() {
-            let (id_loc, targets_loc) = locs.pathways[vi][pi];
+            let (id_loc, targets_loc, targets_listed) = locs.pathways[vi][pi];
             let field = |k: &str| format!("vendor \"{}\" > pathway \"{}\" > {k}", v.id, p.id);
             if seen.contains(&&*p.id) {
                 d.error(
@@ -388,7 +476,7 @@ fn vendors(site: &Site, locs: &Locs, d: &mut Diags) {
                 );
             }
             seen.push(&p.id);
-            if p.targets.is_empty() {
+            if p.targets.is_empty() && !targets_listed {
                 d.error(
                     targets_loc,
                     field("targets"),

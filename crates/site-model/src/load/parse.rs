@@ -666,7 +666,11 @@ impl<'a, 'de> P<'a, 'de> {
         let provider = self.reference(&t, "provider", true);
         let fwords: Vec<_> = Function::words().collect();
         let kind = self.word(&t, "kind", true, Function::parse, &fwords, "dependency kind");
-        let conduit = self.reference(&t, "conduit", false);
+        // One conduit, or the route of conduits in order from consumer to provider.
+        let conduit = match t.table.get("conduit").map(|i| i.as_array().is_some()) {
+            Some(true) => self.references(&t, "conduit", false).0,
+            _ => self.reference(&t, "conduit", false).into_iter().collect(),
+        };
         let criticality = self.criticality(&t, "criticality");
         let safety_relevant = self.boolean(&t, "safety_relevant");
         let description = self.text(&t, "description");

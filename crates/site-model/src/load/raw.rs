@@ -94,7 +94,8 @@ pub struct RawDependency {
     pub provider: At,
     /// `None` when missing or unknown (reported): references still resolve.
     pub kind: Option<Function>,
-    pub conduit: Option<At>,
+    /// The named route: one conduit or several, in order. Empty when derived.
+    pub conduit: Vec<At>,
     pub criticality: Option<Criticality>,
     pub safety_relevant: Option<bool>,
     pub description: Option<Box<str>>,

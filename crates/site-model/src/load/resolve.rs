@@ -179,8 +179,8 @@ pub(crate) struct Locs {
     pub roles: Vec<Loc>,
     pub accounts: Vec<Loc>,
     pub account_holders: Vec<Loc>,
-    /// (vendor, pathway) -> where the pathway id and targets are.
-    pub pathways: Vec<Vec<(Loc, Loc)>>,
+    /// (vendor, pathway) -> where the pathway id and targets are, and whether targets were listed.
+    pub pathways: Vec<Vec<(Loc, Loc, bool)>>,
     pub baselines: Vec<Loc>,
     pub terms: Vec<Loc>,
     pub term_refs: Vec<Vec<Loc>>,
@@ -363,7 +363,8 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         })
         .collect();
     let mut dependencies = Vec::new();
-    let mut crossings_named: Vec<Option<ConduitIx>> = Vec::new();
+    // (dependency index, route) for the few dependencies that name their conduits.
+    let mut crossings_named: Vec<(u32, Vec<ConduitIx>)> = Vec::new();
     for (f, raw) in raws.iter_mut().enumerate() {
         let deps = std::mem::take(&mut raw.dependencies);
         dependencies.reserve(deps.len());
@@ -372,16 +373,20 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             let field = |k: &'static str| move || format!("dependency \"{c}\" -> \"{p}\" > {k}");
             let consumer = ids.resolve(d, Kind::Asset, f, dep.consumer, field("consumer"));
             let provider = ids.resolve(d, Kind::Asset, f, dep.provider, field("provider"));
-            let conduit = dep.conduit.map(|c| ids.resolve(d, Kind::Conduit, f, c, field("conduit")));
-            let (Some(consumer), Some(provider), Some(conduit), Some(kind)) =
-                (consumer, provider, conduit.map_or(Some(None), |c| c.map(Some)), dep.kind)
-            else {
+            let route: Vec<Option<u32>> =
+                dep.conduit.iter().map(|c| ids.resolve(d, Kind::Conduit, f, *c, field("conduit"))).collect();
+            let (Some(consumer), Some(provider), Some(kind)) = (consumer, provider, dep.kind) else {
+                continue;
+            };
+            let Some(route) = route.into_iter().collect::<Option<Vec<u32>>>() else {
                 continue;
             };
             let criticality = dep.criticality.unwrap_or_else(|| assets[consumer as usize].criticality);
             locs.dependencies.push(Loc { file: f as u32, at: dep.at });
-            locs.dependency_conduits.push(dep.conduit.map(|c| Loc { file: f as u32, at: c.at }));
-            crossings_named.push(conduit.map(ConduitIx));
+            locs.dependency_conduits.push(dep.conduit.first().map(|c| Loc { file: f as u32, at: c.at }));
+            if !route.is_empty() {
+                crossings_named.push((dependencies.len() as u32, route.into_iter().map(ConduitIx).collect()));
+            }
             dependencies.push(Dependency {
                 consumer: AssetIx(consumer),
                 provider: AssetIx(provider),
@@ -520,7 +525,11 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                         .collect();
                     accounts.sort_unstable();
                     accounts.dedup();
-                    pathway_locs.push((Loc { file: f as u32, at: p.id.at }, Loc { file: f as u32, at: p.targets_at }));
+                    pathway_locs.push((
+                        Loc { file: f as u32, at: p.id.at },
+                        Loc { file: f as u32, at: p.targets_at },
+                        !p.targets.is_empty(),
+                    ));
                     Pathway { id: pid.into(), via, targets, accounts, mfa: p.mfa, description: p.description }
                 })
                 .collect();
@@ -614,6 +623,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         vendors,
         baselines,
         glossary: terms,
+        routes: Vec::new(),
         version: String::new(),
     };
     // The checks run even after errors, so one run reports everything; they
