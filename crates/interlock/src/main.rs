@@ -1,6 +1,8 @@
 //! `interlock`: the one binary. CLI, configuration and the demo.
 
 mod demo;
+mod generate;
+mod import;
 mod show;
 mod site_json;
 mod sitefs;
@@ -56,6 +58,10 @@ enum SiteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import an asset inventory CSV (Claroty, Nozomi, Dragos, spreadsheet exports) as [[asset]] TOML.
+    ImportCsv(import::ImportCsvArgs),
+    /// Write a synthetic enterprise of N assets (several plants, IDMZ, shared identity, vendors).
+    Generate(generate::GenerateArgs),
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -77,6 +83,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Site(SiteCommand::Check { dir, json, today, max }) => site_check(&dir, json, today, max),
         Command::Site(SiteCommand::Show { dir, json }) => site_show(&dir, json),
+        Command::Site(SiteCommand::ImportCsv(args)) => import::run(&args),
+        Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
         Command::Demo => demo::run(&mut std::io::stdout().lock()),
     }
 }

@@ -9,6 +9,7 @@
 //! network. Callers hand it [`Source`]s and the date to check against.
 
 pub mod diag;
+pub mod import;
 mod load;
 pub mod model;
 mod site;

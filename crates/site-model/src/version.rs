@@ -16,7 +16,58 @@ struct Canon {
     buf: Vec<u8>,
 }
 
+/// Items per chunk of the large sections (assets, dependencies). Each chunk is
+/// hashed on its own, on several threads, and the section hash covers the
+/// chunk digests in order: a tree of depth two, fixed by the encoding.
+const CHUNK: usize = 1 << 14;
+
 impl Canon {
+    fn new() -> Canon {
+        Canon { h: Sha256::new(), buf: Vec::with_capacity(1 << 17) }
+    }
+
+    fn digest(mut self) -> [u8; 32] {
+        self.h.update(&self.buf);
+        self.h.finalize().into()
+    }
+
+    /// A large section: `n` items encoded by `item`, hashed chunk by chunk in parallel.
+    fn chunked(&mut self, tag: &str, n: usize, threads: usize, item: impl Fn(&mut Canon, usize) + Sync) {
+        self.tag(tag, n);
+        let chunks = n.div_ceil(CHUNK);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if k >= chunks {
+                    break done;
+                }
+                let mut c = Canon::new();
+                for i in k * CHUNK..((k + 1) * CHUNK).min(n) {
+                    item(&mut c, i);
+                }
+                done.push((k, c.digest()));
+            }
+        };
+        let mut digests: Vec<(usize, [u8; 32])> = if threads <= 1 || chunks <= 1 {
+            work()
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads.min(chunks)).map(|_| s.spawn(work)).collect();
+                // A worker cannot panic (it only encodes and hashes); a join error leaves its
+                // chunks out, which the count check below turns into a distinct version.
+                handles.into_iter().filter_map(|h| h.join().ok()).flatten().collect()
+            })
+        };
+        digests.sort_unstable_by_key(|(k, _)| *k);
+        self.n(digests.len() as u64);
+        for (_, d) in digests {
+            self.buf.extend_from_slice(&d);
+            self.flush_if_full();
+        }
+    }
+
     fn flush_if_full(&mut self) {
         if self.buf.len() >= 1 << 16 {
             self.h.update(&self.buf);
@@ -83,8 +134,8 @@ fn sorted_by_key<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec
     v
 }
 
-pub(crate) fn version(site: &Site) -> String {
-    let mut c = Canon { h: Sha256::new(), buf: Vec::with_capacity(1 << 17) };
+pub(crate) fn version(site: &Site, threads: usize) -> String {
+    let mut c = Canon::new();
     let zone = |z: ZoneIx| &*site.zones[z.ix()].id;
     let asset = |a: &AssetIx| &*site.assets[a.ix()].id;
     let person = |p: &PersonIx| &*site.people[p.ix()].id;
@@ -125,8 +176,15 @@ pub(crate) fn version(site: &Site) -> String {
         c.opt(k.description.as_deref());
     }
 
-    c.tag("asset", site.assets.len());
-    for a in site.assets_in_id_order().map(|i| site.asset(i)) {
+    // Assets in id order; dependencies refer to assets by their rank in that order,
+    // which is as canonical as the id and a tenth of the bytes.
+    let order = site.asset_ids.in_id_order();
+    let mut rank = vec![0u32; site.assets.len()];
+    for (r, a) in order.iter().enumerate() {
+        rank[*a as usize] = r as u32;
+    }
+    c.chunked("asset", order.len(), threads, |c, i| {
+        let a = &site.assets[order[i] as usize];
         c.s(&a.id);
         c.s(&a.name);
         c.s(a.kind.as_str());
@@ -140,25 +198,25 @@ pub(crate) fn version(site: &Site) -> String {
         c.opt(a.model.as_deref());
         c.n(a.functions.bits() as u64);
         c.opt(a.description.as_deref());
-    }
+    });
 
-    // Dependencies are kept in normalised order by the loader.
-    c.tag("dependency", site.dependencies.len());
-    for d in &site.dependencies {
-        c.s(asset(&d.consumer));
-        c.s(asset(&d.provider));
+    // Dependencies are kept in normalised order by the loader. A derived route is a
+    // function of the zones and conduits (hashed above), so only named routes are written.
+    c.chunked("dependency", site.dependencies.len(), threads, |c, i| {
+        let d = &site.dependencies[i];
+        c.n((rank[d.consumer.ix()] as u64) << 32 | rank[d.provider.ix()] as u64);
         c.s(d.kind.as_str());
-        c.s(match d.crossing {
-            Crossing::WithinZone => "within-zone",
-            Crossing::Named(_) => "named",
-            Crossing::Derived(_) => "derived",
-            Crossing::Undocumented => "undocumented",
-        });
-        c.list(site.conduits_crossed(d).iter().map(|k| &*site.conduits[k.ix()].id));
+        match d.crossing {
+            Crossing::Named(_) => {
+                c.s("named");
+                c.list(site.conduits_crossed(d).iter().map(|k| &*site.conduits[k.ix()].id));
+            }
+            Crossing::WithinZone | Crossing::Derived(_) | Crossing::Undocumented => c.s(""),
+        }
         c.s(d.criticality.as_str());
         c.b(d.safety_relevant);
         c.opt(d.description.as_deref());
-    }
+    });
 
     c.tag("process", site.processes.len());
     for p in sorted_by_key(&site.processes, |p| &p.id) {

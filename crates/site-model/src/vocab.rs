@@ -20,6 +20,8 @@ macro_rules! vocabulary {
             pub const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
             /// What a value of this vocabulary is, for error messages.
             pub const WHAT: &'static str = $what;
+            /// The canonical words, in declaration order.
+            pub const WORDS: &'static [&'static str] = &[ $( $word ),+ ];
 
             /// The canonical word, as written in site files.
             pub fn as_str(self) -> &'static str {

@@ -28,14 +28,48 @@ fn check(files: Vec<(String, String)>) {
 }
 
 const KEYS: &[&str] = &[
-    "id", "name", "kind", "zone", "zones", "parent", "domain", "purdue_level", "consumer", "provider", "conduit",
-    "control", "primary", "deputies", "holders", "targets", "via", "asset", "term", "functions", "criticality",
+    "id",
+    "name",
+    "kind",
+    "zone",
+    "zones",
+    "parent",
+    "domain",
+    "purdue_level",
+    "consumer",
+    "provider",
+    "conduit",
+    "control",
+    "primary",
+    "deputies",
+    "holders",
+    "targets",
+    "via",
+    "asset",
+    "term",
+    "functions",
+    "criticality",
 ];
 const WORDS: &[&str] = &[
     "plc", "hmi", "ot", "it", "shared", "control", "view", "corp", "plant", "plant-l1", "hmi-01", "plc-01", "dc-01",
     "ana", "ben", "critical", "3.5", "",
 ];
-const TABLES: &[&str] = &["[site]", "[[zone]]", "[[asset]]", "[[dependency]]", "[[conduit]]", "[[role]]", "[[process]]", "[[vendor]]", "[[vendor.pathway]]", "[process.manual_operation]", "[[term]]", "[[baseline]]", "[[account]]", "[[person]]"];
+const TABLES: &[&str] = &[
+    "[site]",
+    "[[zone]]",
+    "[[asset]]",
+    "[[dependency]]",
+    "[[conduit]]",
+    "[[role]]",
+    "[[process]]",
+    "[[vendor]]",
+    "[[vendor.pathway]]",
+    "[process.manual_operation]",
+    "[[term]]",
+    "[[baseline]]",
+    "[[account]]",
+    "[[person]]",
+];
 
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![

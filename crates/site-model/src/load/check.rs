@@ -21,7 +21,7 @@ const EXERCISE_MONTHS: u32 = 15;
 pub(crate) fn check(
     site: &mut Site,
     asset_domains: &[Option<Domain>],
-    named_conduits: &[(u32, Vec<ConduitIx>)],
+    named_conduits: &[(u32, Vec<ConduitIx>, Loc)],
     locs: &Locs,
     d: &mut Diags,
     options: &LoadOptions,
@@ -130,7 +130,7 @@ fn assets(site: &mut Site, explicit: &[Option<Domain>], zone_domain: &[Option<Do
     }
 }
 
-fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d: &mut Diags) {
+fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>, Loc)], locs: &Locs, d: &mut Diags) {
     let zone_count = site.zones.len();
     // Conduits touching each zone, to walk the zone graph.
     let mut touching: Vec<Vec<ConduitIx>> = vec![Vec::new(); zone_count];
@@ -145,6 +145,8 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d
     let mut derived: FastMap<(u32, u32), Crossing> = FastMap::default();
     let mut undocumented_reported: FastMap<(u32, u32), ()> = FastMap::default();
     let mut named = named.iter().peekable();
+    // Dependencies of one consumer come together: remember the last pair of zones.
+    let mut memo: Option<((u32, u32), Crossing)> = None;
 
     for i in 0..site.dependencies.len() {
         let dep = &site.dependencies[i];
@@ -160,15 +162,14 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d
         }
         let (cz, pz) = (c.zone, p.zone);
         let named_route = match named.peek() {
-            Some((at, _)) if *at as usize == i => named.next().map(|(_, r)| r),
+            Some((at, _, _)) if *at as usize == i => named.next().map(|(_, r, loc)| (r, *loc)),
             _ => None,
         };
         if cz.ix() >= zone_count || pz.ix() >= zone_count {
             continue; // unresolved zone, reported already
         }
-        let crossing = if let Some(route) = named_route {
+        let crossing = if let Some((route, loc)) = named_route {
             if let Err(why) = check_route(site, route, cz, pz) {
-                let loc = locs.dependency_conduits[i].unwrap_or(locs.dependencies[i]);
                 d.error(
                     loc,
                     format!("{} > conduit", field()),
@@ -178,8 +179,12 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d
             }
             Crossing::Named(routes.intern(route.clone()))
         } else {
-            match derived.get(&(cz.0, pz.0)) {
-                Some(x) => *x,
+            let pair = (cz.0, pz.0);
+            match memo.filter(|(k, _)| *k == pair).map(|(_, x)| x).or_else(|| derived.get(&pair).copied()) {
+                Some(x) => {
+                    memo = Some((pair, x));
+                    x
+                }
                 None => {
                     let x = if within(site, cz, pz) {
                         Crossing::WithinZone
@@ -222,17 +227,24 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d
     for (r, a) in site.asset_ids.in_id_order().iter().enumerate() {
         rank[*a as usize] = r as u32;
     }
-    let key =
-        |dep: &Dependency| ((rank[dep.consumer.ix()] as u64) << 32 | rank[dep.provider.ix()] as u64, dep.kind as u8);
-    let mut order: Vec<u32> = (0..site.dependencies.len() as u32).collect();
-    order.sort_unstable_by_key(|i| key(&site.dependencies[*i as usize]));
-    for w in order.windows(2) {
-        let (a, b) = (w[0] as usize, w[1] as usize);
-        if key(&site.dependencies[a]) == key(&site.dependencies[b]) {
-            let dep = &site.dependencies[b];
-            let first = d.position(locs.dependencies[a]);
+    // Keys computed once: the sort compares integers, not ids.
+    let mut keyed: Vec<(u64, u8, u32)> = site
+        .dependencies
+        .iter()
+        .enumerate()
+        .map(|(i, dep)| {
+            ((rank[dep.consumer.ix()] as u64) << 32 | rank[dep.provider.ix()] as u64, dep.kind as u8, i as u32)
+        })
+        .collect();
+    drop(rank);
+    keyed.sort_unstable();
+    for w in keyed.windows(2) {
+        let ((ka, fa, a), (kb, fb, b)) = (w[0], w[1]);
+        if (ka, fa) == (kb, fb) {
+            let dep = &site.dependencies[b as usize];
+            let first = d.position(locs.dependencies[a as usize]);
             d.error(
-                locs.dependencies[b],
+                locs.dependencies[b as usize],
                 format!(
                     "dependency \"{}\" -> \"{}\" > kind",
                     site.assets[dep.consumer.ix()].id,
@@ -243,6 +255,7 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>)], locs: &Locs, d
             );
         }
     }
+    let order: Vec<u32> = keyed.into_iter().map(|(_, _, i)| i).collect();
     let mut deps: Vec<Option<Dependency>> = std::mem::take(&mut site.dependencies).into_iter().map(Some).collect();
     site.dependencies = order.iter().filter_map(|i| deps[*i as usize].take()).collect();
 }

@@ -6,8 +6,8 @@ mod parse;
 mod raw;
 mod resolve;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diagnostic, LineIndex, Severity};
 use crate::{LoadOptions, Outcome, Source};
@@ -24,7 +24,9 @@ pub(crate) struct Loc {
 /// Diagnostics of the cross-file phases, positioned through each file's line index.
 pub(crate) struct Diags {
     pub paths: Vec<String>,
-    pub lines: Vec<LineIndex>,
+    /// One per parse unit (a file, or a segment of a large file); segments of
+    /// one file share its path and line index.
+    pub lines: Vec<Arc<LineIndex>>,
     pub list: Vec<Diagnostic>,
 }
 
@@ -99,18 +101,18 @@ pub fn load_with(paths: Vec<String>, read: &ReadFn<'_>, options: &LoadOptions) -
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         n => n,
-    }
-    .min(paths.len().max(1));
+    };
+    let file_threads = threads.min(paths.len().max(1));
 
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<parse::Parsed>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Vec<parse::Parsed>>> = paths.iter().map(|_| Mutex::new(Vec::new())).collect();
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(path) = paths.get(i) else { break };
             let parsed = match read(path) {
-                Ok(text) => parse::parse_file(path, &text),
-                Err(e) => parse::Parsed {
+                Ok(text) => parse::parse_file(path, &text, threads),
+                Err(e) => vec![parse::Parsed {
                     raw: Default::default(),
                     diags: vec![Diagnostic {
                         severity: Severity::Error,
@@ -122,35 +124,33 @@ pub fn load_with(paths: Vec<String>, read: &ReadFn<'_>, options: &LoadOptions) -
                         expected: None,
                         help: None,
                     }],
-                    lines: LineIndex::default(),
-                },
+                    lines: Arc::default(),
+                }],
             };
             if let Ok(mut slot) = results[i].lock() {
-                *slot = Some(parsed);
+                *slot = parsed;
             }
         }
     };
-    if threads <= 1 {
+    if file_threads <= 1 {
         work();
     } else {
         std::thread::scope(|s| {
-            for _ in 0..threads {
+            for _ in 0..file_threads {
                 s.spawn(work);
             }
         });
     }
 
-    let mut diags = Diags { paths, lines: Vec::new(), list: Vec::new() };
+    let mut diags = Diags { paths: Vec::with_capacity(paths.len()), lines: Vec::new(), list: Vec::new() };
     let mut raws = Vec::with_capacity(results.len());
-    for slot in results {
-        let parsed = slot.into_inner().ok().flatten().unwrap_or_else(|| parse::Parsed {
-            raw: Default::default(),
-            diags: Vec::new(),
-            lines: LineIndex::default(),
-        });
-        diags.list.extend(parsed.diags);
-        diags.lines.push(parsed.lines);
-        raws.push(parsed.raw);
+    for (path, slot) in paths.into_iter().zip(results) {
+        for parsed in slot.into_inner().unwrap_or_default() {
+            diags.list.extend(parsed.diags);
+            diags.paths.push(path.clone());
+            diags.lines.push(parsed.lines);
+            raws.push(parsed.raw);
+        }
     }
     if diags.paths.is_empty() {
         diags.list.push(Diagnostic {

@@ -3,6 +3,7 @@
 //! vocabulary words, missing required fields).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use toml_spanner::{Item, Table, Value};
 
@@ -11,57 +12,158 @@ use crate::diag::{Diagnostic, LineIndex, Severity, nearest, one_of};
 use crate::model::{Channel, Contact, Date};
 use crate::vocab::*;
 
-/// Largest file the TOML parser accepts (its spans are 28-bit).
-const MAX_FILE: usize = (1 << 28) - 1;
+/// Large files are parsed in segments of about this size, cut before a
+/// top-level `[[table]]` header: the TOML parser's spans are 28-bit (256 MiB),
+/// and one segment's tree at a time keeps memory bounded.
+const SEGMENT: usize = 64 << 20;
 
+/// One parse unit: a file, or one segment of a large file.
 pub struct Parsed {
     pub raw: RawFile,
     pub diags: Vec<Diagnostic>,
-    pub lines: LineIndex,
+    /// The whole file's line index (offsets in `raw` are file offsets).
+    pub lines: Arc<LineIndex>,
 }
 
-pub fn parse_file(path: &str, text: &str) -> Parsed {
-    let lines = LineIndex::new(text);
-    let arena = toml_spanner::Arena::new();
-    let mut p = P { path, lines: &lines, diags: Vec::new(), syms: HashMap::default(), raw: RawFile::default() };
-    if text.len() > MAX_FILE {
-        p.diags.push(Diagnostic {
+/// `(byte offset, text)` pieces of a file, each ending just before a line that
+/// starts an array-of-tables entry of a top-level key (`[[asset]]`...), so each
+/// piece is a TOML document and together they mean what the whole file means.
+fn segments(text: &str, size: usize) -> Vec<(u32, &str)> {
+    if text.len() <= size {
+        return vec![(0, text)];
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut search_from = size;
+    while search_from < text.len() {
+        let cut = memchr::memchr_iter(b'\n', &bytes[search_from..]).map(|i| search_from + i + 1).find(|&line| {
+            let rest = &bytes[line..];
+            rest.starts_with(b"[[")
+                && TOP_KEYS
+                    .iter()
+                    .any(|k| rest[2..].starts_with(k.as_bytes()) && rest[2 + k.len()..].starts_with(b"]]"))
+        });
+        let Some(cut) = cut else { break };
+        out.push((start as u32, &text[start..cut]));
+        start = cut;
+        search_from = cut + size;
+    }
+    out.push((start as u32, &text[start..]));
+    out
+}
+
+/// Parses one file into one parse unit per segment (one for any file under
+/// 64 MiB); the segments of a large file are parsed on up to `threads` threads.
+pub fn parse_file(path: &str, text: &str, threads: usize) -> Vec<Parsed> {
+    parse_file_in(path, text, SEGMENT, threads)
+}
+
+fn parse_file_in(path: &str, text: &str, segment: usize, threads: usize) -> Vec<Parsed> {
+    let lines = Arc::new(LineIndex::new(text));
+    if u32::try_from(text.len()).is_err() {
+        let diag = Diagnostic {
             severity: Severity::Error,
             file: path.to_string(),
             line: 0,
             column: 0,
             field: String::new(),
-            message: format!("file is {} bytes, larger than the {MAX_FILE} a site file may be", text.len()),
-            expected: Some("site files under 256 MiB; split large inventories into several files".into()),
+            message: format!("file is {} bytes, larger than the 4 GiB a site file may be", text.len()),
+            expected: Some("site files under 4 GiB; split large inventories into several files".into()),
             help: None,
-        });
-    } else {
-        let doc = toml_spanner::parse_recoverable(text, &arena);
-        for e in doc.errors() {
-            let span = e.span();
-            p.push(Severity::Error, span.start, String::new(), format!("TOML syntax: {}", e.message(text)), None, None);
-        }
-        p.document(doc.table());
+        };
+        return vec![Parsed { raw: RawFile::default(), diags: vec![diag], lines }];
     }
-    let P { diags, syms, mut raw, .. } = p;
-    let mut names: Vec<(u32, &str)> = syms.into_iter().map(|(s, i)| (i, s)).collect();
-    names.sort_unstable_by_key(|(i, _)| *i);
-    raw.names = names.into_iter().map(|(_, s)| Box::from(s)).collect();
-    Parsed { raw, diags, lines }
+    let pieces = segments(text, segment);
+    let parse = |(base, seg): (u32, &str)| parse_segment(path, &lines, base, seg);
+    if pieces.len() == 1 || threads <= 1 {
+        return pieces.into_iter().map(parse).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Parsed>>> = pieces.iter().map(|_| Default::default()).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(pieces.len()) {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(piece) = pieces.get(k) else { break };
+                    let parsed = parse(*piece);
+                    if let Ok(mut slot) = slots[k].lock() {
+                        *slot = Some(parsed);
+                    }
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().ok().flatten()).collect()
 }
+
+/// One TOML document starting at byte `base` of its file.
+fn parse_segment(path: &str, lines: &Arc<LineIndex>, base: u32, seg: &str) -> Parsed {
+    let arena = toml_spanner::Arena::new();
+    let doc = toml_spanner::parse_recoverable(seg, &arena);
+    let mut p = P {
+        path,
+        lines,
+        base,
+        diags: Vec::new(),
+        syms: Syms::default(),
+        raw: RawFile::default(),
+        _de: std::marker::PhantomData,
+    };
+    for e in doc.errors() {
+        let at = base + e.span().start;
+        p.push(Severity::Error, at, String::new(), format!("TOML syntax: {}", e.message(seg)), None, None);
+    }
+    p.document(doc.table());
+    let P { diags, syms, mut raw, .. } = p;
+    let mut names: Vec<(u32, Box<str>)> = syms.into_iter().map(|(s, i)| (i, s)).collect();
+    names.sort_unstable_by_key(|(i, _)| *i);
+    raw.names = names.into_iter().map(|(_, s)| s).collect();
+    Parsed { raw, diags, lines: Arc::clone(lines) }
+}
+
+type Syms = HashMap<Box<str>, Sym, foldhash::fast::RandomState>;
 
 struct P<'a, 'de> {
     path: &'a str,
     lines: &'a LineIndex,
+    /// Offset of the segment being read in its file.
+    base: u32,
     diags: Vec<Diagnostic>,
-    syms: HashMap<&'de str, Sym, foldhash::fast::RandomState>,
+    syms: Syms,
     raw: RawFile,
+    _de: std::marker::PhantomData<&'de ()>,
 }
 
 /// A table being read, and how to name it in diagnostics (`asset "hmi-01"`).
+/// The name is built only when a diagnostic needs it: loading a million
+/// well-formed tables formats nothing.
 struct T<'t, 'de> {
     table: &'t Table<'de>,
-    what: String,
+    what: What<'t>,
+}
+
+enum What<'t> {
+    /// `asset "hmi-01"`
+    Named(&'static str, &'t str),
+    /// `asset at line 12`
+    Line(&'static str, u32),
+    /// `dependency "a" -> "b"`
+    Dependency(&'t str, &'t str),
+    /// Anything else, already formatted (sub-tables, which are few).
+    Text(String),
+}
+
+impl T<'_, '_> {
+    fn what(&self) -> String {
+        match &self.what {
+            What::Named(kind, id) => format!("{kind} \"{id}\""),
+            What::Line(kind, line) => format!("{kind} at line {line}"),
+            What::Dependency(c, p) => format!("dependency \"{c}\" -> \"{p}\""),
+            What::Text(s) => s.clone(),
+        }
+    }
 }
 
 const SITE_KEYS: &[&str] = &["id", "name", "organisation", "timezone", "description"];
@@ -178,15 +280,19 @@ impl<'a, 'de> P<'a, 'de> {
         self.push(Severity::Error, at, field, message.into(), expected, None);
     }
 
-    fn sym(&mut self, s: &'de str) -> Sym {
+    fn sym(&mut self, s: &str) -> Sym {
+        if let Some(sym) = self.syms.get(s) {
+            return *sym;
+        }
         let next = self.syms.len() as Sym;
-        *self.syms.entry(s).or_insert(next)
+        self.syms.insert(s.into(), next);
+        next
     }
 
     fn document(&mut self, root: &Table<'de>) {
         for (key, item) in root {
             let name = key.name;
-            let at = key.span.start;
+            let at = self.base + key.span.start;
             match name {
                 "site" => match item.as_table() {
                     Some(t) => self.site(t, at),
@@ -242,7 +348,7 @@ impl<'a, 'de> P<'a, 'de> {
                     match el.as_table() {
                         Some(t) => f(self, t),
                         None => self.err(
-                            el.span().start,
+                            self.base + el.span().start,
                             key.into(),
                             format!("an element of `{key}` is {}", type_name(el)),
                             Some(format!("tables, written [[{key}]]")),
@@ -251,7 +357,7 @@ impl<'a, 'de> P<'a, 'de> {
                 }
             }
             None => self.err(
-                item.span().start,
+                self.base + item.span().start,
                 key.into(),
                 format!("`{key}` is {}", type_name(item)),
                 Some(format!("an array of tables, written [[{key}]]")),
@@ -260,19 +366,16 @@ impl<'a, 'de> P<'a, 'de> {
     }
 
     /// Names a table for diagnostics by its id (or other naming key).
-    fn named<'t>(&self, table: &'t Table<'de>, kind: &str, id_key: &str) -> T<'t, 'de> {
+    fn named<'t>(&self, table: &'t Table<'de>, kind: &'static str, id_key: &str) -> T<'t, 'de> {
         let what = match table.get(id_key).and_then(|i| i.as_str()) {
-            Some(id) => format!("{kind} \"{id}\""),
-            None => {
-                let (line, _) = self.lines.position(table.span().start);
-                format!("{kind} at line {line}")
-            }
+            Some(id) => What::Named(kind, id),
+            None => What::Line(kind, self.lines.position(self.base + table.span().start).0),
         };
         T { table, what }
     }
 
     fn field(t: &T<'_, '_>, key: &str) -> String {
-        format!("{} > {key}", t.what)
+        format!("{} > {key}", t.what())
     }
 
     /// Reports keys that are not in `known`.
@@ -282,7 +385,7 @@ impl<'a, 'de> P<'a, 'de> {
                 let help = nearest(key.name, known.iter().copied()).map(|n| format!("did you mean `{n}`?"));
                 self.push(
                     Severity::Error,
-                    key.span.start,
+                    self.base + key.span.start,
                     Self::field(t, key.name),
                     format!("unknown field `{}`", key.name),
                     Some(one_of(known.iter().copied())),
@@ -294,7 +397,7 @@ impl<'a, 'de> P<'a, 'de> {
 
     fn missing(&mut self, t: &T<'_, 'de>, key: &str, expected: &str) {
         self.err(
-            t.table.span().start,
+            self.base + t.table.span().start,
             Self::field(t, key),
             format!("missing required field `{key}`"),
             Some(expected.to_string()),
@@ -312,7 +415,7 @@ impl<'a, 'de> P<'a, 'de> {
 
     fn wrong_type(&mut self, t: &T<'_, 'de>, key: &str, item: &Item<'de>, expected: &str) {
         self.err(
-            item.span().start,
+            self.base + item.span().start,
             Self::field(t, key),
             format!("found {}", type_name(item)),
             Some(expected.to_string()),
@@ -325,7 +428,7 @@ impl<'a, 'de> P<'a, 'de> {
         match item.value() {
             Value::String(s) => {
                 let s: &'de str = s;
-                Some((s, item.span().start))
+                Some((s, self.base + item.span().start))
             }
             _ => {
                 self.wrong_type(t, key, item, EXPECTED);
@@ -391,18 +494,19 @@ impl<'a, 'de> P<'a, 'de> {
             match el.value() {
                 Value::String(s) => {
                     let s: &'de str = s;
-                    f(self, s, el.span().start)
+                    let at = self.base + el.span().start;
+                    f(self, s, at)
                 }
                 _ => self.wrong_type(t, key, el, "a string in the array"),
             }
         }
-        Some(item.span().start)
+        Some(self.base + item.span().start)
     }
 
     fn references(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> (Vec<At>, u32) {
         let mut out = Vec::new();
         let at = self.string_array(t, key, required, |p, s, at| out.push(At { sym: p.sym(s), at }));
-        (out, at.unwrap_or_else(|| t.table.span().start))
+        (out, at.unwrap_or_else(|| self.base + t.table.span().start))
     }
 
     fn texts(&mut self, t: &T<'_, 'de>, key: &str) -> Vec<Box<str>> {
@@ -442,13 +546,11 @@ impl<'a, 'de> P<'a, 'de> {
     }
 
     fn domain(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<Domain> {
-        let words: Vec<_> = Domain::words().collect();
-        self.word(t, key, required, Domain::parse, &words, Domain::WHAT)
+        self.word(t, key, required, Domain::parse, Domain::WORDS, Domain::WHAT)
     }
 
     fn criticality(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Criticality> {
-        let words: Vec<_> = Criticality::words().collect();
-        self.word(t, key, false, Criticality::parse, &words, Criticality::WHAT)
+        self.word(t, key, false, Criticality::parse, Criticality::WORDS, Criticality::WHAT)
     }
 
     fn boolean(&mut self, t: &T<'_, 'de>, key: &str) -> Option<bool> {
@@ -468,7 +570,12 @@ impl<'a, 'de> P<'a, 'de> {
         match item.as_i64() {
             Some(n) if (lo..=hi).contains(&n) => Some(n),
             Some(n) => {
-                self.err(item.span().start, Self::field(t, key), format!("{n} is out of range"), Some(expected));
+                self.err(
+                    self.base + item.span().start,
+                    Self::field(t, key),
+                    format!("{n} is out of range"),
+                    Some(expected),
+                );
                 None
             }
             None => {
@@ -497,7 +604,7 @@ impl<'a, 'de> P<'a, 'de> {
                 _ => type_name(item).to_string(),
             };
             self.err(
-                item.span().start,
+                self.base + item.span().start,
                 Self::field(t, key),
                 format!("{found} is not a Purdue level"),
                 Some(PurdueLevel::EXPECTED.into()),
@@ -517,7 +624,12 @@ impl<'a, 'de> P<'a, 'de> {
             _ => None,
         };
         if date.is_none() {
-            self.err(item.span().start, Self::field(t, key), "is not a calendar date", Some(EXPECTED.into()));
+            self.err(
+                self.base + item.span().start,
+                Self::field(t, key),
+                "is not a calendar date",
+                Some(EXPECTED.into()),
+            );
         }
         date
     }
@@ -552,7 +664,7 @@ impl<'a, 'de> P<'a, 'de> {
     // ----- the tables -----
 
     fn site(&mut self, table: &Table<'de>, at: u32) {
-        let t = T { table, what: "site".into() };
+        let t = T { table, what: What::Text("site".into()) };
         self.keys(&t, SITE_KEYS);
         let id = self.string(&t, "id", true);
         if let Some((s, at)) = id {
@@ -593,7 +705,7 @@ impl<'a, 'de> P<'a, 'de> {
         let (zones, zones_at) = self.references(&t, "zones", true);
         let mut channels = Vec::new();
         for ct in self.sub_tables(&t, "channels") {
-            let c = T { table: ct, what: format!("{} > channels", t.what) };
+            let c = T { table: ct, what: What::Text(format!("{} > channels", t.what())) };
             self.keys(&c, CHANNEL_KEYS);
             let name = self.required_text(&c, "name");
             let protocol = self.required_text(&c, "protocol");
@@ -615,8 +727,7 @@ impl<'a, 'de> P<'a, 'de> {
         self.keys(&t, ASSET_KEYS);
         let id = self.id(&t, "id");
         let name = self.text(&t, "name");
-        let kind_words: Vec<_> = AssetKind::words().collect();
-        let kind = self.word(&t, "kind", true, AssetKind::parse, &kind_words, AssetKind::WHAT);
+        let kind = self.word(&t, "kind", true, AssetKind::parse, AssetKind::WORDS, AssetKind::WHAT);
         let domain = self.domain(&t, "domain", false);
         let zone = self.reference(&t, "zone", true);
         let purdue_level = self.purdue(&t, "purdue_level");
@@ -626,12 +737,11 @@ impl<'a, 'de> P<'a, 'de> {
         let vendor = self.text(&t, "vendor");
         let model = self.text(&t, "model");
         let mut functions = FunctionSet::EMPTY;
-        let fwords: Vec<_> = Function::words().collect();
         self.string_array(&t, "functions", false, |p, s, at| match Function::parse(s) {
             Some(f) => {
                 functions.insert(f);
             }
-            None => p.unknown_word(&t, "functions", s, at, &fwords, Function::WHAT),
+            None => p.unknown_word(&t, "functions", s, at, Function::WORDS, Function::WHAT),
         });
         let description = self.text(&t, "description");
         if let Some(id) = id {
@@ -657,15 +767,14 @@ impl<'a, 'de> P<'a, 'de> {
     fn dependency(&mut self, table: &Table<'de>) {
         let what =
             match (table.get("consumer").and_then(|i| i.as_str()), table.get("provider").and_then(|i| i.as_str())) {
-                (Some(c), Some(p)) => format!("dependency \"{c}\" -> \"{p}\""),
-                _ => format!("dependency at line {}", self.lines.position(table.span().start).0),
+                (Some(c), Some(p)) => What::Dependency(c, p),
+                _ => What::Line("dependency", self.lines.position(self.base + table.span().start).0),
             };
         let t = T { table, what };
         self.keys(&t, DEPENDENCY_KEYS);
         let consumer = self.reference(&t, "consumer", true);
         let provider = self.reference(&t, "provider", true);
-        let fwords: Vec<_> = Function::words().collect();
-        let kind = self.word(&t, "kind", true, Function::parse, &fwords, "dependency kind");
+        let kind = self.word(&t, "kind", true, Function::parse, Function::WORDS, "dependency kind");
         // One conduit, or the route of conduits in order from consumer to provider.
         let conduit = match t.table.get("conduit").map(|i| i.as_array().is_some()) {
             Some(true) => self.references(&t, "conduit", false).0,
@@ -675,15 +784,20 @@ impl<'a, 'de> P<'a, 'de> {
         let safety_relevant = self.boolean(&t, "safety_relevant");
         let description = self.text(&t, "description");
         if let (Some(consumer), Some(provider)) = (consumer, provider) {
+            let extra = if conduit.is_empty() && description.is_none() {
+                NO_EXTRA
+            } else {
+                self.raw.dependency_extras.push(RawDependencyExtra { conduit, description });
+                self.raw.dependency_extras.len() as u32 - 1
+            };
             self.raw.dependencies.push(RawDependency {
-                at: table.span().start,
+                at: self.base + table.span().start,
                 consumer,
                 provider,
                 kind,
-                conduit,
                 criticality,
                 safety_relevant,
-                description,
+                extra,
             });
         }
     }
@@ -707,7 +821,7 @@ impl<'a, 'de> P<'a, 'de> {
                     None
                 }
                 Some(mt) => {
-                    let m = T { table: mt, what: format!("{} > manual_operation", t.what) };
+                    let m = T { table: mt, what: What::Text(format!("{} > manual_operation", t.what())) };
                     self.keys(&m, MANUAL_KEYS);
                     let procedure = self.required_text(&m, "procedure");
                     let sustainable = self.duration(&m, "sustainable_for", true);
@@ -774,11 +888,11 @@ impl<'a, 'de> P<'a, 'de> {
         }
         let title = self.text(&t, "title");
         let mut contacts = Vec::new();
-        let cwords: Vec<_> = ContactChannel::words().collect();
         for ct in self.sub_tables(&t, "contacts") {
-            let c = T { table: ct, what: format!("{} > contacts", t.what) };
+            let c = T { table: ct, what: What::Text(format!("{} > contacts", t.what())) };
             self.keys(&c, CONTACT_KEYS);
-            let channel = self.word(&c, "channel", true, ContactChannel::parse, &cwords, ContactChannel::WHAT);
+            let channel =
+                self.word(&c, "channel", true, ContactChannel::parse, ContactChannel::WORDS, ContactChannel::WHAT);
             let address = self.required_text(&c, "address");
             if let (Some(channel), Some(address)) = (channel, address) {
                 contacts.push(Contact { channel, address });
@@ -810,11 +924,9 @@ impl<'a, 'de> P<'a, 'de> {
         self.keys(&t, ACCOUNT_KEYS);
         let id = self.id(&t, "id");
         let username = self.text(&t, "username");
-        let kwords: Vec<_> = AccountKind::words().collect();
-        let kind = self.word(&t, "kind", true, AccountKind::parse, &kwords, AccountKind::WHAT);
-        let swords: Vec<_> = AccountStatus::words().collect();
+        let kind = self.word(&t, "kind", true, AccountKind::parse, AccountKind::WORDS, AccountKind::WHAT);
         let status = self
-            .word(&t, "status", false, AccountStatus::parse, &swords, AccountStatus::WHAT)
+            .word(&t, "status", false, AccountStatus::parse, AccountStatus::WORDS, AccountStatus::WHAT)
             .unwrap_or(AccountStatus::Active);
         let directory = self.reference(&t, "directory", false);
         let (holders, holders_at) = self.references(&t, "holders", false);
@@ -852,8 +964,8 @@ impl<'a, 'de> P<'a, 'de> {
         let recording_required = self.boolean(&t, "recording_required").unwrap_or(true);
         let mut pathways = Vec::new();
         for pt in self.sub_tables(&t, "pathway") {
-            let pid = pt.get("id").and_then(|i| i.as_str()).map(|s| format!("{} > pathway \"{s}\"", t.what));
-            let p = T { table: pt, what: pid.unwrap_or_else(|| format!("{} > pathway", t.what)) };
+            let pid = pt.get("id").and_then(|i| i.as_str()).map(|s| format!("{} > pathway \"{s}\"", t.what()));
+            let p = T { table: pt, what: What::Text(pid.unwrap_or_else(|| format!("{} > pathway", t.what()))) };
             self.keys(&p, PATHWAY_KEYS);
             let id = self.id(&p, "id");
             let (via, _) = self.references(&p, "via", false);
@@ -867,7 +979,7 @@ impl<'a, 'de> P<'a, 'de> {
         }
         let mut functions = Vec::new();
         for ft in self.sub_tables(&t, "function") {
-            let f = T { table: ft, what: format!("{} > function", t.what) };
+            let f = T { table: ft, what: What::Text(format!("{} > function", t.what())) };
             self.keys(&f, VFUNCTION_KEYS);
             let name = self.required_text(&f, "name");
             let safety_critical = self.boolean(&f, "safety_critical").unwrap_or(false);
@@ -903,8 +1015,8 @@ impl<'a, 'de> P<'a, 'de> {
         let recorded_by = self.reference(&t, "recorded_by", false);
         if config_hash.is_none() && logic_version.is_none() && logic_hash.is_none() && firmware.is_none() {
             self.err(
-                table.span().start,
-                t.what.clone(),
+                self.base + table.span().start,
+                t.what(),
                 "records nothing to verify against",
                 Some("at least one of `config_hash`, `logic_version`, `logic_hash`, `firmware`".into()),
             );
@@ -934,7 +1046,7 @@ impl<'a, 'de> P<'a, 'de> {
         self.string_array(&t, "not_to_be_confused_with", false, |_, s, at| others.push((Box::from(s), at)));
         if let (Some(term), Some(canonical)) = (term, canonical) {
             self.raw.terms.push(RawTerm {
-                at: table.span().start,
+                at: self.base + table.span().start,
                 term,
                 canonical,
                 it_reading,
@@ -987,6 +1099,48 @@ mod tests {
         assert_eq!(parse_duration(""), None);
         assert_eq!(parse_date("2026-02-29"), None);
         assert_eq!(parse_date("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+    }
+
+    #[test]
+    fn segments_cut_before_top_level_entries_and_mean_the_same() {
+        let text = include_str!("../../tests/fixtures/small.toml");
+        let pieces = segments(text, 200);
+        assert!(pieces.len() > 5, "{}", pieces.len());
+        assert_eq!(pieces.iter().map(|(_, s)| *s).collect::<String>(), text);
+        for (base, seg) in &pieces[1..] {
+            assert!(seg.starts_with("[["), "{seg:.20}");
+            assert!(!seg.starts_with("[[vendor."), "sub-tables stay with their parent");
+            assert_eq!(&text[*base as usize..][..seg.len()], *seg);
+        }
+        let whole = parse_file_in("s.toml", text, usize::MAX, 1);
+        let cut = parse_file_in("s.toml", text, 200, 3);
+        assert_eq!((whole.len(), cut.len()), (1, pieces.len()));
+        assert!(cut.iter().all(|u| u.diags.is_empty()));
+        // The same assets and dependencies, with the same file offsets, in the same order.
+        let assets = |units: &[Parsed]| -> Vec<(String, u32)> {
+            units
+                .iter()
+                .flat_map(|u| u.raw.assets.iter().map(|a| (u.raw.names[a.id.sym as usize].to_string(), a.id.at)))
+                .collect()
+        };
+        let deps = |units: &[Parsed]| -> Vec<(String, String, u32)> {
+            units
+                .iter()
+                .flat_map(|u| {
+                    u.raw.dependencies.iter().map(|d| {
+                        let n = |s: Sym| u.raw.names[s as usize].to_string();
+                        (n(d.consumer.sym), n(d.provider.sym), d.at)
+                    })
+                })
+                .collect()
+        };
+        assert_eq!(assets(&whole), assets(&cut));
+        assert_eq!(deps(&whole), deps(&cut));
+        // A syntax error in a later segment points at its line in the whole file.
+        let broken = text.replacen("kind = \"plc\"", "kind = plc", 1);
+        let line = broken.lines().position(|l| l == "kind = plc").map(|i| i as u32 + 1);
+        let d: Vec<Diagnostic> = parse_file_in("s.toml", &broken, 200, 2).into_iter().flat_map(|u| u.diags).collect();
+        assert_eq!(d.first().map(|d| d.line), line, "{d:?}");
     }
 
     #[test]

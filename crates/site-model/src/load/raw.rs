@@ -26,6 +26,7 @@ pub struct RawFile {
     pub conduits: Vec<RawConduit>,
     pub assets: Vec<RawAsset>,
     pub dependencies: Vec<RawDependency>,
+    pub dependency_extras: Vec<RawDependencyExtra>,
     pub processes: Vec<RawProcess>,
     pub teams: Vec<RawTeam>,
     pub people: Vec<RawPerson>,
@@ -86,6 +87,9 @@ pub struct RawAsset {
     pub description: Option<Box<str>>,
 }
 
+/// A dependency as written. Kept small (28 bytes): a site has about five per
+/// asset, so the rare parts (named routes, descriptions) live in
+/// [`RawFile::dependency_extras`].
 #[derive(Debug)]
 pub struct RawDependency {
     /// Offset of the table, for findings about the dependency as a whole.
@@ -94,10 +98,18 @@ pub struct RawDependency {
     pub provider: At,
     /// `None` when missing or unknown (reported): references still resolve.
     pub kind: Option<Function>,
-    /// The named route: one conduit or several, in order. Empty when derived.
-    pub conduit: Vec<At>,
     pub criticality: Option<Criticality>,
     pub safety_relevant: Option<bool>,
+    /// Index into [`RawFile::dependency_extras`], or [`NO_EXTRA`].
+    pub extra: u32,
+}
+
+pub const NO_EXTRA: u32 = u32::MAX;
+
+#[derive(Debug)]
+pub struct RawDependencyExtra {
+    /// The named route: one conduit or several, in order. Empty when derived.
+    pub conduit: Vec<At>,
     pub description: Option<Box<str>>,
 }
 

@@ -49,6 +49,13 @@ impl Kind {
     }
 }
 
+fn threads(options: &LoadOptions) -> usize {
+    match options.threads {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        n => n,
+    }
+}
+
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
@@ -170,9 +177,8 @@ pub(crate) struct Locs {
     pub zones: Vec<Loc>,
     pub conduit_zones: Vec<Loc>,
     pub assets: Vec<Loc>,
-    /// Where each dependency's table starts and where its conduit was named.
+    /// Where each dependency's table starts.
     pub dependencies: Vec<Loc>,
-    pub dependency_conduits: Vec<Option<Loc>>,
     pub processes: Vec<Loc>,
     /// Where `control` is, and whether it listed anything (resolved or not).
     pub process_controls: Vec<(Loc, bool)>,
@@ -220,7 +226,6 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         conduit_zones: Vec::with_capacity(conduits.len()),
         assets: ids.defined[Kind::Asset as usize].clone(),
         dependencies: Vec::new(),
-        dependency_conduits: Vec::new(),
         processes: ids.defined[Kind::Process as usize].clone(),
         process_controls: Vec::with_capacity(processes.len()),
         roles: ids.defined[Kind::Role as usize].clone(),
@@ -362,19 +367,25 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             }
         })
         .collect();
-    let mut dependencies = Vec::new();
+    let total: usize = raws.iter().map(|r| r.dependencies.len()).sum();
+    let mut dependencies = Vec::with_capacity(total);
+    locs.dependencies.reserve_exact(total);
     // (dependency index, route) for the few dependencies that name their conduits.
-    let mut crossings_named: Vec<(u32, Vec<ConduitIx>)> = Vec::new();
+    let mut crossings_named: Vec<(u32, Vec<ConduitIx>, Loc)> = Vec::new();
     for (f, raw) in raws.iter_mut().enumerate() {
         let deps = std::mem::take(&mut raw.dependencies);
-        dependencies.reserve(deps.len());
+        let mut extras = std::mem::take(&mut raw.dependency_extras);
         for dep in deps {
             let (c, p) = (ids.name(f, dep.consumer.sym), ids.name(f, dep.provider.sym));
             let field = |k: &'static str| move || format!("dependency \"{c}\" -> \"{p}\" > {k}");
             let consumer = ids.resolve(d, Kind::Asset, f, dep.consumer, field("consumer"));
             let provider = ids.resolve(d, Kind::Asset, f, dep.provider, field("provider"));
+            let (conduit, description) = match extras.get_mut(dep.extra as usize) {
+                Some(x) => (std::mem::take(&mut x.conduit), x.description.take()),
+                None => (Vec::new(), None),
+            };
             let route: Vec<Option<u32>> =
-                dep.conduit.iter().map(|c| ids.resolve(d, Kind::Conduit, f, *c, field("conduit"))).collect();
+                conduit.iter().map(|c| ids.resolve(d, Kind::Conduit, f, *c, field("conduit"))).collect();
             let (Some(consumer), Some(provider), Some(kind)) = (consumer, provider, dep.kind) else {
                 continue;
             };
@@ -383,9 +394,9 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             };
             let criticality = dep.criticality.unwrap_or_else(|| assets[consumer as usize].criticality);
             locs.dependencies.push(Loc { file: f as u32, at: dep.at });
-            locs.dependency_conduits.push(dep.conduit.first().map(|c| Loc { file: f as u32, at: c.at }));
-            if !route.is_empty() {
-                crossings_named.push((dependencies.len() as u32, route.into_iter().map(ConduitIx).collect()));
+            if let Some(first) = conduit.first() {
+                let loc = Loc { file: f as u32, at: first.at };
+                crossings_named.push((dependencies.len() as u32, route.into_iter().map(ConduitIx).collect(), loc));
             }
             dependencies.push(Dependency {
                 consumer: AssetIx(consumer),
@@ -394,7 +405,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                 crossing: Crossing::WithinZone,
                 criticality,
                 safety_relevant: dep.safety_relevant.unwrap_or(kind == Function::Safety),
-                description: dep.description,
+                description,
             });
         }
     }
@@ -632,6 +643,6 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
     if d.has_errors() {
         return None;
     }
-    site.version = crate::version::version(&site);
+    site.version = crate::version::version(&site, threads(options));
     Some(site)
 }
