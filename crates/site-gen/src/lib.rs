@@ -14,6 +14,15 @@
 //! on any machine, forever (the random numbers come from a fixed SplitMix64, not a
 //! crate). The crate does no I/O of its own: it writes through a [`Sink`].
 //!
+//! To write a site to disk, use the command line:
+//!
+//! ```text
+//! interlock site generate --assets 100000 --seed 1 --out /tmp/site
+//! ```
+//!
+//! (`crates/interlock/src/generate.rs`, with a directory sink and a progress bar).
+//! In a program, generate into a [`MemorySink`] or your own [`Sink`]:
+//!
 //! ```
 //! let params = site_gen::Params { assets: 2_000, seed: 7, ..Default::default() };
 //! let mut sink = site_gen::MemorySink::default();
