@@ -58,4 +58,9 @@ PY
   read -r ichk_s ichk_kb < <(measure "$bin" site check "$work/imp-$n" --today 2026-11-26)
   printf '%-9s %-28s %8s %9d %10s %12s\n' "$n" "site check of the import" "$ichk_s" $((ichk_kb / 1024)) - -
   rm -rf "$site" "$csv" "$work/imp-$n"
+  if [ "$n" -ge 1000000 ]; then
+    # The floor: site check of a 1M-asset site within 10 s and 2 GiB.
+    awk -v s="$chk_s" -v m="$chk_kb" 'BEGIN { exit !(s <= 10 && m <= 2 * 1024 * 1024) }' \
+      || { echo "over budget: site check of $n assets took $chk_s s and $((chk_kb / 1024)) MiB (budget 10 s, 2048 MiB)" >&2; exit 1; }
+  fi
 done
