@@ -169,7 +169,7 @@ pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let route: Vec<&str> = site.conduits_crossed(d).iter().map(|c| &*site.conduits[c.ix()].id).collect();
         serde_json::json!({
             "consumer": asset(d.consumer), "provider": asset(d.provider), "kind": d.kind.as_str(),
-            "crossing": crossing, "route": route, "criticality": d.criticality.as_str(),
+            "crossing": crossing, "route": route, "channel": site.channel_of(d), "criticality": d.criticality.as_str(),
             "safety_relevant": d.safety_relevant, "description": d.description.as_deref(),
         })
     })?;
@@ -250,6 +250,16 @@ pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             "asset": asset(b.asset), "config_hash": b.config_hash.as_deref(), "logic_version": b.logic_version.as_deref(),
             "logic_hash": b.logic_hash.as_deref(), "firmware": b.firmware.as_deref(),
             "recorded": b.recorded.map(|d| d.to_string()), "recorded_by": b.recorded_by.map(person),
+        })
+    })?;
+    let mut actions: Vec<&ActionDef> = site.actions.iter().collect();
+    actions.sort_by(|a, b| a.verb.cmp(&b.verb));
+    section(out, "actions", actions, |a| {
+        serde_json::json!({
+            "verb": &*a.verb, "effect": a.effect.as_str(), "definition": &*a.definition,
+            "it_reading": &*a.it_reading, "ot_reading": &*a.ot_reading, "reversible": a.reversible,
+            "reversal": &*a.reversal, "typical_minutes": a.typical_minutes, "from_site": a.from_site,
+            "targets": a.effect.targets().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         })
     })?;
     let mut terms: Vec<&Term> = site.glossary.iter().collect();

@@ -8,6 +8,7 @@
 //! The crate is pure: it never reads the file system, the clock or the
 //! network. Callers hand it [`Source`]s and the date to check against.
 
+pub mod action;
 pub mod diag;
 pub mod import;
 mod load;
@@ -16,6 +17,7 @@ mod site;
 mod version;
 pub mod vocab;
 
+pub use action::{ActionDef, Effect, TargetKind, builtin_actions};
 pub use diag::{Diagnostic, Severity};
 pub use load::{ReadFn, load_with, parse_date, parse_duration, valid_id};
 pub use model::*;

@@ -138,6 +138,8 @@ pub struct Dependency {
     pub provider: AssetIx,
     pub kind: Function,
     pub crossing: Crossing,
+    /// The conduit channel the flow uses, as an index into [`crate::Site::channel_names`].
+    pub channel: Option<u16>,
     pub criticality: Criticality,
     pub safety_relevant: bool,
     pub description: Option<Box<str>>,

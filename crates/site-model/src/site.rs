@@ -46,6 +46,11 @@ pub struct Site {
     pub glossary: Vec<Term>,
     /// Distinct routes (conduits in order, consumer side first) that dependencies cross.
     pub routes: Vec<Vec<ConduitIx>>,
+    /// Names of the conduit channels dependencies say they use ([`Dependency::channel`]).
+    pub channel_names: Vec<Box<str>>,
+    /// The response-action vocabulary: the built-in verbs, as the site words them, and the
+    /// site's own verbs.
+    pub actions: Vec<crate::action::ActionDef>,
     pub(crate) asset_ids: IdIndex,
     pub(crate) zone_ids: IdIndex,
     pub(crate) role_ids: IdIndex,
@@ -105,6 +110,16 @@ impl Site {
             next = self.zones[z.ix()].parent;
             Some(z)
         })
+    }
+
+    /// The verb of the action vocabulary with this name.
+    pub fn action(&self, verb: &str) -> Option<&crate::action::ActionDef> {
+        self.actions.iter().find(|a| &*a.verb == verb)
+    }
+
+    /// The channel a dependency uses, if it names one.
+    pub fn channel_of(&self, dep: &Dependency) -> Option<&str> {
+        dep.channel.and_then(|c| self.channel_names.get(c as usize)).map(|s| &**s)
     }
 
     /// Counts for summaries.

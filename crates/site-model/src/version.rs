@@ -213,6 +213,7 @@ pub(crate) fn version(site: &Site, threads: usize) -> String {
             }
             Crossing::WithinZone | Crossing::Derived(_) | Crossing::Undocumented => c.s(""),
         }
+        c.opt(site.channel_of(d));
         c.s(d.criticality.as_str());
         c.b(d.safety_relevant);
         c.opt(d.description.as_deref());
@@ -322,6 +323,22 @@ pub(crate) fn version(site: &Site, threads: usize) -> String {
         c.opt(b.firmware.as_deref());
         c.opt(b.recorded.map(|d| d.to_string()).as_deref());
         c.opt(b.recorded_by.as_ref().map(person));
+    }
+
+    // The built-in verbs are part of this encoding's version; the site's own wording is content.
+    let site_actions: Vec<&crate::action::ActionDef> = site.actions.iter().filter(|a| a.from_site).collect();
+    c.tag("action", site_actions.len());
+    let mut site_actions = site_actions;
+    site_actions.sort_by(|a, b| a.verb.cmp(&b.verb));
+    for a in site_actions {
+        c.s(&a.verb);
+        c.s(a.effect.as_str());
+        c.s(&a.definition);
+        c.s(&a.it_reading);
+        c.s(&a.ot_reading);
+        c.b(a.reversible);
+        c.s(&a.reversal);
+        c.n(a.typical_minutes as u64);
     }
 
     c.tag("term", site.glossary.len());

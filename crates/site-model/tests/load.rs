@@ -164,3 +164,46 @@ fn stale_manual_operation_warns_against_the_injected_date() {
     assert!(w[0].contains("last exercised on 2026-06-01, more than 15 months before 2027-10-01"), "{}", w[0]);
     assert!(o.site.is_some(), "warnings do not stop the model loading");
 }
+
+#[test]
+fn actions_are_built_in_and_extended_by_the_site() {
+    let o = load_one(SMALL);
+    let site = loaded(&o);
+    assert_eq!(site.actions.len(), Effect::ALL.len() + 1);
+    let q = site.action("quarantine").unwrap();
+    assert_eq!((q.effect, q.typical_minutes, q.from_site), (Effect::Isolate, 480, true));
+    assert_eq!(q.it_reading, site.action("isolate").unwrap().it_reading, "unset readings come from the effect");
+    let island = site.action("island-mode").unwrap();
+    assert!(island.from_site && island.ot_reading.contains("every spring"));
+    assert!(!site.action("isolate").unwrap().from_site);
+
+    // Rewording a built-in changes the version; its effect cannot change.
+    let base = site.version().to_string();
+    let reworded = load_one(&SMALL.replace("as exercised every spring", "as exercised every autumn"));
+    assert_ne!(loaded(&reworded).version(), base);
+    let o = load_one(&SMALL.replace("verb = \"island-mode\"", "verb = \"island-mode\"\neffect = \"isolate\""));
+    let e: Vec<String> = o.errors().map(|d| d.to_string()).collect();
+    assert!(e.len() == 1 && e[0].contains("its effect cannot change"), "{e:?}");
+    let o = load_one(&SMALL.replace("effect = \"isolate\"\ndefinition", "effect = \"isolte\"\ndefinition"));
+    let e: Vec<String> = o.errors().map(|d| d.to_string()).collect();
+    assert!(e.iter().any(|e| e.contains("did you mean \"isolate\"")), "{e:?}");
+}
+
+#[test]
+fn a_dependency_channel_must_be_on_its_route() {
+    let o = load_one(SMALL);
+    let site = loaded(&o);
+    let (hmi, dc) = (site.asset_by_id("hmi-01").unwrap(), site.asset_by_id("dc-01").unwrap());
+    let dep = site.dependencies.iter().find(|d| d.consumer == hmi && d.provider == dc).unwrap();
+    assert_eq!(site.channel_of(dep), Some("ldap"));
+
+    let o = load_one(&SMALL.replace("channel = \"ldap\"", "channel = \"ldp\""));
+    let e: Vec<String> = o.errors().map(|d| d.to_string()).collect();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("no conduit on the flow's route carries a channel \"ldp\"")
+            && e[0].contains("did you mean \"ldap\""),
+        "{}",
+        e[0]
+    );
+}

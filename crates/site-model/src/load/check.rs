@@ -22,6 +22,7 @@ pub(crate) fn check(
     site: &mut Site,
     asset_domains: &[Option<Domain>],
     named_conduits: &[(u32, Vec<ConduitIx>, Loc)],
+    channels: &[(u32, Loc)],
     locs: &Locs,
     d: &mut Diags,
     options: &LoadOptions,
@@ -29,7 +30,7 @@ pub(crate) fn check(
     let zone_domain = zones(site, locs, d);
     conduits(site, locs, d);
     assets(site, asset_domains, &zone_domain, locs, d);
-    dependencies(site, named_conduits, locs, d);
+    dependencies(site, named_conduits, channels, locs, d);
     processes(site, locs, d, options);
     roles(site, locs, d);
     accounts(site, locs, d);
@@ -130,7 +131,13 @@ fn assets(site: &mut Site, explicit: &[Option<Domain>], zone_domain: &[Option<Do
     }
 }
 
-fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>, Loc)], locs: &Locs, d: &mut Diags) {
+fn dependencies(
+    site: &mut Site,
+    named: &[(u32, Vec<ConduitIx>, Loc)],
+    channels: &[(u32, Loc)],
+    locs: &Locs,
+    d: &mut Diags,
+) {
     let zone_count = site.zones.len();
     // Conduits touching each zone, to walk the zone graph.
     let mut touching: Vec<Vec<ConduitIx>> = vec![Vec::new(); zone_count];
@@ -221,6 +228,7 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>, Loc)], locs: &Lo
         site.dependencies[i].crossing = crossing;
     }
     site.routes = routes.list;
+    dependency_channels(site, channels, d);
 
     // Normalised order: by consumer id, provider id, kind. Duplicates are neighbours.
     let mut rank = vec![0u32; site.assets.len()];
@@ -258,6 +266,43 @@ fn dependencies(site: &mut Site, named: &[(u32, Vec<ConduitIx>, Loc)], locs: &Lo
     let order: Vec<u32> = keyed.into_iter().map(|(_, _, i)| i).collect();
     let mut deps: Vec<Option<Dependency>> = std::mem::take(&mut site.dependencies).into_iter().map(Some).collect();
     site.dependencies = order.iter().filter_map(|i| deps[*i as usize].take()).collect();
+}
+
+/// A named channel must be carried by a conduit on the dependency's route.
+fn dependency_channels(site: &Site, channels: &[(u32, Loc)], d: &mut Diags) {
+    for (i, loc) in channels {
+        let dep = &site.dependencies[*i as usize];
+        let Some(name) = site.channel_of(dep) else { continue };
+        let field =
+            format!("dependency \"{}\" -> \"{}\" > channel", site.asset(dep.consumer).id, site.asset(dep.provider).id);
+        let route = site.conduits_crossed(dep);
+        let zones_resolved = [dep.consumer, dep.provider].iter().all(|a| site.asset(*a).zone.ix() < site.zones.len());
+        if dep.crossing == Crossing::Undocumented || !zones_resolved {
+            continue; // reported already; nothing to check the channel against
+        }
+        if route.is_empty() {
+            d.error(
+                *loc,
+                field,
+                format!("names channel \"{name}\" but the flow crosses no conduit"),
+                Some("no `channel` on a flow within a zone".into()),
+            );
+            continue;
+        }
+        let carried: Vec<&str> =
+            route.iter().flat_map(|c| site.conduits[c.ix()].channels.iter().map(|ch| &*ch.name)).collect();
+        if !carried.contains(&name) {
+            let help = nearest(name, carried.iter().copied()).map(|n| format!("did you mean \"{n}\"?"));
+            d.push(
+                Severity::Error,
+                *loc,
+                field,
+                format!("no conduit on the flow's route carries a channel \"{name}\""),
+                Some(format!("a channel of the route's conduits: {}", crate::diag::one_of(carried.iter().copied()))),
+                help,
+            );
+        }
+    }
 }
 
 /// Distinct routes, interned.

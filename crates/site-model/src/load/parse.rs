@@ -186,7 +186,9 @@ const ASSET_KEYS: &[&str] = &[
     "description",
 ];
 const DEPENDENCY_KEYS: &[&str] =
-    &["consumer", "provider", "kind", "conduit", "criticality", "safety_relevant", "description"];
+    &["consumer", "provider", "kind", "conduit", "channel", "criticality", "safety_relevant", "description"];
+const ACTION_KEYS: &[&str] =
+    &["verb", "effect", "definition", "it_reading", "ot_reading", "reversible", "reversal", "typical_duration"];
 const PROCESS_KEYS: &[&str] =
     &["id", "name", "criticality", "control", "view", "alarm", "safety", "manual_operation", "description"];
 const MANUAL_KEYS: &[&str] = &["procedure", "sustainable_for", "staffing", "last_exercised", "notes"];
@@ -230,6 +232,7 @@ const TOP_KEYS: &[&str] = &[
     "vendor",
     "baseline",
     "term",
+    "action",
 ];
 
 /// Whether `s` is a valid id: `[a-z0-9][a-z0-9._-]*`, at most 128 bytes.
@@ -315,16 +318,13 @@ impl<'a, 'de> P<'a, 'de> {
                 "vendor" => self.each(item, name, |p, t| p.vendor(t)),
                 "baseline" => self.each(item, name, |p, t| p.baseline(t)),
                 "term" => self.each(item, name, |p, t| p.term(t)),
-                "authority" | "action" => {
-                    let what =
-                        if name == "authority" { "the authority matrix" } else { "the response-action vocabulary" };
-                    self.err(
-                        at,
-                        name.into(),
-                        format!("`{name}` is reserved for {what}, which this version of Interlock does not interpret yet; it would be silently ignored, so it is refused"),
-                        Some(one_of(TOP_KEYS.iter().copied())),
-                    )
-                }
+                "action" => self.each(item, name, |p, t| p.action(t)),
+                "authority" => self.err(
+                    at,
+                    name.into(),
+                    "`authority` is reserved for the authority matrix, which this version of Interlock does not interpret yet; it would be silently ignored, so it is refused",
+                    Some(one_of(TOP_KEYS.iter().copied())),
+                ),
                 other => {
                     let help = nearest(other, TOP_KEYS.iter().copied()).map(|n| format!("did you mean `{n}`?"));
                     self.push(
@@ -782,12 +782,13 @@ impl<'a, 'de> P<'a, 'de> {
         };
         let criticality = self.criticality(&t, "criticality");
         let safety_relevant = self.boolean(&t, "safety_relevant");
+        let channel = self.string(&t, "channel", false).map(|(s, at)| (Box::from(s), at));
         let description = self.text(&t, "description");
         if let (Some(consumer), Some(provider)) = (consumer, provider) {
-            let extra = if conduit.is_empty() && description.is_none() {
+            let extra = if conduit.is_empty() && description.is_none() && channel.is_none() {
                 NO_EXTRA
             } else {
-                self.raw.dependency_extras.push(RawDependencyExtra { conduit, description });
+                self.raw.dependency_extras.push(RawDependencyExtra { conduit, channel, description });
                 self.raw.dependency_extras.len() as u32 - 1
             };
             self.raw.dependencies.push(RawDependency {
@@ -1031,6 +1032,41 @@ impl<'a, 'de> P<'a, 'de> {
                 firmware,
                 recorded,
                 recorded_by,
+            });
+        }
+    }
+
+    fn action(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "action", "verb");
+        self.keys(&t, ACTION_KEYS);
+        let verb = self.string(&t, "verb", true);
+        if let Some((v, at)) = verb {
+            self.check_id(&t, "verb", v, at);
+        }
+        let effect = self.string(&t, "effect", false).and_then(|(s, at)| match crate::action::Effect::parse(s) {
+            Some(e) => Some((e, at)),
+            None => {
+                self.unknown_word(&t, "effect", s, at, &crate::action::Effect::words(), "action effect");
+                None
+            }
+        });
+        let definition = self.text(&t, "definition");
+        let it_reading = self.text(&t, "it_reading");
+        let ot_reading = self.text(&t, "ot_reading");
+        let reversible = self.boolean(&t, "reversible");
+        let reversal = self.text(&t, "reversal");
+        let typical_minutes = self.duration(&t, "typical_duration", false);
+        if let Some((verb, _)) = verb {
+            self.raw.actions.push(RawAction {
+                at: self.base + table.span().start,
+                verb: verb.into(),
+                effect,
+                definition,
+                it_reading,
+                ot_reading,
+                reversible,
+                reversal,
+                typical_minutes,
             });
         }
     }

@@ -27,6 +27,7 @@ pub struct RawFile {
     pub assets: Vec<RawAsset>,
     pub dependencies: Vec<RawDependency>,
     pub dependency_extras: Vec<RawDependencyExtra>,
+    pub actions: Vec<RawAction>,
     pub processes: Vec<RawProcess>,
     pub teams: Vec<RawTeam>,
     pub people: Vec<RawPerson>,
@@ -110,7 +111,22 @@ pub const NO_EXTRA: u32 = u32::MAX;
 pub struct RawDependencyExtra {
     /// The named route: one conduit or several, in order. Empty when derived.
     pub conduit: Vec<At>,
+    /// The conduit channel the flow uses (`block-conduit ... except` keeps it), with its offset.
+    pub channel: Option<(Box<str>, u32)>,
     pub description: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+pub struct RawAction {
+    pub at: u32,
+    pub verb: Box<str>,
+    pub effect: Option<(crate::action::Effect, u32)>,
+    pub definition: Option<Box<str>>,
+    pub it_reading: Option<Box<str>>,
+    pub ot_reading: Option<Box<str>>,
+    pub reversible: Option<bool>,
+    pub reversal: Option<Box<str>>,
+    pub typical_minutes: Option<u32>,
 }
 
 #[derive(Debug)]

@@ -372,6 +372,9 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
     locs.dependencies.reserve_exact(total);
     // (dependency index, route) for the few dependencies that name their conduits.
     let mut crossings_named: Vec<(u32, Vec<ConduitIx>, Loc)> = Vec::new();
+    let mut channel_names: Vec<Box<str>> = Vec::new();
+    // (dependency index, where its channel is named), for the checks.
+    let mut channel_locs: Vec<(u32, Loc)> = Vec::new();
     for (f, raw) in raws.iter_mut().enumerate() {
         let deps = std::mem::take(&mut raw.dependencies);
         let mut extras = std::mem::take(&mut raw.dependency_extras);
@@ -380,9 +383,9 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             let field = |k: &'static str| move || format!("dependency \"{c}\" -> \"{p}\" > {k}");
             let consumer = ids.resolve(d, Kind::Asset, f, dep.consumer, field("consumer"));
             let provider = ids.resolve(d, Kind::Asset, f, dep.provider, field("provider"));
-            let (conduit, description) = match extras.get_mut(dep.extra as usize) {
-                Some(x) => (std::mem::take(&mut x.conduit), x.description.take()),
-                None => (Vec::new(), None),
+            let (conduit, channel, description) = match extras.get_mut(dep.extra as usize) {
+                Some(x) => (std::mem::take(&mut x.conduit), x.channel.take(), x.description.take()),
+                None => (Vec::new(), None, None),
             };
             let route: Vec<Option<u32>> =
                 conduit.iter().map(|c| ids.resolve(d, Kind::Conduit, f, *c, field("conduit"))).collect();
@@ -398,11 +401,20 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                 let loc = Loc { file: f as u32, at: first.at };
                 crossings_named.push((dependencies.len() as u32, route.into_iter().map(ConduitIx).collect(), loc));
             }
+            let channel = channel.map(|(name, at)| {
+                let ix = channel_names.iter().position(|c| *c == name).unwrap_or_else(|| {
+                    channel_names.push(name);
+                    channel_names.len() - 1
+                });
+                channel_locs.push((dependencies.len() as u32, Loc { file: f as u32, at }));
+                u16::try_from(ix).unwrap_or(u16::MAX)
+            });
             dependencies.push(Dependency {
                 consumer: AssetIx(consumer),
                 provider: AssetIx(provider),
                 kind,
                 crossing: Crossing::WithinZone,
+                channel,
                 criticality,
                 safety_relevant: dep.safety_relevant.unwrap_or(kind == Function::Safety),
                 description,
@@ -606,6 +618,14 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             });
         }
     }
+    let mut actions = crate::action::builtin_actions();
+    let mut site_verbs: Vec<(Box<str>, Loc)> = Vec::new();
+    for (f, raw) in raws.iter_mut().enumerate() {
+        for a in std::mem::take(&mut raw.actions) {
+            let loc = Loc { file: f as u32, at: a.at };
+            merge_action(&mut actions, &mut site_verbs, a, loc, d);
+        }
+    }
     drop(ids);
     drop(names);
     drop(raws);
@@ -635,14 +655,108 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         baselines,
         glossary: terms,
         routes: Vec::new(),
+        channel_names,
+        actions,
         version: String::new(),
     };
     // The checks run even after errors, so one run reports everything; they
     // skip what did not resolve.
-    check::check(&mut site, &asset_domains, &crossings_named, &locs, d, options);
+    check::check(&mut site, &asset_domains, &crossings_named, &channel_locs, &locs, d, options);
     if d.has_errors() {
         return None;
     }
     site.version = crate::version::version(&site, threads(options));
     Some(site)
+}
+
+/// Applies one `[[action]]` table: rewords a built-in verb, or adds a site verb.
+fn merge_action(
+    actions: &mut Vec<crate::action::ActionDef>,
+    site_verbs: &mut Vec<(Box<str>, Loc)>,
+    a: RawAction,
+    loc: Loc,
+    d: &mut Diags,
+) {
+    let field = |k: &str| format!("action \"{}\" > {k}", a.verb);
+    if let Some((_, first)) = site_verbs.iter().find(|(v, _)| *v == a.verb) {
+        let first = d.position(*first);
+        d.error(
+            loc,
+            field("verb"),
+            format!("defined twice; the first is at {first}"),
+            Some("one definition per verb".into()),
+        );
+        return;
+    }
+    site_verbs.push((a.verb.clone(), loc));
+    match actions.iter_mut().find(|x| x.verb == a.verb) {
+        Some(builtin) => {
+            if let Some((effect, at)) = a.effect
+                && effect != builtin.effect
+            {
+                d.error(
+                    Loc { file: loc.file, at },
+                    field("effect"),
+                    format!(
+                        "\"{}\" is a built-in verb with effect \"{}\"; its effect cannot change",
+                        a.verb, builtin.effect
+                    ),
+                    Some(format!("\"{}\", or a new verb of your own for a different effect", builtin.effect)),
+                );
+            }
+            let b = builtin;
+            if let Some(x) = a.definition {
+                b.definition = x;
+            }
+            if let Some(x) = a.it_reading {
+                b.it_reading = x;
+            }
+            if let Some(x) = a.ot_reading {
+                b.ot_reading = x;
+            }
+            if let Some(x) = a.reversible {
+                b.reversible = x;
+            }
+            if let Some(x) = a.reversal {
+                b.reversal = x;
+            }
+            if let Some(x) = a.typical_minutes {
+                b.typical_minutes = x;
+            }
+            b.from_site = true;
+        }
+        None => {
+            let Some((effect, _)) = a.effect else {
+                d.error(
+                    loc,
+                    field("effect"),
+                    "a new verb must say which built-in effect it has".into(),
+                    Some(crate::diag::one_of(crate::action::Effect::words())),
+                );
+                return;
+            };
+            let Some(definition) = a.definition else {
+                d.error(
+                    loc,
+                    field("definition"),
+                    "a new verb needs its canonical definition".into(),
+                    Some("a string".into()),
+                );
+                return;
+            };
+            let base = actions.iter().find(|x| x.effect == effect && !x.from_site).cloned();
+            let base = base.unwrap_or_else(|| crate::action::builtin_actions().swap_remove(0));
+            actions.push(crate::action::ActionDef {
+                verb: a.verb,
+                effect,
+                definition,
+                it_reading: a.it_reading.unwrap_or(base.it_reading),
+                ot_reading: a.ot_reading.unwrap_or(base.ot_reading),
+                reversible: a.reversible.unwrap_or(base.reversible),
+                reversal: a.reversal.unwrap_or(base.reversal),
+                typical_minutes: a.typical_minutes.unwrap_or(base.typical_minutes),
+                from_site: true,
+            });
+        }
+    }
 }
