@@ -2,6 +2,7 @@
 
 mod demo;
 mod generate;
+mod impact_cli;
 mod import;
 mod show;
 mod site_json;
@@ -33,6 +34,8 @@ enum Command {
     Site(SiteCommand),
     /// Walk through the shipped example site (Riverbend water treatment).
     Demo,
+    /// What proposed response actions would break on both sides, and whether that is safe.
+    Impact(impact_cli::ImpactArgs),
 }
 
 #[derive(Subcommand)]
@@ -86,6 +89,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Site(SiteCommand::ImportCsv(args)) => import::run(&args),
         Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
         Command::Demo => demo::run(&mut std::io::stdout().lock()),
+        Command::Impact(args) => impact_cli::run(&args),
     }
 }
 
