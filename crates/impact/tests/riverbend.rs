@@ -187,22 +187,30 @@ fn narrow_actions_break_less_than_broad_ones() {
 #[test]
 fn blocking_a_conduit_can_keep_named_channels() {
     let site = riverbend();
-    let conduit = site.conduits.iter().find(|c| {
-        !c.channels.is_empty()
-            && site.dependencies.iter().any(|d| {
-                site.channel_of(d).is_some()
-                    && site.conduits_crossed(d).iter().any(|x| site.conduits[x.ix()].id == c.id)
-            })
-    });
-    let Some(conduit) = conduit else {
-        // The example names no channels on its dependencies; the engine's test of `except` is
-        // in the unit tests on the small fixture.
-        return;
-    };
-    let all = run(&site, &[&format!("block-conduit conduit:{}", conduit.id)]);
-    let ch = &conduit.channels[0].name;
-    let kept = run(&site, &[&format!("block-conduit conduit:{} except {ch}", conduit.id)]);
-    assert!(kept.broken.len() <= all.broken.len());
+    let all = run(&site, &["block-conduit conduit:idmz-plant-ops"]);
+    let kept = run(&site, &["block-conduit conduit:idmz-plant-ops except pi-to-pi-replication"]);
+    let lost = |i: &Impact| category(&site, i, Category::TelemetryToIt);
+    assert!(lost(&all).contains(&"hist-dmz-01".to_string()), "{:?}", lost(&all));
+    assert!(!lost(&kept).contains(&"hist-dmz-01".to_string()), "replication kept: {:?}", lost(&kept));
+    assert!(lost(&kept).contains(&"logrelay-dmz-01".to_string()), "log forwarding still cut: {:?}", lost(&kept));
+    assert!(kept.broken.len() < all.broken.len());
+    let e = Action::parse(&site, "block-conduit conduit:idmz-plant-ops except pi-to-pi-replicaton").unwrap_err();
+    assert_eq!(e.help.as_deref(), Some("did you mean \"pi-to-pi-replication\"?"), "{e:?}");
+}
+
+#[test]
+fn every_example_in_the_actions_doc_parses_on_the_example_site() {
+    let site = riverbend();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/actions.md")).unwrap();
+    let mut n = 0;
+    for line in doc.lines().filter(|l| l.starts_with("interlock impact sites/riverbend")) {
+        for part in line.split("--action '").skip(1) {
+            let text = part.split('\'').next().unwrap();
+            Action::parse(&site, text).unwrap_or_else(|e| panic!("{text}: {}", e.explain()));
+            n += 1;
+        }
+    }
+    assert!(n >= 8, "{n} examples");
 }
 
 #[test]

@@ -129,7 +129,39 @@ pub fn run(out: &mut dyn Write) -> Result<std::process::ExitCode> {
             writeln!(out, "       IT may hear: {it}\n       OT may hear: {ot}")?;
         }
     }
-    writeln!(out, "\nTry it on your own site: `interlock site check DIR`, `interlock site show DIR --json`.")?;
+    writeln!(out, "\n6. Before anyone acts: what proposed actions would do, and whether it is safe")?;
+    let graph = impact::Graph::compile(site);
+    for (why, texts) in [
+        ("IT disables the directory", &["take-offline dc-corp-01", "take-offline dc-corp-02"][..]),
+        ("OT isolates the plant network", &["isolate zone:plant"][..]),
+        ("someone isolates the OT historian", &["isolate hist-ot-01"][..]),
+        (
+            "the attacker is on the vendor path, cut off narrowly",
+            &["revoke-vendor-access vendor:ridgeline", "disable-account ridgeline-legacy"][..],
+        ),
+        ("the same attacker, cut off by islanding the plant", &["island-mode"][..]),
+    ] {
+        let actions: Vec<impact::Action> = texts
+            .iter()
+            .map(|t| impact::Action::parse(site, t))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("{}", e.explain()))?;
+        let i = impact::analyze(site, &graph, &actions);
+        writeln!(out, "   {why}: {}", texts.join(" + "))?;
+        writeln!(out, "     verdict: {}; {} dependencies broken", i.verdict.word(), i.broken.len())?;
+        for (c, assets) in &i.categories {
+            let names: Vec<String> = assets.iter().take(5).map(|a| site.asset(*a).id.to_string()).collect();
+            let more = if assets.len() > 5 { format!(" and {} more", assets.len() - 5) } else { String::new() };
+            writeln!(out, "     loses {}: {}{more}", c.as_str(), names.join(", "))?;
+        }
+        if let Some(m) = i.verdict.measures().first() {
+            writeln!(out, "     first measure: {}", m.what)?;
+        }
+        if let impact::Verdict::Unsafe { reasons, .. } = &i.verdict {
+            writeln!(out, "     unsafe: {}", reasons[0])?;
+        }
+    }
+    writeln!(out, "\nTry it on your own site: `interlock site check DIR`, `interlock impact DIR --action '...'`.")?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
