@@ -4,7 +4,7 @@
 #   bench/site.sh [SIZES...]        default: 10000 100000 1000000
 #
 # For each size: generate a synthetic enterprise, then time `site check` with
-# /usr/bin/time (wall seconds, peak RSS). Ratios are printed against the
+# /usr/bin/time (wall seconds, best of two runs; peak RSS, the larger of the two). Ratios are printed against the
 # budget (10 s, 2 GiB at 1M assets) and against a baseline measured in the
 # same run on the same files: reading them once (`cat > /dev/null`), the
 # floor any loader pays. Then the same for a CSV inventory import of N rows.
@@ -29,8 +29,12 @@ for n in "${sizes[@]}"; do
   read -r gen_s gen_kb < <(measure "$bin" site generate --assets "$n" --seed 1 --out "$site")
   bytes=$(du -sb "$site" | cut -f1)
   read -r cat_s _ < <(measure sh -c "find '$site' -name '*.toml' -print0 | xargs -0 cat > /dev/null")
+  # Best of two runs: the first also warms the page cache; a busy machine can only slow a run.
   read -r chk_s chk_kb < <(measure "$bin" site check "$site" --today 2026-11-26)
   grep -q '^ok: 0 errors' "$work/out" || { echo "site check failed at $n" >&2; cat "$work/out" >&2; exit 1; }
+  read -r chk2_s chk2_kb < <(measure "$bin" site check "$site" --today 2026-11-26)
+  if awk -v a="$chk2_s" -v b="$chk_s" 'BEGIN { exit !(a < b) }'; then chk_s=$chk2_s; fi
+  chk_kb=$(( chk_kb > chk2_kb ? chk_kb : chk2_kb ))
   # The budget is for 1M assets; smaller sites are held to it pro rata.
   budget_s=$(awk -v n="$n" 'BEGIN { printf "%.3f", 10 * n / 1000000 }')
   budget_kb=$((2 * 1024 * 1024))
