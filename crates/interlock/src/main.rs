@@ -1,5 +1,7 @@
 //! `interlock`: the one binary. CLI, configuration and the demo.
 
+mod bench_engine;
+mod contain_cli;
 mod demo;
 mod generate;
 mod impact_cli;
@@ -7,6 +9,7 @@ mod import;
 mod show;
 mod site_json;
 mod sitefs;
+mod spof_cli;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +39,17 @@ enum Command {
     Demo,
     /// What proposed response actions would break on both sides, and whether that is safe.
     Impact(impact_cli::ImpactArgs),
+    /// The least harmful set of actions that cuts an attacker off from what must be protected.
+    Contain(contain_cli::ContainArgs),
+    /// What an attacker on the footholds can reach, and through what.
+    Reach(contain_cli::ReachArgs),
+    /// Single points of failure: assets whose loss alone removes a critical function.
+    Spof(spof_cli::SpofArgs),
+    /// The order to restore assets in: dependencies first, ties by criticality, with reasons.
+    RestoreOrder(spof_cli::RestoreOrderArgs),
+    /// The impact engine's numbers on one site (issue 3; used by bench/impact.sh).
+    #[command(hide = true)]
+    BenchEngine(bench_engine::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -90,6 +104,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
         Command::Demo => demo::run(&mut std::io::stdout().lock()),
         Command::Impact(args) => impact_cli::run(&args),
+        Command::Contain(args) => contain_cli::run_contain(&args),
+        Command::Reach(args) => contain_cli::run_reach(&args),
+        Command::Spof(args) => spof_cli::run_spof(&args),
+        Command::RestoreOrder(args) => spof_cli::run_restore_order(&args),
+        Command::BenchEngine(args) => bench_engine::run(&args),
     }
 }
 
