@@ -6,6 +6,7 @@ mod demo;
 mod generate;
 mod impact_cli;
 mod import;
+mod incident;
 mod show;
 mod site_json;
 mod sitefs;
@@ -37,6 +38,9 @@ enum Command {
     Site(SiteCommand),
     /// Walk through the shipped example site (Riverbend water treatment).
     Demo,
+    /// The incident record: an append-only, hash-chained log of events.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
     /// What proposed response actions would break on both sides, and whether that is safe.
     Impact(impact_cli::ImpactArgs),
     /// The least harmful set of actions that cuts an attacker off from what must be protected.
@@ -103,6 +107,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Site(SiteCommand::ImportCsv(args)) => import::run(&args),
         Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
         Command::Demo => demo::run(&mut std::io::stdout().lock()),
+        Command::Incident(cmd) => incident::run(cmd),
         Command::Impact(args) => impact_cli::run(&args),
         Command::Contain(args) => contain_cli::run_contain(&args),
         Command::Reach(args) => contain_cli::run_reach(&args),

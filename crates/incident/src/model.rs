@@ -1,0 +1,670 @@
+//! Incident events. An incident *is* its events: every change is one, in a
+//! per-incident sequence, and nothing is edited in place. A mistake is fixed
+//! by a [`Body::Corrected`] event that supersedes the earlier one.
+//!
+//! References to other events (evidence, hypotheses) are their sequence
+//! numbers; references to the site (people, roles, assets, processes) are the
+//! site model's ids, checked against a loaded [`site_model::Site`] when the
+//! event is appended.
+
+use site_model::Domain;
+
+use crate::time::Timestamp;
+
+/// Declares a closed vocabulary: kebab-case words and the stable code each
+/// value has in the binary encoding (codes never change meaning).
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $what:literal {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal $word:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
+            /// What a value of this vocabulary is, for error messages.
+            pub const WHAT: &'static str = $what;
+
+            /// The word, as typed on the command line and shown in output.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $word ),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $( $word => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+
+            /// The stable code in the binary encoding.
+            pub fn code(self) -> u8 {
+                match self { $( $name::$variant => $code ),+ }
+            }
+
+            pub fn from_code(c: u8) -> Option<Self> {
+                match c {
+                    $( $code => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+
+            /// "one of a, b, c", for error messages.
+            pub fn expected() -> String {
+                let words: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                format!("one of {}", words.join(", "))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// How bad it is. Ordered.
+    Severity, "severity" {
+        Low = 1 "low",
+        Medium = 2 "medium",
+        High = 3 "high",
+        Critical = 4 "critical",
+    }
+}
+
+vocabulary! {
+    /// What kind of incident it is thought to be.
+    Category, "category" {
+        SuspiciousActivity = 1 "suspicious-activity",
+        UnauthorizedAccess = 2 "unauthorized-access",
+        Malware = 3 "malware",
+        Ransomware = 4 "ransomware",
+        DenialOfService = 5 "denial-of-service",
+        DataLoss = 6 "data-loss",
+        ControlManipulation = 7 "control-manipulation",
+        SafetySystemEvent = 8 "safety-system-event",
+        VendorCompromise = 9 "vendor-compromise",
+        Other = 10 "other",
+    }
+}
+
+vocabulary! {
+    /// The response phase.
+    Phase, "phase" {
+        Detect = 1 "detect",
+        Contain = 2 "contain",
+        Eradicate = 3 "eradicate",
+        Recover = 4 "recover",
+        Closed = 5 "closed",
+    }
+}
+
+vocabulary! {
+    /// The physical process as operations sees it.
+    ProcessState, "process state" {
+        Stable = 1 "stable",
+        Abnormal = 2 "abnormal",
+        Unknown = 3 "unknown",
+    }
+}
+
+vocabulary! {
+    /// Whether control, or the view of the process, can be trusted.
+    Integrity, "integrity" {
+        Trusted = 1 "trusted",
+        InQuestion = 2 "in-question",
+        Compromised = 3 "compromised",
+    }
+}
+
+vocabulary! {
+    /// Where a piece of evidence comes from. Security brings session records
+    /// and logs; operations brings maintenance schedules and process readings.
+    EvidenceSource, "evidence source" {
+        SessionRecord = 1 "session-record",
+        Log = 2 "log",
+        NetworkCapture = 3 "network-capture",
+        Alert = 4 "alert",
+        DiskImage = 5 "disk-image",
+        MaintenanceSchedule = 6 "maintenance-schedule",
+        ProcessReading = 7 "process-reading",
+        OperatorReport = 8 "operator-report",
+        ControllerLogic = 9 "controller-logic",
+        VendorReport = 10 "vendor-report",
+        Other = 11 "other",
+    }
+}
+
+vocabulary! {
+    HypothesisStatus, "hypothesis status" {
+        Open = 1 "open",
+        Supported = 2 "supported",
+        Refuted = 3 "refuted",
+    }
+}
+
+vocabulary! {
+    /// Which side of the house brought a piece of evidence.
+    Side, "side" {
+        Security = 1 "security",
+        Operations = 2 "operations",
+        Other = 3 "other",
+    }
+}
+
+impl EvidenceSource {
+    pub fn side(self) -> Side {
+        use EvidenceSource::*;
+        match self {
+            SessionRecord | Log | NetworkCapture | Alert | DiskImage => Side::Security,
+            MaintenanceSchedule | ProcessReading | OperatorReport | ControllerLogic => Side::Operations,
+            VendorReport | Other => Side::Other,
+        }
+    }
+}
+
+/// A SHA-256 digest: event hashes, artefact hashes, site-model versions.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    pub const ZERO: Digest = Digest([0; 32]);
+
+    pub fn hex(&self) -> String {
+        let mut s = String::with_capacity(64);
+        for b in self.0 {
+            s.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
+            s.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
+        }
+        s
+    }
+
+    /// Parses 64 hex digits, optionally prefixed `sha256:`.
+    pub fn parse(s: &str) -> Option<Digest> {
+        let h = s.strip_prefix("sha256:").unwrap_or(s).as_bytes();
+        if h.len() != 64 {
+            return None;
+        }
+        let val = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = val(h[2 * i])? << 4 | val(h[2 * i + 1])?;
+        }
+        Some(Digest(out))
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sha256:{}", self.hex())
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sha256:{}", self.hex())
+    }
+}
+
+/// One event of one incident, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The incident's id (`INC-20261126-1`).
+    pub incident: Box<str>,
+    /// Position in the incident's chain, from 1, without gaps.
+    pub seq: u64,
+    /// When it was recorded (supplied by the caller's clock).
+    pub recorded_at: Timestamp,
+    /// Who recorded it: a person id of the site model.
+    pub actor: Box<str>,
+    pub body: Body,
+}
+
+/// What happened. Each variant has a stable kind code in the encoding
+/// ([`Kind`]); codes 64-127 are kept for response actions and approvals and
+/// 128-191 for recovery, which later versions add.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A candidate incident is raised (by the IT response team or a commander).
+    Opened(Opened),
+    /// The candidate is escalated to those who may declare it.
+    Escalated {
+        reason: Box<str>,
+    },
+    /// An authorised incident commander declares the incident.
+    Declared {
+        reason: Box<str>,
+        site_version: Digest,
+    },
+    /// The candidate is found not to be an incident.
+    Dismissed {
+        reason: Box<str>,
+    },
+    SeverityChanged {
+        severity: Severity,
+        reason: Box<str>,
+    },
+    CategoryChanged {
+        category: Category,
+        reason: Box<str>,
+    },
+    PhaseChanged {
+        phase: Phase,
+        reason: Box<str>,
+    },
+    SituationAssessed(Situation),
+    /// A person takes an incident position (a site role: it-lead, ot-lead, safety-officer...).
+    Assigned {
+        role: Box<str>,
+        person: Box<str>,
+        reason: Box<str>,
+        site_version: Digest,
+    },
+    /// A position is left empty.
+    Relieved {
+        role: Box<str>,
+        reason: Box<str>,
+    },
+    /// A position passes from one person to another, with the briefing at that moment.
+    HandedOver(Handover),
+    Note(Note),
+    Observation(Observation),
+    EvidenceCollected(Evidence),
+    CustodyTransferred(Custody),
+    HypothesisProposed(Hypothesis),
+    HypothesisUpdated(HypothesisUpdate),
+    DecisionRecorded(Decision),
+    CommunicationPublished(Communication),
+    /// Supersedes an earlier event: a corrected version of it, or a retraction.
+    Corrected(Correction),
+    /// A signature over the head before it (see [`crate::checkpoint`]).
+    Checkpoint(crate::checkpoint::Checkpoint),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub title: Box<str>,
+    pub summary: Box<str>,
+    pub category: Category,
+    pub severity: Severity,
+    pub site_version: Digest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Situation {
+    /// A critical process of the site, or `None` for the site as a whole.
+    pub process: Option<Box<str>>,
+    pub process_state: Option<ProcessState>,
+    pub control: Option<Integrity>,
+    pub view: Option<Integrity>,
+    pub reason: Box<str>,
+    /// Evidence (event numbers) the assessment rests on.
+    pub evidence: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handover {
+    pub role: Box<str>,
+    pub from: Box<str>,
+    pub to: Box<str>,
+    pub reason: Box<str>,
+    pub briefing: Briefing,
+}
+
+/// The ICS 201 incident briefing: the state at the moment of a handover,
+/// frozen in the event (and so in the hash chain), plus the outgoing
+/// holder's words on current actions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Briefing {
+    pub snapshot: Snapshot,
+    pub current_actions: Box<str>,
+}
+
+/// The state an incident is in, as a value. [`crate::Incident::snapshot`]
+/// computes it; a handover's briefing must equal it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The last event the snapshot includes.
+    pub as_of: u64,
+    pub status: Status,
+    pub severity: Severity,
+    pub category: Category,
+    pub phase: Phase,
+    pub process_state: Option<ProcessState>,
+    pub control: Option<Integrity>,
+    pub view: Option<Integrity>,
+    /// (role, person), sorted by role.
+    pub assignments: Vec<(Box<str>, Box<str>)>,
+    pub open_hypotheses: Vec<u64>,
+    pub decisions: Vec<u64>,
+    pub evidence: Vec<u64>,
+}
+
+vocabulary! {
+    /// Where an incident stands: raised, declared or dismissed.
+    Status, "status" {
+        Candidate = 1 "candidate",
+        Escalated = 2 "escalated",
+        Declared = 3 "declared",
+        Dismissed = 4 "dismissed",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: Box<str>,
+    pub domain: Option<Domain>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub text: Box<str>,
+    /// When the thing was seen to happen (may be well before it was recorded).
+    pub observed_at: Timestamp,
+    pub domain: Option<Domain>,
+    /// Asset ids of the site model.
+    pub assets: Vec<Box<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub title: Box<str>,
+    pub source: EvidenceSource,
+    /// SHA-256 of the artefact, when there is one.
+    pub sha256: Option<Digest>,
+    /// Where the artefact is kept (path, case number, locker).
+    pub location: Option<Box<str>>,
+    pub collected_by: Box<str>,
+    pub collected_at: Timestamp,
+    pub assets: Vec<Box<str>>,
+    pub description: Option<Box<str>>,
+}
+
+/// A chain-of-custody transfer of a piece of evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Custody {
+    pub evidence: u64,
+    pub from: Box<str>,
+    pub to: Box<str>,
+    pub at: Timestamp,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hypothesis {
+    pub statement: Box<str>,
+    pub evidence_for: Vec<u64>,
+    pub evidence_against: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HypothesisUpdate {
+    pub hypothesis: u64,
+    pub status: HypothesisStatus,
+    /// Evidence added for and against (in addition to what was already linked).
+    pub evidence_for: Vec<u64>,
+    pub evidence_against: Vec<u64>,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub title: Box<str>,
+    /// The options considered; at least one.
+    pub options: Vec<Box<str>>,
+    /// Index into `options`.
+    pub choice: u32,
+    pub rationale: Box<str>,
+    /// Who decided (person ids); the actor may be the timeline keeper recording it.
+    pub decided_by: Vec<Box<str>>,
+    pub dissent: Vec<Dissent>,
+    pub evidence: Vec<u64>,
+    pub domain: Option<Domain>,
+    /// The site model the decision was evaluated against.
+    pub site_version: Digest,
+    /// The authority matrix it was evaluated against, once there is one.
+    pub authority_version: Option<Digest>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dissent {
+    pub person: Box<str>,
+    pub text: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Communication {
+    /// Who it was for: operations, executives, regulator, public...
+    pub audience: Box<str>,
+    /// How: bridge call, Teams, email, phone...
+    pub channel: Box<str>,
+    pub text: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    /// The event corrected (never itself a correction).
+    pub supersedes: u64,
+    pub reason: Box<str>,
+    /// The corrected content (same kind as the original), or `None` to retract it.
+    pub replacement: Option<Box<Body>>,
+}
+
+/// The kind of an event, with its stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Opened = 1,
+    Escalated = 2,
+    Declared = 3,
+    Dismissed = 4,
+    SeverityChanged = 5,
+    CategoryChanged = 6,
+    PhaseChanged = 7,
+    SituationAssessed = 8,
+    Assigned = 9,
+    Relieved = 10,
+    HandedOver = 11,
+    Note = 12,
+    Observation = 13,
+    EvidenceCollected = 14,
+    CustodyTransferred = 15,
+    HypothesisProposed = 16,
+    HypothesisUpdated = 17,
+    DecisionRecorded = 18,
+    CommunicationPublished = 19,
+    Corrected = 20,
+    Checkpoint = 21,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[
+        Kind::Opened,
+        Kind::Escalated,
+        Kind::Declared,
+        Kind::Dismissed,
+        Kind::SeverityChanged,
+        Kind::CategoryChanged,
+        Kind::PhaseChanged,
+        Kind::SituationAssessed,
+        Kind::Assigned,
+        Kind::Relieved,
+        Kind::HandedOver,
+        Kind::Note,
+        Kind::Observation,
+        Kind::EvidenceCollected,
+        Kind::CustodyTransferred,
+        Kind::HypothesisProposed,
+        Kind::HypothesisUpdated,
+        Kind::DecisionRecorded,
+        Kind::CommunicationPublished,
+        Kind::Corrected,
+        Kind::Checkpoint,
+    ];
+
+    pub fn code(self) -> u16 {
+        self as u16
+    }
+
+    pub fn from_code(c: u64) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.code() as u64 == c)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Opened => "opened",
+            Kind::Escalated => "escalated",
+            Kind::Declared => "declared",
+            Kind::Dismissed => "dismissed",
+            Kind::SeverityChanged => "severity",
+            Kind::CategoryChanged => "category",
+            Kind::PhaseChanged => "phase",
+            Kind::SituationAssessed => "situation",
+            Kind::Assigned => "assigned",
+            Kind::Relieved => "relieved",
+            Kind::HandedOver => "handover",
+            Kind::Note => "note",
+            Kind::Observation => "observation",
+            Kind::EvidenceCollected => "evidence",
+            Kind::CustodyTransferred => "custody",
+            Kind::HypothesisProposed => "hypothesis",
+            Kind::HypothesisUpdated => "hypothesis-update",
+            Kind::DecisionRecorded => "decision",
+            Kind::CommunicationPublished => "communication",
+            Kind::Corrected => "correction",
+            Kind::Checkpoint => "checkpoint",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    pub fn expected() -> String {
+        let words: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("one of {}", words.join(", "))
+    }
+
+    /// Kinds whose content a correction may replace or retract. Changes of
+    /// status (severity, phase, situation, positions) are corrected by a new
+    /// change with its reason; declarations and handovers stand as recorded.
+    pub fn correctable(self) -> bool {
+        matches!(
+            self,
+            Kind::Note
+                | Kind::Observation
+                | Kind::EvidenceCollected
+                | Kind::HypothesisProposed
+                | Kind::DecisionRecorded
+                | Kind::CommunicationPublished
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Body {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Body::Opened(_) => Kind::Opened,
+            Body::Escalated { .. } => Kind::Escalated,
+            Body::Declared { .. } => Kind::Declared,
+            Body::Dismissed { .. } => Kind::Dismissed,
+            Body::SeverityChanged { .. } => Kind::SeverityChanged,
+            Body::CategoryChanged { .. } => Kind::CategoryChanged,
+            Body::PhaseChanged { .. } => Kind::PhaseChanged,
+            Body::SituationAssessed(_) => Kind::SituationAssessed,
+            Body::Assigned { .. } => Kind::Assigned,
+            Body::Relieved { .. } => Kind::Relieved,
+            Body::HandedOver(_) => Kind::HandedOver,
+            Body::Note(_) => Kind::Note,
+            Body::Observation(_) => Kind::Observation,
+            Body::EvidenceCollected(_) => Kind::EvidenceCollected,
+            Body::CustodyTransferred(_) => Kind::CustodyTransferred,
+            Body::HypothesisProposed(_) => Kind::HypothesisProposed,
+            Body::HypothesisUpdated(_) => Kind::HypothesisUpdated,
+            Body::DecisionRecorded(_) => Kind::DecisionRecorded,
+            Body::CommunicationPublished(_) => Kind::CommunicationPublished,
+            Body::Corrected(_) => Kind::Corrected,
+            Body::Checkpoint(_) => Kind::Checkpoint,
+        }
+    }
+
+    /// The side of the house the event belongs to, for filtering the timeline:
+    /// stated on notes, observations and decisions; from the source for
+    /// evidence; OT for assessments of the process.
+    pub fn domain(&self) -> Option<Domain> {
+        match self {
+            Body::Note(n) => n.domain,
+            Body::Observation(o) => o.domain,
+            Body::DecisionRecorded(d) => d.domain,
+            Body::EvidenceCollected(e) => match e.source.side() {
+                Side::Security => Some(Domain::It),
+                Side::Operations => Some(Domain::Ot),
+                Side::Other => None,
+            },
+            Body::SituationAssessed(_) => Some(Domain::Ot),
+            Body::Corrected(c) => c.replacement.as_ref().and_then(|b| b.domain()),
+            _ => None,
+        }
+    }
+
+    /// People the event names besides its actor.
+    pub fn people(&self) -> Vec<&str> {
+        match self {
+            Body::Assigned { person, .. } => vec![person],
+            Body::HandedOver(h) => vec![&h.from, &h.to],
+            Body::EvidenceCollected(e) => vec![&e.collected_by],
+            Body::CustodyTransferred(c) => vec![&c.from, &c.to],
+            Body::DecisionRecorded(d) => {
+                d.decided_by.iter().map(|p| &**p).chain(d.dissent.iter().map(|x| &*x.person)).collect()
+            }
+            Body::Corrected(c) => c.replacement.as_ref().map(|b| b.people()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The site assets the event names.
+    pub fn assets(&self) -> &[Box<str>] {
+        match self {
+            Body::Observation(o) => &o.assets,
+            Body::EvidenceCollected(e) => &e.assets,
+            _ => &[],
+        }
+    }
+
+    /// When the thing the event describes happened, when it says so
+    /// (observations, evidence collection, custody transfers).
+    pub fn occurred_at(&self) -> Option<Timestamp> {
+        match self {
+            Body::Observation(o) => Some(o.observed_at),
+            Body::EvidenceCollected(e) => Some(e.collected_at),
+            Body::CustodyTransferred(c) => Some(c.at),
+            _ => None,
+        }
+    }
+}
+
+impl Event {
+    /// When what it describes happened: the stated time, or when it was recorded.
+    pub fn occurred_at(&self) -> Timestamp {
+        self.body.occurred_at().unwrap_or(self.recorded_at)
+    }
+}

@@ -1,0 +1,681 @@
+//! The workflow rules: what may be appended to an incident, by whom.
+//!
+//! [`check`] is called before an event is sealed and stored; it needs the
+//! incident as it stands and the loaded site model, whose ids every
+//! reference must name. A refused event is not written at all.
+
+use site_model::{Affiliation, Domain, Site};
+
+use crate::model::*;
+use crate::state::Incident;
+use crate::time::Timestamp;
+
+/// Who may do what, until the authority matrix of a later issue says more.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Site roles whose holders (primary or deputy) may declare, dismiss,
+    /// change severity and phase, and assign positions.
+    pub declare_roles: Vec<Box<str>>,
+    /// Members of teams of this domain form the response team that may raise candidates.
+    pub response_team_domain: Domain,
+    /// Site roles whose holders or assignees keep the record and may correct others' entries.
+    pub record_roles: Vec<Box<str>>,
+    /// Longest free text (notes, rationale, summaries), in bytes.
+    pub max_text: usize,
+    /// Longest one-line field (titles, ids, audiences), in bytes.
+    pub max_line: usize,
+    /// Most items in one list (assets, evidence links, options).
+    pub max_items: usize,
+    /// How far in the future of its recording an observed time may be (clock skew).
+    pub skew_micros: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            declare_roles: vec!["incident-commander".into()],
+            response_team_domain: Domain::It,
+            record_roles: vec!["timeline-keeper".into()],
+            max_text: 16 * 1024,
+            max_line: 200,
+            max_items: 256,
+            skew_micros: 5 * 60 * 1_000_000,
+        }
+    }
+}
+
+/// What a check needs besides the incident.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub site: &'a Site,
+    pub policy: &'a Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("{actor} may not {action}: {needed}")]
+    NotAuthorised { actor: String, action: &'static str, needed: String },
+    #[error("unknown {what} \"{id}\" (not in the site model){}", hint.as_ref().map(|h| format!("; did you mean \"{h}\"?")).unwrap_or_default())]
+    Unknown { what: &'static str, id: String, hint: Option<String> },
+    #[error("{what} #{seq} does not exist in this incident")]
+    NoSuchEvent { what: &'static str, seq: u64 },
+    #[error("#{seq} is a {found} event, not {expected}")]
+    WrongKind { seq: u64, expected: &'static str, found: Kind },
+    #[error("{what} #{seq} was retracted by #{by}")]
+    Retracted { what: &'static str, seq: u64, by: u64 },
+    #[error("{field}: {problem}")]
+    Field { field: &'static str, problem: String },
+    #[error("{0}")]
+    State(String),
+    #[error("the event was evaluated against site model {event} but the loaded site model is {site}")]
+    SiteVersion { event: String, site: String },
+    #[error("event is numbered {found}; the next event of this incident is {expected}")]
+    Sequence { expected: u64, found: u64 },
+    #[error("event belongs to incident {found}, not {expected}")]
+    Incident { expected: String, found: String },
+    #[error("incident id \"{0}\" is not valid: 1-64 letters, digits, '-', '_' or '.'")]
+    IncidentId(String),
+}
+
+fn field(field: &'static str, problem: impl Into<String>) -> RuleError {
+    RuleError::Field { field, problem: problem.into() }
+}
+
+fn state(problem: impl Into<String>) -> RuleError {
+    RuleError::State(problem.into())
+}
+
+/// Is this a valid incident id?
+pub fn valid_incident_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+/// Builds the first event of a new incident.
+pub fn first_event(id: &str, actor: &str, at: Timestamp, opened: Opened) -> Event {
+    Event { incident: id.into(), seq: 1, recorded_at: at, actor: actor.into(), body: Body::Opened(opened) }
+}
+
+impl Incident {
+    /// Builds the next event of this incident (not yet checked).
+    pub fn next_event(&self, actor: &str, at: Timestamp, body: Body) -> Event {
+        Event { incident: self.id().into(), seq: self.seq() + 1, recorded_at: at, actor: actor.into(), body }
+    }
+}
+
+/// Checks an event against the incident as it stands (`None` for the first
+/// event of a new incident), the site model and the policy.
+pub fn check(incident: Option<&Incident>, event: &Event, cx: &Context<'_>) -> Result<(), RuleError> {
+    let c = Checker { site: cx.site, policy: cx.policy, actor: &event.actor, at: event.recorded_at };
+    if !valid_incident_id(&event.incident) {
+        return Err(RuleError::IncidentId(event.incident.to_string()));
+    }
+    c.person(&event.actor)?;
+    match incident {
+        None => {
+            if event.seq != 1 {
+                return Err(RuleError::Sequence { expected: 1, found: event.seq });
+            }
+            let Body::Opened(o) = &event.body else {
+                return Err(state(format!("an incident starts with `opened`, not `{}`", event.body.kind())));
+            };
+            c.opened(o)
+        }
+        Some(inc) => {
+            if *event.incident != *inc.id() {
+                return Err(RuleError::Incident { expected: inc.id().into(), found: event.incident.to_string() });
+            }
+            if event.seq != inc.seq() + 1 {
+                return Err(RuleError::Sequence { expected: inc.seq() + 1, found: event.seq });
+            }
+            c.body(inc, event.seq, &event.body)
+        }
+    }
+}
+
+struct Checker<'a> {
+    site: &'a Site,
+    policy: &'a Policy,
+    actor: &'a str,
+    at: Timestamp,
+}
+
+impl Checker<'_> {
+    fn site_version(&self) -> Result<Digest, RuleError> {
+        Digest::parse(self.site.version())
+            .ok_or_else(|| state(format!("the site model's version {} is not a SHA-256", self.site.version())))
+    }
+
+    fn same_site(&self, v: &Digest) -> Result<(), RuleError> {
+        let site = self.site_version()?;
+        if *v != site {
+            return Err(RuleError::SiteVersion { event: v.to_string(), site: site.to_string() });
+        }
+        Ok(())
+    }
+
+    fn line(&self, name: &'static str, s: &str) -> Result<(), RuleError> {
+        if s.trim().is_empty() {
+            return Err(field(name, "must not be empty"));
+        }
+        if s.len() > self.policy.max_line {
+            return Err(field(
+                name,
+                format!("{} bytes is longer than the {}-byte limit", s.len(), self.policy.max_line),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(field(name, "must be one line without control characters"));
+        }
+        Ok(())
+    }
+
+    fn text(&self, name: &'static str, s: &str) -> Result<(), RuleError> {
+        if s.trim().is_empty() {
+            return Err(field(name, "must not be empty"));
+        }
+        if s.len() > self.policy.max_text {
+            return Err(field(
+                name,
+                format!("{} bytes is longer than the {}-byte limit", s.len(), self.policy.max_text),
+            ));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(field(name, "contains control characters"));
+        }
+        Ok(())
+    }
+
+    fn items<T>(&self, name: &'static str, v: &[T]) -> Result<(), RuleError> {
+        if v.len() > self.policy.max_items {
+            return Err(field(name, format!("{} items is more than the limit of {}", v.len(), self.policy.max_items)));
+        }
+        Ok(())
+    }
+
+    fn person(&self, id: &str) -> Result<(), RuleError> {
+        match self.site.person_by_id(id) {
+            Some(_) => Ok(()),
+            None => Err(RuleError::Unknown {
+                what: "person",
+                id: id.into(),
+                hint: suggest(id, self.site.people.iter().map(|p| &*p.id)),
+            }),
+        }
+    }
+
+    fn role(&self, id: &str) -> Result<(), RuleError> {
+        match self.site.role_by_id(id) {
+            Some(_) => Ok(()),
+            None => Err(RuleError::Unknown {
+                what: "role",
+                id: id.into(),
+                hint: suggest(id, self.site.roles.iter().map(|r| &*r.id)),
+            }),
+        }
+    }
+
+    fn assets(&self, ids: &[Box<str>]) -> Result<(), RuleError> {
+        self.items("assets", ids)?;
+        for id in ids {
+            if self.site.asset_by_id(id).is_none() {
+                return Err(RuleError::Unknown {
+                    what: "asset",
+                    id: id.to_string(),
+                    hint: suggest(id, self.site.assets.iter().map(|a| &*a.id)),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn not_after_recording(&self, name: &'static str, t: Timestamp) -> Result<(), RuleError> {
+        if t.micros() > self.at.micros().saturating_add(self.policy.skew_micros) {
+            return Err(field(name, format!("{t} is after the time it is being recorded ({})", self.at)));
+        }
+        Ok(())
+    }
+
+    /// Does the person hold (primary or deputy) one of these site roles, or
+    /// hold it in this incident?
+    fn holds(&self, inc: Option<&Incident>, person: &str, roles: &[Box<str>]) -> bool {
+        let Some(p) = self.site.person_by_id(person) else { return false };
+        roles.iter().any(|r| {
+            let in_site = self
+                .site
+                .role_by_id(r)
+                .map(|ix| {
+                    let role = &self.site.roles[ix.ix()];
+                    role.primary == Some(p) || role.deputies.contains(&p)
+                })
+                .unwrap_or(false);
+            let in_incident = inc.and_then(|i| i.positions.get(r)).is_some_and(|pos| &*pos.person == person);
+            in_site || in_incident
+        })
+    }
+
+    fn site_holds(&self, person: &str, roles: &[Box<str>]) -> bool {
+        self.holds(None, person, roles)
+    }
+
+    fn roles_phrase(roles: &[Box<str>]) -> String {
+        let r: Vec<&str> = roles.iter().map(|r| &**r).collect();
+        r.join(" or ")
+    }
+
+    fn command(&self, inc: &Incident, action: &'static str) -> Result<(), RuleError> {
+        if self.holds(Some(inc), self.actor, &self.policy.declare_roles) {
+            return Ok(());
+        }
+        Err(RuleError::NotAuthorised {
+            actor: self.actor.into(),
+            action,
+            needed: format!(
+                "that needs a holder (primary or deputy) of {} in the site model, or its holder in this incident",
+                Self::roles_phrase(&self.policy.declare_roles)
+            ),
+        })
+    }
+
+    fn on_response_team(&self, person: &str) -> bool {
+        let Some(p) = self.site.person_by_id(person) else { return false };
+        match &self.site.people[p.ix()].affiliation {
+            Some(Affiliation::Team(t)) => self.site.teams[t.ix()].domain == Some(self.policy.response_team_domain),
+            _ => false,
+        }
+    }
+
+    fn opened(&self, o: &Opened) -> Result<(), RuleError> {
+        self.line("title", &o.title)?;
+        self.text("summary", &o.summary)?;
+        self.same_site(&o.site_version)?;
+        if self.on_response_team(self.actor) || self.site_holds(self.actor, &self.policy.declare_roles) {
+            return Ok(());
+        }
+        Err(RuleError::NotAuthorised {
+            actor: self.actor.into(),
+            action: "raise an incident",
+            needed: format!(
+                "candidates are raised by the response team (members of {} teams) or a holder of {}",
+                self.policy.response_team_domain,
+                Self::roles_phrase(&self.policy.declare_roles)
+            ),
+        })
+    }
+
+    fn evidence_ref(&self, inc: &Incident, seq: u64) -> Result<(), RuleError> {
+        let what = "evidence";
+        let Some(e) = inc.event(seq) else { return Err(RuleError::NoSuchEvent { what, seq }) };
+        if e.body.kind() != Kind::EvidenceCollected {
+            return Err(RuleError::WrongKind { seq, expected: "an evidence", found: e.body.kind() });
+        }
+        if !inc.evidence.contains_key(&seq) {
+            let by = inc.superseded_by(seq).unwrap_or(0);
+            return Err(RuleError::Retracted { what, seq, by });
+        }
+        Ok(())
+    }
+
+    fn evidence_refs(&self, inc: &Incident, name: &'static str, refs: &[u64]) -> Result<(), RuleError> {
+        self.items(name, refs)?;
+        for r in refs {
+            self.evidence_ref(inc, *r)?;
+        }
+        Ok(())
+    }
+
+    fn hypothesis_ref(&self, inc: &Incident, seq: u64) -> Result<(), RuleError> {
+        let what = "hypothesis";
+        let Some(e) = inc.event(seq) else { return Err(RuleError::NoSuchEvent { what, seq }) };
+        if e.body.kind() != Kind::HypothesisProposed {
+            return Err(RuleError::WrongKind { seq, expected: "a hypothesis", found: e.body.kind() });
+        }
+        if !inc.hypotheses.contains_key(&seq) {
+            return Err(RuleError::Retracted { what, seq, by: inc.superseded_by(seq).unwrap_or(0) });
+        }
+        Ok(())
+    }
+
+    fn body(&self, inc: &Incident, seq: u64, body: &Body) -> Result<(), RuleError> {
+        let kind = body.kind();
+        // What a closed or dismissed incident still accepts.
+        if inc.status == Status::Dismissed
+            && !matches!(
+                kind,
+                Kind::Note
+                    | Kind::CommunicationPublished
+                    | Kind::Corrected
+                    | Kind::CustodyTransferred
+                    | Kind::Checkpoint
+            )
+        {
+            return Err(state(format!("the incident was dismissed; `{kind}` is no longer accepted (open a new one)")));
+        }
+        if inc.phase == Phase::Closed
+            && !matches!(
+                kind,
+                Kind::Note
+                    | Kind::CommunicationPublished
+                    | Kind::Corrected
+                    | Kind::CustodyTransferred
+                    | Kind::PhaseChanged
+                    | Kind::Checkpoint
+            )
+        {
+            return Err(state(format!(
+                "the incident is closed; `{kind}` is not accepted (reopen it with a phase change)"
+            )));
+        }
+        let declared = inc.status == Status::Declared;
+        match body {
+            Body::Opened(_) => Err(state("an incident is opened once, by its first event")),
+            Body::Escalated { reason } => {
+                self.text("reason", reason)?;
+                if inc.status != Status::Candidate {
+                    return Err(state(format!("only a candidate is escalated; the incident is {}", inc.status)));
+                }
+                Ok(())
+            }
+            Body::Declared { reason, site_version } => {
+                self.text("reason", reason)?;
+                self.same_site(site_version)?;
+                if !matches!(inc.status, Status::Candidate | Status::Escalated) {
+                    return Err(state(format!("the incident is already {}", inc.status)));
+                }
+                if !self.site_holds(self.actor, &self.policy.declare_roles) {
+                    return Err(RuleError::NotAuthorised {
+                        actor: self.actor.into(),
+                        action: "declare the incident",
+                        needed: format!(
+                            "only a holder (primary or deputy) of {} may declare",
+                            Self::roles_phrase(&self.policy.declare_roles)
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            Body::Dismissed { reason } => {
+                self.text("reason", reason)?;
+                if !matches!(inc.status, Status::Candidate | Status::Escalated) {
+                    return Err(state(format!("only a candidate is dismissed; the incident is {}", inc.status)));
+                }
+                self.command(inc, "dismiss the candidate")
+            }
+            Body::SeverityChanged { severity, reason } => {
+                self.text("reason", reason)?;
+                if *severity == inc.severity {
+                    return Err(state(format!("the severity is already {severity}")));
+                }
+                self.triage(inc, "change the severity")
+            }
+            Body::CategoryChanged { category, reason } => {
+                self.text("reason", reason)?;
+                if *category == inc.category {
+                    return Err(state(format!("the category is already {category}")));
+                }
+                self.triage(inc, "change the category")
+            }
+            Body::PhaseChanged { phase, reason } => {
+                self.text("reason", reason)?;
+                if !declared {
+                    return Err(state("the phase changes once the incident is declared"));
+                }
+                if *phase == inc.phase {
+                    return Err(state(format!("the phase is already {phase}")));
+                }
+                self.command(inc, "change the phase")
+            }
+            Body::SituationAssessed(s) => {
+                self.text("reason", &s.reason)?;
+                if s.process_state.is_none() && s.control.is_none() && s.view.is_none() {
+                    return Err(field("situation", "give at least one of process state, control or view"));
+                }
+                if let Some(p) = &s.process
+                    && !self.site.processes.iter().any(|x| x.id == *p)
+                {
+                    return Err(RuleError::Unknown {
+                        what: "process",
+                        id: p.to_string(),
+                        hint: suggest(p, self.site.processes.iter().map(|x| &*x.id)),
+                    });
+                }
+                self.evidence_refs(inc, "evidence", &s.evidence)
+            }
+            Body::Assigned { role, person, reason, site_version } => {
+                self.text("reason", reason)?;
+                self.role(role)?;
+                self.person(person)?;
+                self.same_site(site_version)?;
+                if let Some(p) = inc.positions.get(role) {
+                    return Err(state(format!(
+                        "{role} is held by {} since #{}; hand it over or relieve them first",
+                        p.person, p.since
+                    )));
+                }
+                self.command(inc, "assign positions")
+            }
+            Body::Relieved { role, reason } => {
+                self.text("reason", reason)?;
+                self.role(role)?;
+                let Some(p) = inc.positions.get(role) else {
+                    return Err(state(format!("nobody holds {role} in this incident")));
+                };
+                if *p.person == *self.actor {
+                    return Ok(());
+                }
+                self.command(inc, "relieve others")
+            }
+            Body::HandedOver(h) => {
+                self.text("reason", &h.reason)?;
+                self.text("current actions", &h.briefing.current_actions)?;
+                self.role(&h.role)?;
+                self.person(&h.to)?;
+                let Some(p) = inc.positions.get(&h.role) else {
+                    return Err(state(format!("nobody holds {} in this incident; assign it", h.role)));
+                };
+                if p.person != h.from {
+                    return Err(state(format!("{} is held by {}, not {}", h.role, p.person, h.from)));
+                }
+                if h.to == h.from {
+                    return Err(state("a handover is to someone else"));
+                }
+                if h.briefing.snapshot != inc.snapshot() {
+                    return Err(state("the briefing's snapshot is not the incident's state as of its last event"));
+                }
+                if *h.from == *self.actor {
+                    return Ok(());
+                }
+                self.command(inc, "hand over someone else's position")
+            }
+            Body::Note(n) => self.text("text", &n.text),
+            Body::Observation(o) => {
+                self.text("text", &o.text)?;
+                self.not_after_recording("observed at", o.observed_at)?;
+                self.assets(&o.assets)
+            }
+            Body::EvidenceCollected(e) => {
+                self.line("title", &e.title)?;
+                if let Some(l) = &e.location {
+                    self.line("location", l)?;
+                }
+                if let Some(d) = &e.description {
+                    self.text("description", d)?;
+                }
+                self.person(&e.collected_by)?;
+                self.not_after_recording("collected at", e.collected_at)?;
+                self.assets(&e.assets)
+            }
+            Body::CustodyTransferred(c) => {
+                self.text("reason", &c.reason)?;
+                self.evidence_ref(inc, c.evidence)?;
+                self.person(&c.to)?;
+                self.not_after_recording("transferred at", c.at)?;
+                let Some(ev) = inc.evidence.get(&c.evidence) else {
+                    return Err(RuleError::NoSuchEvent { what: "evidence", seq: c.evidence });
+                };
+                if ev.custodian != c.from {
+                    return Err(state(format!(
+                        "evidence #{} is in the custody of {}, not {}",
+                        c.evidence, ev.custodian, c.from
+                    )));
+                }
+                if c.to == c.from {
+                    return Err(state("a custody transfer is to someone else"));
+                }
+                if let Some(Body::EvidenceCollected(e)) = inc.effective(c.evidence)
+                    && c.at.micros() < e.collected_at.micros()
+                {
+                    return Err(field(
+                        "transferred at",
+                        format!("{} is before the evidence was collected ({})", c.at, e.collected_at),
+                    ));
+                }
+                Ok(())
+            }
+            Body::HypothesisProposed(h) => {
+                self.text("statement", &h.statement)?;
+                self.evidence_refs(inc, "evidence for", &h.evidence_for)?;
+                self.evidence_refs(inc, "evidence against", &h.evidence_against)
+            }
+            Body::HypothesisUpdated(u) => {
+                self.text("reason", &u.reason)?;
+                self.hypothesis_ref(inc, u.hypothesis)?;
+                self.evidence_refs(inc, "evidence for", &u.evidence_for)?;
+                self.evidence_refs(inc, "evidence against", &u.evidence_against)?;
+                let current = inc.hypotheses.get(&u.hypothesis).map(|h| h.status);
+                if current == Some(u.status) && u.evidence_for.is_empty() && u.evidence_against.is_empty() {
+                    return Err(state(format!(
+                        "hypothesis #{} is already {}; an update changes its status or adds evidence",
+                        u.hypothesis, u.status
+                    )));
+                }
+                Ok(())
+            }
+            Body::DecisionRecorded(d) => {
+                self.line("title", &d.title)?;
+                self.text("rationale", &d.rationale)?;
+                self.same_site(&d.site_version)?;
+                if d.options.is_empty() {
+                    return Err(field("options", "a decision names the options considered"));
+                }
+                self.items("options", &d.options)?;
+                for (i, o) in d.options.iter().enumerate() {
+                    self.line("option", o)?;
+                    if d.options[..i].contains(o) {
+                        return Err(field("options", format!("\"{o}\" is listed twice")));
+                    }
+                }
+                if d.choice as usize >= d.options.len() {
+                    return Err(field("choice", format!("option {} of {}", d.choice + 1, d.options.len())));
+                }
+                if d.decided_by.is_empty() {
+                    return Err(field("decided by", "name who decided"));
+                }
+                self.items("decided by", &d.decided_by)?;
+                for p in &d.decided_by {
+                    self.person(p)?;
+                }
+                self.items("dissent", &d.dissent)?;
+                for x in &d.dissent {
+                    self.person(&x.person)?;
+                    self.text("dissent", &x.text)?;
+                }
+                self.evidence_refs(inc, "evidence", &d.evidence)
+            }
+            Body::CommunicationPublished(c) => {
+                self.line("audience", &c.audience)?;
+                self.line("channel", &c.channel)?;
+                self.text("text", &c.text)
+            }
+            Body::Corrected(c) => self.correction(inc, seq, c),
+            Body::Checkpoint(c) => {
+                if c.seq != inc.seq() || c.head != inc.head() {
+                    return Err(state(format!(
+                        "a checkpoint signs the head it follows: #{} {}, not #{} {}",
+                        inc.seq(),
+                        inc.head(),
+                        c.seq,
+                        c.head
+                    )));
+                }
+                c.verify(inc.id(), None).map_err(|e| field("signature", e.to_string()))
+            }
+        }
+    }
+
+    /// Severity and category: the response team may triage a candidate; once
+    /// declared, command decides.
+    fn triage(&self, inc: &Incident, action: &'static str) -> Result<(), RuleError> {
+        if inc.status != Status::Declared && self.on_response_team(self.actor) {
+            return Ok(());
+        }
+        self.command(inc, action)
+    }
+
+    fn correction(&self, inc: &Incident, seq: u64, c: &Correction) -> Result<(), RuleError> {
+        self.text("reason", &c.reason)?;
+        let target = c.supersedes;
+        let Some(orig) = inc.event(target).filter(|_| target < seq) else {
+            return Err(RuleError::NoSuchEvent { what: "event", seq: target });
+        };
+        let kind = orig.body.kind();
+        if !kind.correctable() {
+            return Err(state(format!(
+                "#{target} is a {kind} event, which is not corrected in place: record a new change with its reason"
+            )));
+        }
+        // The author, command, or the record keeper may correct.
+        if *orig.actor != *self.actor && !self.holds(Some(inc), self.actor, &self.policy.record_roles) {
+            self.command(inc, "correct someone else's entry")?;
+        }
+        let Some(r) = &c.replacement else { return Ok(()) };
+        if r.kind() != kind {
+            return Err(state(format!(
+                "#{target} is a {kind} event; its correction must be one too, not {}",
+                r.kind()
+            )));
+        }
+        // The replacement is held to the rules of its kind, as of now.
+        self.body(inc, seq, r)
+    }
+}
+
+/// The nearest id within a small edit distance, for "did you mean".
+pub fn suggest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let max = (id.chars().count() / 3).clamp(1, 3);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c.len().abs_diff(id.len()) > max {
+            continue;
+        }
+        let d = levenshtein(id, c);
+        if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+impl Context<'_> {
+    /// The loaded site model's version as a digest, for stamping events.
+    pub fn site_version(&self) -> Result<Digest, RuleError> {
+        Digest::parse(self.site.version())
+            .ok_or_else(|| state(format!("the site model's version {} is not a SHA-256", self.site.version())))
+    }
+}

@@ -1,0 +1,1380 @@
+//! `interlock incident ...`: the incident record from the command line, over
+//! a SQLite data directory (default) or a PostgreSQL URL.
+//!
+//! Every writing command loads the site model (`--site`), checks the event
+//! against it and the incident (the pure `incident` crate's rules), seals it
+//! into the hash chain and appends it with the expected sequence number,
+//! retrying when another writer got there first. Nothing refused is written.
+
+mod clock;
+mod render;
+mod tools;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ::incident::{
+    Body, Category, Communication, Context, Correction, Custody, Decision, Digest, Dissent, Event, Evidence,
+    EvidenceSource, Handover, Hypothesis, HypothesisStatus, HypothesisUpdate, Incident, Integrity, Kind, Note,
+    Observation, Opened, Phase, Policy, ProcessState, Severity, Situation, Timestamp, first_event,
+};
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use site_model::{Domain, Site};
+use store::{AnyStore, Log, LogError, Store};
+
+use self::clock::Clock;
+
+/// Where the record is kept.
+#[derive(Args, Clone, Debug)]
+pub struct Db {
+    /// Data directory of the SQLite store (the database is DIR/interlock.db).
+    #[arg(long, value_name = "DIR", default_value = "interlock-data")]
+    data: PathBuf,
+    /// PostgreSQL instead of SQLite: postgres://user@host:port/database.
+    #[arg(long, value_name = "URL", env = "INTERLOCK_DATABASE_URL", conflicts_with = "data")]
+    database_url: Option<String>,
+}
+
+/// Who is writing, against which site model.
+#[derive(Args, Clone, Debug)]
+pub struct Who {
+    /// The site model directory: people, roles and assets are checked against it, and its version stamped.
+    #[arg(long, value_name = "DIR", env = "INTERLOCK_SITE")]
+    site: Option<PathBuf>,
+    /// The person recording (a person id of the site model).
+    #[arg(long = "as", value_name = "PERSON", env = "INTERLOCK_USER")]
+    actor: Option<String>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct Common {
+    #[command(flatten)]
+    db: Db,
+    #[command(flatten)]
+    who: Who,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IncidentCommand {
+    /// Raise a candidate incident (the response team), or open and declare one (--declare, a commander).
+    Open(OpenArgs),
+    /// Declare a candidate incident (a holder of the incident-commander role).
+    Declare(ReasonArgs),
+    /// Escalate a candidate to those who may declare it.
+    Escalate(ReasonArgs),
+    /// Dismiss a candidate: not an incident.
+    Dismiss(ReasonArgs),
+    /// List the incidents in the store.
+    List(ListArgs),
+    /// Show an incident's state: status, situation, positions, evidence, hypotheses, decisions.
+    Show(ShowArgs),
+    /// Add a note to the timeline.
+    Note(NoteArgs),
+    /// Record an observation: what was seen, when it happened, on which assets.
+    Observe(ObserveArgs),
+    /// Record a piece of evidence: its source, the hash of the artefact, who collected it.
+    Evidence(EvidenceArgs),
+    /// Transfer a piece of evidence to another custodian (chain of custody).
+    Custody(CustodyArgs),
+    /// Propose a hypothesis, or update one with its status and evidence.
+    #[command(subcommand)]
+    Hypothesis(HypothesisCommand),
+    /// Record a decision: the options considered, the choice, the rationale, dissent, evidence.
+    Decide(DecideArgs),
+    /// Assign a position (a site role) to a person, hand it over with a briefing, or relieve it.
+    Assign(AssignArgs),
+    /// Change severity, category or phase, or assess the situation (process, control, view), with a reason.
+    Status(StatusArgs),
+    /// Record a communication published to an audience.
+    Communicate(CommunicateArgs),
+    /// Correct or retract an earlier entry (a new event that supersedes it; nothing is edited).
+    Correct(CorrectArgs),
+    /// The timeline, filtered by kind, person, domain and time.
+    Timeline(TimelineArgs),
+    /// Verify hash chains: names the first event that does not match.
+    Verify(VerifyArgs),
+    /// Export an incident as JSON (verifiable offline) and a readable Markdown timeline.
+    Export(ExportArgs),
+    /// Make an ed25519 key pair for signing checkpoints: FILE (the secret: keep it safe) and FILE.pub.
+    Keygen(KeygenArgs),
+    /// Sign the incident's head: recorded in the chain, and written as a checkpoint file to keep elsewhere.
+    Checkpoint(CheckpointArgs),
+    /// Append notes in a loop, printing an acknowledgement per durable append (the kill -9 test's writer).
+    #[command(hide = true)]
+    AppendLoop(tools::AppendLoopArgs),
+    /// Append throughput: Interlock's append against a bare insert of the same bytes (bench/incident.sh).
+    #[command(hide = true)]
+    BenchAppend(tools::BenchArgs),
+    /// Loading and folding an incident of N events (bench/incident.sh).
+    #[command(hide = true)]
+    BenchLoad(tools::BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    common: Common,
+    /// One line saying what is happening.
+    #[arg(long)]
+    title: String,
+    /// What is known so far.
+    #[arg(long)]
+    summary: String,
+    #[arg(long, value_parser = vocab::<Category>, default_value = "suspicious-activity")]
+    category: Category,
+    #[arg(long, value_parser = vocab::<Severity>, default_value = "medium")]
+    severity: Severity,
+    /// The incident id; default INC-YYYYMMDD-N.
+    #[arg(long)]
+    id: Option<String>,
+    /// Declare it at once (needs the incident-commander role); --reason says why.
+    #[arg(long, requires = "reason")]
+    declare: bool,
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReasonArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    db: Db,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct NoteArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    text: String,
+    #[arg(long, value_parser = domain)]
+    domain: Option<Domain>,
+}
+
+#[derive(Args, Debug)]
+pub struct ObserveArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    text: String,
+    /// When it happened (RFC 3339 with offset); default now.
+    #[arg(long, value_parser = time)]
+    observed_at: Option<Timestamp>,
+    /// Assets concerned (repeat); ids of the site model.
+    #[arg(long = "asset")]
+    assets: Vec<String>,
+    /// it, ot or shared; default from the assets' domains.
+    #[arg(long, value_parser = domain)]
+    domain: Option<Domain>,
+}
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    title: String,
+    #[arg(long, value_parser = vocab::<EvidenceSource>)]
+    source: EvidenceSource,
+    /// The artefact: its SHA-256 is computed and recorded.
+    #[arg(long, conflicts_with = "sha256")]
+    file: Option<PathBuf>,
+    /// The artefact's SHA-256, when it is not at hand.
+    #[arg(long, value_parser = digest)]
+    sha256: Option<Digest>,
+    /// Where the artefact is kept.
+    #[arg(long)]
+    location: Option<String>,
+    /// Who collected it; default the recorder.
+    #[arg(long)]
+    collected_by: Option<String>,
+    /// When it was collected; default now.
+    #[arg(long, value_parser = time)]
+    collected_at: Option<Timestamp>,
+    #[arg(long = "asset")]
+    assets: Vec<String>,
+    #[arg(long)]
+    description: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CustodyArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// The evidence (its event number).
+    evidence: u64,
+    #[arg(long)]
+    to: String,
+    #[arg(long)]
+    reason: String,
+    /// When it changed hands; default now.
+    #[arg(long, value_parser = time)]
+    at: Option<Timestamp>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HypothesisCommand {
+    /// Propose a hypothesis, with evidence for and against.
+    Propose {
+        #[command(flatten)]
+        common: Common,
+        id: String,
+        statement: String,
+        #[arg(long = "for")]
+        evidence_for: Vec<u64>,
+        #[arg(long = "against")]
+        evidence_against: Vec<u64>,
+    },
+    /// Change a hypothesis's status (open, supported, refuted) or add evidence.
+    Update {
+        #[command(flatten)]
+        common: Common,
+        id: String,
+        /// The hypothesis (its event number).
+        hypothesis: u64,
+        #[arg(long, value_parser = vocab::<HypothesisStatus>)]
+        status: HypothesisStatus,
+        #[arg(long)]
+        reason: String,
+        #[arg(long = "for")]
+        evidence_for: Vec<u64>,
+        #[arg(long = "against")]
+        evidence_against: Vec<u64>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DecideArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    title: String,
+    /// An option considered (repeat, at least one).
+    #[arg(long = "option", required = true)]
+    options: Vec<String>,
+    /// The option chosen: its text or its number (1-based).
+    #[arg(long)]
+    choice: String,
+    #[arg(long)]
+    rationale: String,
+    /// Who decided (repeat); default the recorder.
+    #[arg(long = "decided-by")]
+    decided_by: Vec<String>,
+    /// Dissent as PERSON:TEXT (repeat).
+    #[arg(long)]
+    dissent: Vec<String>,
+    /// Evidence the decision rests on (event numbers).
+    #[arg(long)]
+    evidence: Vec<u64>,
+    #[arg(long, value_parser = domain)]
+    domain: Option<Domain>,
+}
+
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// The position: a role id of the site model (it-lead, ot-lead, safety-officer...).
+    role: String,
+    /// The person taking it (not with --relieve).
+    person: Option<String>,
+    #[arg(long)]
+    reason: String,
+    /// Hand the position over from its holder, with a briefing (--actions).
+    #[arg(long, requires = "actions")]
+    handover: bool,
+    /// The outgoing holder's words on current actions, for the briefing.
+    #[arg(long)]
+    actions: Option<String>,
+    /// Leave the position empty.
+    #[arg(long, conflicts_with_all = ["handover", "person"])]
+    relieve: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    reason: String,
+    #[arg(long, value_parser = vocab::<Severity>)]
+    severity: Option<Severity>,
+    #[arg(long, value_parser = vocab::<Category>)]
+    category: Option<Category>,
+    #[arg(long, value_parser = vocab::<Phase>)]
+    phase: Option<Phase>,
+    /// stable, abnormal or unknown.
+    #[arg(long, value_parser = vocab::<ProcessState>)]
+    process_state: Option<ProcessState>,
+    /// Control integrity: trusted, in-question or compromised.
+    #[arg(long, value_parser = vocab::<Integrity>)]
+    control: Option<Integrity>,
+    /// View integrity: trusted, in-question or compromised.
+    #[arg(long, value_parser = vocab::<Integrity>)]
+    view: Option<Integrity>,
+    /// The critical process assessed (a process id of the site model); default the site as a whole.
+    #[arg(long)]
+    process: Option<String>,
+    /// Evidence the assessment rests on (event numbers).
+    #[arg(long)]
+    evidence: Vec<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CommunicateArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    text: String,
+    /// Who it was for: operations, executives, regulator, public...
+    #[arg(long)]
+    audience: String,
+    /// How: bridge call, Teams, email...
+    #[arg(long)]
+    channel: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CorrectArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// The event corrected.
+    event: u64,
+    #[arg(long)]
+    reason: String,
+    /// Retract the entry instead of correcting it.
+    #[arg(long)]
+    retract: bool,
+    /// New text (notes, observations, communications).
+    #[arg(long)]
+    text: Option<String>,
+    /// New time it happened (observations, evidence).
+    #[arg(long, value_parser = time)]
+    at: Option<Timestamp>,
+    /// New title (evidence, decisions).
+    #[arg(long)]
+    title: Option<String>,
+    /// New statement (hypotheses).
+    #[arg(long)]
+    statement: Option<String>,
+    /// New rationale (decisions).
+    #[arg(long)]
+    rationale: Option<String>,
+    /// New asset list (observations, evidence); repeat.
+    #[arg(long = "asset")]
+    assets: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// Only these kinds (repeat): note, observation, evidence, decision...
+    #[arg(long = "kind", value_parser = kind)]
+    kinds: Vec<Kind>,
+    /// Only events recorded by or naming this person.
+    #[arg(long)]
+    person: Option<String>,
+    /// Only events of this domain: it, ot or shared.
+    #[arg(long, value_parser = domain)]
+    domain: Option<Domain>,
+    /// Only what happened at or after this time (RFC 3339).
+    #[arg(long, value_parser = time)]
+    since: Option<Timestamp>,
+    /// Only what happened before this time (RFC 3339).
+    #[arg(long, value_parser = time)]
+    until: Option<Timestamp>,
+    /// Order by when things happened rather than when they were recorded.
+    #[arg(long)]
+    by_occurrence: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    db: Db,
+    /// Incidents to verify; default all.
+    ids: Vec<String>,
+    /// Verify an export file offline instead of the store.
+    #[arg(long, value_name = "FILE.json", conflicts_with = "ids")]
+    export: Option<PathBuf>,
+    /// Checkpoint files (from `interlock incident checkpoint`) the record must still match (repeat).
+    #[arg(long = "checkpoint", value_name = "FILE")]
+    checkpoints: Vec<PathBuf>,
+    /// The public key file (FILE.pub) every checkpoint must be signed with.
+    #[arg(long, value_name = "FILE.pub")]
+    trust: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// Where to write the secret key (FILE) and the public key (FILE.pub); never overwritten.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// The secret key file (from `interlock incident keygen`).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Also write the checkpoint to this file (printed to stdout either way).
+    #[arg(long, value_name = "FILE.json")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// Directory to write ID.json and ID.md into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+fn vocab<T: FromWord>(s: &str) -> Result<T, String> {
+    T::from_word(s).ok_or_else(|| format!("\"{s}\" is not a {}; expected {}", T::WHAT, T::expected()))
+}
+
+trait FromWord: Sized + Clone + Send + Sync + 'static {
+    const WHAT: &'static str;
+    fn from_word(s: &str) -> Option<Self>;
+    fn expected() -> String;
+}
+
+macro_rules! from_word {
+    ($($t:ty),+) => {$(
+        impl FromWord for $t {
+            const WHAT: &'static str = <$t>::WHAT;
+            fn from_word(s: &str) -> Option<Self> { <$t>::parse(s) }
+            fn expected() -> String { <$t>::expected() }
+        }
+    )+};
+}
+from_word!(Category, Severity, Phase, ProcessState, Integrity, EvidenceSource, HypothesisStatus);
+
+fn domain(s: &str) -> Result<Domain, String> {
+    Domain::parse(s).ok_or_else(|| format!("\"{s}\" is not a domain; expected it, ot or shared"))
+}
+
+fn kind(s: &str) -> Result<Kind, String> {
+    Kind::parse(s).ok_or_else(|| format!("\"{s}\" is not an event kind; expected {}", Kind::expected()))
+}
+
+fn time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(s).map_err(|e| e.to_string())
+}
+
+fn digest(s: &str) -> Result<Digest, String> {
+    Digest::parse(s).ok_or_else(|| format!("\"{s}\" is not a SHA-256: expected 64 hex digits"))
+}
+
+/// Runs an incident command.
+pub fn run(cmd: IncidentCommand) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let clock = clock::from_env()?;
+    rt.block_on(dispatch(cmd, &*clock))
+}
+
+async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
+    use IncidentCommand as C;
+    match cmd {
+        C::Open(a) => open(a, clock).await,
+        C::Declare(a) => {
+            let reason = a.reason.clone();
+            write(&a.common, &a.id, clock, move |_, w| {
+                Ok(vec![Body::Declared { reason: reason.as_str().into(), site_version: w.site_version()? }])
+            })
+            .await
+        }
+        C::Escalate(a) => {
+            let reason = a.reason.clone();
+            write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::Escalated { reason: reason.as_str().into() }]))
+                .await
+        }
+        C::Dismiss(a) => {
+            let reason = a.reason.clone();
+            write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::Dismissed { reason: reason.as_str().into() }]))
+                .await
+        }
+        C::List(a) => list(a).await,
+        C::Show(a) => show(a).await,
+        C::Timeline(a) => timeline(a).await,
+        C::Verify(a) => verify(a).await,
+        C::Export(a) => export(a).await,
+        C::Note(a) => {
+            write(&a.common, &a.id, clock, |_, _| {
+                Ok(vec![Body::Note(Note { text: a.text.as_str().into(), domain: a.domain })])
+            })
+            .await
+        }
+        C::Observe(a) => {
+            write(&a.common, &a.id, clock, |_, w| {
+                let assets = boxed(&a.assets);
+                Ok(vec![Body::Observation(Observation {
+                    text: a.text.as_str().into(),
+                    observed_at: a.observed_at.unwrap_or(w.now),
+                    domain: a.domain.or_else(|| domain_of(w.site, &assets)),
+                    assets,
+                })])
+            })
+            .await
+        }
+        C::Evidence(a) => {
+            let sha256 = match &a.file {
+                Some(f) => Some(hash_file(f)?),
+                None => a.sha256,
+            };
+            write(&a.common, &a.id, clock, |_, w| {
+                Ok(vec![Body::EvidenceCollected(Evidence {
+                    title: a.title.as_str().into(),
+                    source: a.source,
+                    sha256,
+                    location: a.location.as_deref().map(Into::into),
+                    collected_by: a.collected_by.as_deref().unwrap_or(w.actor).into(),
+                    collected_at: a.collected_at.unwrap_or(w.now),
+                    assets: boxed(&a.assets),
+                    description: a.description.as_deref().map(Into::into),
+                })])
+            })
+            .await
+        }
+        C::Custody(a) => {
+            write(&a.common, &a.id, clock, |inc, w| {
+                let from = inc
+                    .evidence
+                    .get(&a.evidence)
+                    .map(|e| e.custodian.clone())
+                    .ok_or_else(|| anyhow!("#{} is not evidence held in this incident", a.evidence))?;
+                Ok(vec![Body::CustodyTransferred(Custody {
+                    evidence: a.evidence,
+                    from,
+                    to: a.to.as_str().into(),
+                    at: a.at.unwrap_or(w.now),
+                    reason: a.reason.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Hypothesis(HypothesisCommand::Propose { common, id, statement, evidence_for, evidence_against }) => {
+            write(&common, &id, clock, |_, _| {
+                Ok(vec![Body::HypothesisProposed(Hypothesis {
+                    statement: statement.as_str().into(),
+                    evidence_for: evidence_for.clone(),
+                    evidence_against: evidence_against.clone(),
+                })])
+            })
+            .await
+        }
+        C::Hypothesis(HypothesisCommand::Update {
+            common,
+            id,
+            hypothesis,
+            status,
+            reason,
+            evidence_for,
+            evidence_against,
+        }) => {
+            write(&common, &id, clock, |_, _| {
+                Ok(vec![Body::HypothesisUpdated(HypothesisUpdate {
+                    hypothesis,
+                    status,
+                    evidence_for: evidence_for.clone(),
+                    evidence_against: evidence_against.clone(),
+                    reason: reason.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Decide(a) => decide(a, clock).await,
+        C::Assign(a) => assign(a, clock).await,
+        C::Status(a) => status(a, clock).await,
+        C::Communicate(a) => {
+            write(&a.common, &a.id, clock, |_, _| {
+                Ok(vec![Body::CommunicationPublished(Communication {
+                    audience: a.audience.as_str().into(),
+                    channel: a.channel.as_str().into(),
+                    text: a.text.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Correct(a) => correct(a, clock).await,
+        C::Keygen(a) => keygen(a),
+        C::Checkpoint(a) => checkpoint(a, clock).await,
+        C::AppendLoop(a) => tools::append_loop(a, clock).await,
+        C::BenchAppend(a) => tools::bench_append(a, clock).await,
+        C::BenchLoad(a) => tools::bench_load(a, clock).await,
+    }
+}
+
+fn boxed(v: &[String]) -> Vec<Box<str>> {
+    v.iter().map(|s| s.as_str().into()).collect()
+}
+
+/// The domain of a set of assets: theirs when they share one, shared when mixed.
+fn domain_of(site: &Site, assets: &[Box<str>]) -> Option<Domain> {
+    let mut found: Option<Domain> = None;
+    for a in assets {
+        let d = site.asset_by_id(a).map(|ix| site.asset(ix).domain)?;
+        found = match found {
+            None => Some(d),
+            Some(f) if f == d => Some(f),
+            Some(_) => Some(Domain::Shared),
+        };
+    }
+    found
+}
+
+fn hash_file(path: &Path) -> Result<Digest> {
+    use sha2::Digest as _;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).with_context(|| format!("cannot read the artefact {}", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).with_context(|| format!("cannot read the artefact {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(Digest(h.finalize().into()))
+}
+
+pub(crate) async fn open_store(db: &Db) -> Result<AnyStore> {
+    match &db.database_url {
+        Some(url) => AnyStore::postgres(url)
+            .await
+            .with_context(|| format!("cannot open the PostgreSQL store at {}", redact(url))),
+        None => AnyStore::sqlite(&db.data)
+            .await
+            .with_context(|| format!("cannot open the SQLite store in {}", db.data.display())),
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let (cred, host) = rest.rsplit_once('@').unwrap_or(("", rest));
+            let user = cred.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn load_site(dir: Option<&Path>) -> Result<Site> {
+    let Some(dir) = dir else {
+        bail!(
+            "this command checks people, roles and assets against the site model: give --site DIR (or set INTERLOCK_SITE)"
+        )
+    };
+    let outcome = crate::sitefs::load_dir(dir, None)?;
+    match outcome.site {
+        Some(site) => Ok(site),
+        None => {
+            let mut err = std::io::stderr().lock();
+            crate::show::diagnostics(&outcome, 20, &mut err)?;
+            bail!("the site model at {} does not load; run `interlock site check {}`", dir.display(), dir.display())
+        }
+    }
+}
+
+fn optional_site(dir: Option<&Path>) -> Result<Option<Site>> {
+    dir.map(|d| load_site(Some(d))).transpose()
+}
+
+fn actor(who: &Who) -> Result<&str> {
+    who.actor.as_deref().ok_or_else(|| {
+        anyhow!("say who is recording: --as PERSON (a person id of the site model), or set INTERLOCK_USER")
+    })
+}
+
+/// What a command building events has at hand.
+pub(crate) struct Writing<'a> {
+    pub site: &'a Site,
+    pub actor: &'a str,
+    pub now: Timestamp,
+}
+
+impl Writing<'_> {
+    fn site_version(&self) -> Result<Digest> {
+        Digest::parse(self.site.version())
+            .ok_or_else(|| anyhow!("the site version {} is not a SHA-256", self.site.version()))
+    }
+}
+
+fn refused(e: anyhow::Error) -> LogError {
+    LogError::Refused(format!("{e:#}"))
+}
+
+/// Numbers bodies as the next events of `inc`.
+fn events(inc: &Incident, actor: &str, now: Timestamp, bodies: Vec<Body>) -> Vec<Event> {
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| Event {
+            incident: inc.id().into(),
+            seq: inc.seq() + 1 + i as u64,
+            recorded_at: now,
+            actor: actor.into(),
+            body,
+        })
+        .collect()
+}
+
+/// Appends the events `make` builds to an existing incident and reports them.
+async fn write(
+    common: &Common,
+    id: &str,
+    clock: &dyn Clock,
+    mut make: impl FnMut(&Incident, &Writing<'_>) -> Result<Vec<Body>>,
+) -> Result<ExitCode> {
+    let site = load_site(common.who.site.as_deref())?;
+    let actor = actor(&common.who)?;
+    let store = open_store(&common.db).await?;
+    let policy = Policy::default();
+    let cx = Context { site: &site, policy: &policy };
+    let mut log = match Log::open(&store, cx, id).await {
+        Ok(log) => log,
+        Err(LogError::NotFound(_)) => bail!("no incident {id} in this store (see `interlock incident list`)"),
+        Err(e) => return Err(e.into()),
+    };
+    let now = clock.now();
+    let w = Writing { site: &site, actor, now };
+    let sealed = log
+        .append(|inc| {
+            let inc = inc.ok_or_else(|| LogError::NotFound(id.into()))?;
+            let bodies = make(inc, &w).map_err(refused)?;
+            Ok(events(inc, actor, now, bodies))
+        })
+        .await
+        .map_err(|e| anyhow!("refused, nothing written: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    for s in &sealed {
+        writeln!(out, "{id} #{} {} recorded ({})", s.seq, s.kind, s.hash)?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(a: OpenArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let site = load_site(a.common.who.site.as_deref())?;
+    let actor = actor(&a.common.who)?;
+    let store = open_store(&a.common.db).await?;
+    let policy = Policy::default();
+    let cx = Context { site: &site, policy: &policy };
+    let now = clock.now();
+    let version = Digest::parse(site.version()).ok_or_else(|| anyhow!("the site version is not a SHA-256"))?;
+    let (auto, mut n) = match &a.id {
+        Some(_) => (false, 0),
+        None => (true, next_number(&store, &id_prefix(now)).await?),
+    };
+    for _ in 0..100 {
+        let id = match &a.id {
+            Some(id) => id.clone(),
+            None => format!("{}{n}", id_prefix(now)),
+        };
+        let mut log = Log::create(&store, cx, &id);
+        let r = log
+            .append(|existing| {
+                if existing.is_some() {
+                    return Err(LogError::Exists(id.clone()));
+                }
+                let opened = Opened {
+                    title: a.title.as_str().into(),
+                    summary: a.summary.as_str().into(),
+                    category: a.category,
+                    severity: a.severity,
+                    site_version: version,
+                };
+                let mut events = vec![first_event(&id, actor, now, opened)];
+                if a.declare {
+                    events.push(Event {
+                        incident: id.as_str().into(),
+                        seq: 2,
+                        recorded_at: now,
+                        actor: actor.into(),
+                        body: Body::Declared {
+                            reason: a.reason.as_deref().unwrap_or("").into(),
+                            site_version: version,
+                        },
+                    });
+                }
+                Ok(events)
+            })
+            .await;
+        match r {
+            Ok(sealed) => {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{id}")?;
+                for s in &sealed {
+                    eprintln!("{id} #{} {} recorded ({})", s.seq, s.kind, s.hash);
+                }
+                store.close().await;
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(LogError::Exists(_)) if auto => n += 1,
+            Err(e) => bail!("refused, nothing written: {e}"),
+        }
+    }
+    bail!("could not find a free incident id")
+}
+
+fn id_prefix(now: Timestamp) -> String {
+    let s = now.to_string();
+    format!("INC-{}-", s.get(..10).unwrap_or("0000-00-00").replace('-', ""))
+}
+
+async fn next_number(store: &AnyStore, prefix: &str) -> Result<u64> {
+    let heads = store.incidents().await?;
+    Ok(heads.iter().filter_map(|h| h.id.strip_prefix(prefix)?.parse::<u64>().ok()).max().unwrap_or(0) + 1)
+}
+
+async fn decide(a: DecideArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let choice = match a.choice.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= a.options.len() => n - 1,
+        _ => a.options.iter().position(|o| *o == a.choice).ok_or_else(|| {
+            anyhow!(
+                "--choice \"{}\" is none of the options ({}); give its text or number",
+                a.choice,
+                a.options.join(", ")
+            )
+        })?,
+    };
+    let mut dissent = Vec::new();
+    for d in &a.dissent {
+        let (person, text) = d.split_once(':').ok_or_else(|| anyhow!("--dissent \"{d}\": expected PERSON:TEXT"))?;
+        dissent.push(Dissent { person: person.trim().into(), text: text.trim().into() });
+    }
+    write(&a.common, &a.id, clock, |_, w| {
+        let decided_by = if a.decided_by.is_empty() { vec![w.actor.into()] } else { boxed(&a.decided_by) };
+        Ok(vec![Body::DecisionRecorded(Decision {
+            title: a.title.as_str().into(),
+            options: boxed(&a.options),
+            choice: choice as u32,
+            rationale: a.rationale.as_str().into(),
+            decided_by,
+            dissent: dissent.clone(),
+            evidence: a.evidence.clone(),
+            domain: a.domain,
+            site_version: w.site_version()?,
+            authority_version: None,
+        })])
+    })
+    .await
+}
+
+async fn assign(a: AssignArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    write(&a.common, &a.id, clock, |inc, w| {
+        let reason: Box<str> = a.reason.as_str().into();
+        if a.relieve {
+            return Ok(vec![Body::Relieved { role: a.role.as_str().into(), reason }]);
+        }
+        let person =
+            a.person.as_deref().ok_or_else(|| anyhow!("name the person taking {} (or use --relieve)", a.role))?;
+        if a.handover {
+            let from = inc
+                .positions
+                .get(a.role.as_str())
+                .map(|p| p.person.clone())
+                .ok_or_else(|| anyhow!("nobody holds {} in this incident to hand it over; assign it", a.role))?;
+            return Ok(vec![Body::HandedOver(Handover {
+                role: a.role.as_str().into(),
+                from,
+                to: person.into(),
+                reason,
+                briefing: ::incident::Briefing {
+                    snapshot: inc.snapshot(),
+                    current_actions: a.actions.as_deref().unwrap_or("").into(),
+                },
+            })]);
+        }
+        Ok(vec![Body::Assigned {
+            role: a.role.as_str().into(),
+            person: person.into(),
+            reason,
+            site_version: w.site_version()?,
+        }])
+    })
+    .await
+}
+
+async fn status(a: StatusArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    write(&a.common, &a.id, clock, |_, _| {
+        let reason: Box<str> = a.reason.as_str().into();
+        let mut bodies = Vec::new();
+        if let Some(severity) = a.severity {
+            bodies.push(Body::SeverityChanged { severity, reason: reason.clone() });
+        }
+        if let Some(category) = a.category {
+            bodies.push(Body::CategoryChanged { category, reason: reason.clone() });
+        }
+        if let Some(phase) = a.phase {
+            bodies.push(Body::PhaseChanged { phase, reason: reason.clone() });
+        }
+        if a.process_state.is_some() || a.control.is_some() || a.view.is_some() {
+            bodies.push(Body::SituationAssessed(Situation {
+                process: a.process.as_deref().map(Into::into),
+                process_state: a.process_state,
+                control: a.control,
+                view: a.view,
+                reason: reason.clone(),
+                evidence: a.evidence.clone(),
+            }));
+        } else if a.process.is_some() || !a.evidence.is_empty() {
+            bail!("--process and --evidence go with an assessment: give --process-state, --control or --view");
+        }
+        if bodies.is_empty() {
+            bail!("nothing to change: give --severity, --category, --phase, --process-state, --control or --view");
+        }
+        Ok(bodies)
+    })
+    .await
+}
+
+async fn correct(a: CorrectArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    write(&a.common, &a.id, clock, |inc, _| {
+        let reason: Box<str> = a.reason.as_str().into();
+        if a.retract {
+            if a.text.is_some() || a.title.is_some() || a.statement.is_some() || a.rationale.is_some() || a.at.is_some() {
+                bail!("--retract takes no new content");
+            }
+            return Ok(vec![Body::Corrected(Correction { supersedes: a.event, reason, replacement: None })]);
+        }
+        let current = inc
+            .effective(a.event)
+            .ok_or_else(|| anyhow!("#{} does not exist or was retracted", a.event))?
+            .clone();
+        let mut changed = false;
+        let mut set = |cond: bool| changed |= cond;
+        let replacement = match current {
+            Body::Note(mut n) => {
+                set(apply(&mut n.text, &a.text));
+                Body::Note(n)
+            }
+            Body::Observation(mut o) => {
+                set(apply(&mut o.text, &a.text));
+                if let Some(t) = a.at {
+                    o.observed_at = t;
+                    set(true);
+                }
+                if !a.assets.is_empty() {
+                    o.assets = boxed(&a.assets);
+                    set(true);
+                }
+                Body::Observation(o)
+            }
+            Body::EvidenceCollected(mut e) => {
+                set(apply(&mut e.title, &a.title));
+                if let Some(t) = a.at {
+                    e.collected_at = t;
+                    set(true);
+                }
+                if !a.assets.is_empty() {
+                    e.assets = boxed(&a.assets);
+                    set(true);
+                }
+                Body::EvidenceCollected(e)
+            }
+            Body::HypothesisProposed(mut h) => {
+                set(apply(&mut h.statement, &a.statement));
+                Body::HypothesisProposed(h)
+            }
+            Body::DecisionRecorded(mut d) => {
+                set(apply(&mut d.title, &a.title));
+                set(apply(&mut d.rationale, &a.rationale));
+                Body::DecisionRecorded(d)
+            }
+            Body::CommunicationPublished(mut c) => {
+                set(apply(&mut c.text, &a.text));
+                Body::CommunicationPublished(c)
+            }
+            other => bail!(
+                "#{} is a {} event, which is not corrected in place: record a new change with its reason",
+                a.event,
+                other.kind()
+            ),
+        };
+        if !changed {
+            bail!("say what the corrected entry says (--text, --title, --statement, --rationale, --at, --asset) or --retract it");
+        }
+        Ok(vec![Body::Corrected(Correction { supersedes: a.event, reason, replacement: Some(Box::new(replacement)) })])
+    })
+    .await
+}
+
+fn apply(field: &mut Box<str>, new: &Option<String>) -> bool {
+    match new {
+        Some(v) => {
+            *field = v.as_str().into();
+            true
+        }
+        None => false,
+    }
+}
+
+async fn load(store: &AnyStore, id: &str) -> Result<Incident> {
+    match store::load(store, id).await {
+        Ok(Some(inc)) => Ok(inc),
+        Ok(None) => bail!("no incident {id} in this store (see `interlock incident list`)"),
+        Err(e) => Err(anyhow!("{e}")),
+    }
+}
+
+async fn list(a: ListArgs) -> Result<ExitCode> {
+    let store = open_store(&a.db).await?;
+    let mut rows = Vec::new();
+    for h in store.incidents().await? {
+        rows.push((h.id.clone(), store::load(&store, &h.id).await));
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, r)| match r {
+                Ok(Some(inc)) => render::summary_json(inc),
+                Ok(None) => serde_json::json!({ "id": id, "error": "vanished" }),
+                Err(e) => serde_json::json!({ "id": id, "error": e.to_string() }),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else if rows.is_empty() {
+        writeln!(out, "no incidents yet (open one with `interlock incident open`)")?;
+    } else {
+        writeln!(out, "{:<20} {:<10} {:<9} {:<10} {:>6}  TITLE", "ID", "STATUS", "SEVERITY", "PHASE", "EVENTS")?;
+        for (id, r) in &rows {
+            match r {
+                Ok(Some(inc)) => writeln!(
+                    out,
+                    "{:<20} {:<10} {:<9} {:<10} {:>6}  {}",
+                    id,
+                    inc.status.as_str(),
+                    inc.severity.as_str(),
+                    inc.phase.as_str(),
+                    inc.seq(),
+                    inc.opened.title
+                )?,
+                Ok(None) => {}
+                Err(e) => writeln!(out, "{id:<20} DOES NOT VERIFY: {e}")?,
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(a: ShowArgs) -> Result<ExitCode> {
+    let site = optional_site(a.common.who.site.as_deref())?;
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &render::incident_json(&inc))?;
+        writeln!(out)?;
+    } else {
+        render::show(&inc, site.as_ref(), &mut out)?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The timeline's filters.
+pub(crate) struct Filter {
+    pub kinds: Vec<Kind>,
+    pub person: Option<String>,
+    pub domain: Option<Domain>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+impl Filter {
+    pub fn matches(&self, e: &Event) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.contains(&e.body.kind()) {
+            return false;
+        }
+        if let Some(p) = &self.person
+            && *e.actor != **p
+            && !e.body.people().contains(&p.as_str())
+        {
+            return false;
+        }
+        if self.domain.is_some() && e.body.domain() != self.domain {
+            return false;
+        }
+        let t = e.occurred_at().micros();
+        if self.since.is_some_and(|s| t < s.micros()) || self.until.is_some_and(|u| t >= u.micros()) {
+            return false;
+        }
+        true
+    }
+}
+
+async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
+    let site = optional_site(a.common.who.site.as_deref())?;
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    let filter = Filter { kinds: a.kinds, person: a.person, domain: a.domain, since: a.since, until: a.until };
+    let mut selected: Vec<&Event> = inc.events().iter().filter(|e| filter.matches(e)).collect();
+    if a.by_occurrence {
+        selected.sort_by_key(|e| (e.occurred_at().micros(), e.seq));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if a.json {
+        let v: Vec<serde_json::Value> = selected.iter().map(|e| render::event_json(e, &inc)).collect();
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        render::timeline(&inc, &selected, site.as_ref(), a.by_occurrence, &mut out)?;
+    }
+    out.flush()?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_key(path: &Path, what: &str) -> Result<[u8; 32]> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    Digest::parse(text.trim())
+        .map(|d| d.0)
+        .ok_or_else(|| anyhow!("{} is not an ed25519 {what}: expected 64 hex digits", path.display()))
+}
+
+/// Checks checkpoint files and in-chain checkpoints against a verified chain's hashes.
+fn check_checkpoints(
+    id: &str,
+    hashes: &[Digest],
+    in_chain: &[::incident::Checkpoint],
+    files: &[(PathBuf, String, ::incident::Checkpoint)],
+    trusted: Option<&[u8; 32]>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(t) = trusted {
+        for c in in_chain {
+            if let Err(e) = c.verify(id, Some(t)) {
+                problems.push(format!("the checkpoint of #{} in the chain: {e}", c.seq));
+            }
+        }
+    }
+    for (path, _, c) in files.iter().filter(|(_, inc, _)| inc == id) {
+        if let Err(e) = c.verify(id, trusted) {
+            problems.push(format!("checkpoint {}: {e}", path.display()));
+            continue;
+        }
+        match c.seq.checked_sub(1).and_then(|i| hashes.get(i as usize)) {
+            Some(h) if *h == c.head => {}
+            Some(h) => problems.push(format!(
+                "checkpoint {}: event {} now has hash {h}, the checkpoint signed {}",
+                path.display(),
+                c.seq,
+                c.head
+            )),
+            None => problems.push(format!(
+                "checkpoint {}: signed event {}, the record has only {}",
+                path.display(),
+                c.seq,
+                hashes.len()
+            )),
+        }
+    }
+    problems
+}
+
+async fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let trusted = a.trust.as_deref().map(|p| read_key(p, "public key")).transpose()?;
+    let mut files = Vec::new();
+    for p in &a.checkpoints {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let (inc, c) = render::read_checkpoint(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?;
+        files.push((p.clone(), inc, c));
+    }
+    if let Some(path) = &a.export {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (id, n, head, hashes) = match render::verify_export(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                writeln!(out, "FAILED: {}: {e}", path.display())?;
+                return Ok(ExitCode::from(1));
+            }
+        };
+        let in_chain = export_checkpoints(&text);
+        let mut problems = check_checkpoints(&id, &hashes, &in_chain, &files, trusted.as_ref());
+        for (p, inc, _) in &files {
+            if *inc != id {
+                problems.push(format!("checkpoint {} is of incident {inc}, the export of {id}", p.display()));
+            }
+        }
+        if !problems.is_empty() {
+            for p in &problems {
+                writeln!(out, "FAILED: {}: {p}", path.display())?;
+            }
+            return Ok(ExitCode::from(1));
+        }
+        writeln!(out, "ok: {} verifies offline: incident {id}, {n} events, head {head}", path.display())?;
+        if !files.is_empty() {
+            writeln!(out, "ok: {} checkpoint file(s) match", files.len())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open_store(&a.db).await?;
+    let ids = if a.ids.is_empty() { store.incidents().await?.into_iter().map(|h| h.id).collect() } else { a.ids };
+    let mut failed = 0;
+    for id in &ids {
+        match store::log::verify(&store, id).await {
+            Ok(v) => {
+                let problems = check_checkpoints(id, &v.hashes, &v.checkpoints, &files, trusted.as_ref());
+                if problems.is_empty() {
+                    let cps = if v.checkpoints.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} signed checkpoint(s)", v.checkpoints.len())
+                    };
+                    writeln!(out, "ok: {id}: {} events, head {}{cps}", v.seq, v.head)?;
+                } else {
+                    failed += 1;
+                    for p in problems {
+                        writeln!(out, "FAILED: incident {id}: {p}")?;
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                writeln!(out, "FAILED: {e}")?;
+            }
+        }
+    }
+    for (p, inc, _) in &files {
+        if !ids.contains(inc) {
+            failed += 1;
+            writeln!(out, "FAILED: checkpoint {} is of incident {inc}, which was not verified", p.display())?;
+        }
+    }
+    writeln!(out, "{} verified, {failed} failed", ids.len().saturating_sub(failed))?;
+    store.close().await;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The checkpoints recorded in an (already verified) export's events.
+fn export_checkpoints(text: &str) -> Vec<::incident::Checkpoint> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
+    let id = v["incident"]["id"].as_str().unwrap_or("");
+    v["events"]
+        .as_array()
+        .map(|events| {
+            events
+                .iter()
+                .filter(|e| e["kind"] == "checkpoint")
+                .filter_map(|e| {
+                    let mut body = e["body"].clone();
+                    if let serde_json::Value::Object(m) = &mut body {
+                        m.insert("format".into(), "interlock-checkpoint".into());
+                        m.insert("incident".into(), id.into());
+                    }
+                    render::read_checkpoint(&body.to_string()).ok().map(|(_, c)| c)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn keygen(a: KeygenArgs) -> Result<ExitCode> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| anyhow!("no randomness from the operating system: {e}"))?;
+    let public = ::incident::checkpoint::public_key(&secret);
+    let pub_path = PathBuf::from(format!("{}.pub", a.out.display()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f =
+        opts.open(&a.out).with_context(|| format!("cannot create {} (it is never overwritten)", a.out.display()))?;
+    writeln!(f, "{}", Digest(secret).hex())?;
+    f.sync_all()?;
+    std::fs::write(&pub_path, format!("{}\n", Digest(public).hex()))
+        .with_context(|| format!("cannot write {}", pub_path.display()))?;
+    println!("wrote the secret key {} and the public key {}", a.out.display(), pub_path.display());
+    println!("public key: {}", Digest(public).hex());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn checkpoint(a: CheckpointArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let secret = read_key(&a.key, "secret key")?;
+    let mut signed = None;
+    write(&a.common, &a.id, clock, |inc, _| {
+        let c = ::incident::checkpoint::sign(&secret, inc.id(), inc.seq(), inc.head());
+        signed = Some(c);
+        Ok(vec![Body::Checkpoint(c)])
+    })
+    .await?;
+    let c = signed.ok_or_else(|| anyhow!("no checkpoint was signed"))?;
+    let text = serde_json::to_string_pretty(&render::checkpoint_file(&a.id, &c))? + "\n";
+    if let Some(out) = &a.out {
+        std::fs::write(out, &text).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(a: ExportArgs) -> Result<ExitCode> {
+    let site = optional_site(a.common.who.site.as_deref())?;
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let json_path = a.out.join(format!("{}.json", a.id));
+    let md_path = a.out.join(format!("{}.md", a.id));
+    let json = serde_json::to_string_pretty(&render::export_json(&inc))? + "\n";
+    std::fs::write(&json_path, json).with_context(|| format!("cannot write {}", json_path.display()))?;
+    std::fs::write(&md_path, render::markdown(&inc, site.as_ref()))
+        .with_context(|| format!("cannot write {}", md_path.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "wrote {} and {} ({} events, head {})",
+        json_path.display(),
+        md_path.display(),
+        inc.seq(),
+        inc.head()
+    )?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

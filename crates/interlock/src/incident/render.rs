@@ -1,0 +1,608 @@
+//! How incidents are shown: the text views, the JSON of events and of the
+//! export, the Markdown timeline, and the offline check of an export.
+
+use std::io::Write;
+
+use ::incident::*;
+use anyhow::Result;
+use serde_json::{Value, json};
+use site_model::Site;
+
+/// The export format's version; the event encoding's version is recorded beside it.
+pub const EXPORT_FORMAT: u32 = 1;
+
+fn seqs(v: &[u64]) -> String {
+    v.iter().map(|s| format!("#{s}")).collect::<Vec<_>>().join(", ")
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// A person's id, with their name when the site is at hand.
+fn who(site: Option<&Site>, id: &str) -> String {
+    match site.and_then(|s| s.person_by_id(id).map(|ix| s.people[ix.ix()].name.to_string())) {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    }
+}
+
+/// One line saying what an event records, and the lines that detail it.
+pub fn describe(body: &Body) -> (String, Vec<String>) {
+    match body {
+        Body::Opened(o) => (
+            format!("raised \"{}\" ({}, {})", o.title, o.category, o.severity),
+            vec![o.summary.to_string(), format!("site model {}", o.site_version)],
+        ),
+        Body::Escalated { reason } => (format!("escalated: {reason}"), vec![]),
+        Body::Declared { reason, site_version } => {
+            (format!("declared the incident: {reason}"), vec![format!("site model {site_version}")])
+        }
+        Body::Dismissed { reason } => (format!("dismissed: {reason}"), vec![]),
+        Body::SeverityChanged { severity, reason } => (format!("severity -> {severity}: {reason}"), vec![]),
+        Body::CategoryChanged { category, reason } => (format!("category -> {category}: {reason}"), vec![]),
+        Body::PhaseChanged { phase, reason } => (format!("phase -> {phase}: {reason}"), vec![]),
+        Body::SituationAssessed(s) => {
+            let mut parts = Vec::new();
+            if let Some(p) = s.process_state {
+                parts.push(format!("process {p}"));
+            }
+            if let Some(c) = s.control {
+                parts.push(format!("control {c}"));
+            }
+            if let Some(v) = s.view {
+                parts.push(format!("view {v}"));
+            }
+            let scope = s.process.as_deref().map(|p| format!(" of {p}")).unwrap_or_default();
+            let mut details = vec![];
+            if !s.evidence.is_empty() {
+                details.push(format!("evidence {}", seqs(&s.evidence)));
+            }
+            (format!("situation{scope}: {}: {}", parts.join(", "), s.reason), details)
+        }
+        Body::Assigned { role, person, reason, .. } => (format!("{person} takes {role}: {reason}"), vec![]),
+        Body::Relieved { role, reason } => (format!("{role} left empty: {reason}"), vec![]),
+        Body::HandedOver(h) => {
+            let s = &h.briefing.snapshot;
+            let positions: Vec<String> = s.assignments.iter().map(|(r, p)| format!("{r} {p}")).collect();
+            (
+                format!("{} handed over {} -> {}: {}", h.role, h.from, h.to, h.reason),
+                vec![
+                    format!("briefing as of #{}: current actions: {}", s.as_of, h.briefing.current_actions),
+                    format!(
+                        "{} / {} / {} / {}; process {}, control {}, view {}",
+                        s.status,
+                        s.severity,
+                        s.category,
+                        s.phase,
+                        opt(s.process_state),
+                        opt(s.control),
+                        opt(s.view)
+                    ),
+                    format!("positions: {}", if positions.is_empty() { "-".into() } else { positions.join(", ") }),
+                    format!(
+                        "open hypotheses: {}; decisions: {}; evidence: {}",
+                        opt(Some(seqs(&s.open_hypotheses)).filter(|x| !x.is_empty())),
+                        opt(Some(seqs(&s.decisions)).filter(|x| !x.is_empty())),
+                        opt(Some(seqs(&s.evidence)).filter(|x| !x.is_empty()))
+                    ),
+                ],
+            )
+        }
+        Body::Note(n) => {
+            (n.text.lines().next().unwrap_or("").to_string(), n.text.lines().skip(1).map(String::from).collect())
+        }
+        Body::Observation(o) => {
+            let on = if o.assets.is_empty() { String::new() } else { format!(" on {}", o.assets.join(", ")) };
+            (format!("observed{on} at {}: {}", o.observed_at, o.text), vec![])
+        }
+        Body::EvidenceCollected(e) => {
+            let mut details = vec![format!("collected by {} at {}", e.collected_by, e.collected_at)];
+            if let Some(h) = &e.sha256 {
+                details.push(format!("artefact {h}"));
+            }
+            if let Some(l) = &e.location {
+                details.push(format!("kept at {l}"));
+            }
+            if !e.assets.is_empty() {
+                details.push(format!("assets {}", e.assets.join(", ")));
+            }
+            if let Some(d) = &e.description {
+                details.push(d.to_string());
+            }
+            (format!("evidence \"{}\" ({}, {})", e.title, e.source, e.source.side()), details)
+        }
+        Body::CustodyTransferred(c) => {
+            (format!("evidence #{}: custody {} -> {} at {}: {}", c.evidence, c.from, c.to, c.at, c.reason), vec![])
+        }
+        Body::HypothesisProposed(h) => {
+            let mut details = vec![];
+            if !h.evidence_for.is_empty() {
+                details.push(format!("for: {}", seqs(&h.evidence_for)));
+            }
+            if !h.evidence_against.is_empty() {
+                details.push(format!("against: {}", seqs(&h.evidence_against)));
+            }
+            (format!("hypothesis: {}", h.statement), details)
+        }
+        Body::HypothesisUpdated(u) => {
+            let mut details = vec![];
+            if !u.evidence_for.is_empty() {
+                details.push(format!("for: {}", seqs(&u.evidence_for)));
+            }
+            if !u.evidence_against.is_empty() {
+                details.push(format!("against: {}", seqs(&u.evidence_against)));
+            }
+            (format!("hypothesis #{} -> {}: {}", u.hypothesis, u.status, u.reason), details)
+        }
+        Body::DecisionRecorded(d) => {
+            let chosen = d.options.get(d.choice as usize).map(|s| &**s).unwrap_or("?");
+            let mut details = vec![
+                format!("options: {}", d.options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")),
+                format!("decided by {}", d.decided_by.join(", ")),
+                format!("rationale: {}", d.rationale),
+            ];
+            for x in &d.dissent {
+                details.push(format!("dissent ({}): {}", x.person, x.text));
+            }
+            if !d.evidence.is_empty() {
+                details.push(format!("evidence {}", seqs(&d.evidence)));
+            }
+            details.push(format!("evaluated against site model {}", d.site_version));
+            if let Some(a) = &d.authority_version {
+                details.push(format!("and authority matrix {a}"));
+            }
+            (format!("decision \"{}\": {}", d.title, chosen), details)
+        }
+        Body::CommunicationPublished(c) => (format!("to {} via {}: {}", c.audience, c.channel, c.text), vec![]),
+        Body::Checkpoint(c) => (
+            format!("checkpoint: signed #{} {}", c.seq, c.head),
+            vec![format!("ed25519 key {}", checkpoint::key_hex(&c.public_key))],
+        ),
+        Body::Corrected(c) => match &c.replacement {
+            None => (format!("retracts #{}: {}", c.supersedes, c.reason), vec![]),
+            Some(r) => {
+                let (head, mut details) = describe(r);
+                details.insert(0, format!("now reads: {head}"));
+                (format!("corrects #{}: {}", c.supersedes, c.reason), details)
+            }
+        },
+    }
+}
+
+pub fn show(inc: &Incident, site: Option<&Site>, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}: {}", inc.id(), inc.opened.title)?;
+    writeln!(out, "  opened     {} by {}", inc.opened_at(), who(site, inc.opened_by()))?;
+    let declared = inc
+        .declared
+        .and_then(|s| inc.event(s))
+        .map(|e| format!(" (#{} by {} at {})", e.seq, who(site, &e.actor), e.recorded_at))
+        .unwrap_or_default();
+    writeln!(out, "  status     {}{declared}", inc.status)?;
+    writeln!(out, "  severity   {}   category {}   phase {}", inc.severity, inc.category, inc.phase)?;
+    let s = &inc.situation;
+    writeln!(
+        out,
+        "  situation  process {}, control {}, view {}{}",
+        opt(s.process_state),
+        opt(s.control),
+        opt(s.view),
+        s.last.map(|l| format!(" (as of #{l})")).unwrap_or_default()
+    )?;
+    for (p, st) in &inc.processes {
+        writeln!(
+            out,
+            "    {p}: process {}, control {}, view {}{}",
+            opt(st.process_state),
+            opt(st.control),
+            opt(st.view),
+            st.last.map(|l| format!(" (as of #{l})")).unwrap_or_default()
+        )?;
+    }
+    if inc.positions.is_empty() {
+        writeln!(out, "  positions  none assigned")?;
+    } else {
+        writeln!(out, "  positions")?;
+        for (role, p) in &inc.positions {
+            writeln!(out, "    {role:<22} {} (since #{})", who(site, &p.person), p.since)?;
+        }
+    }
+    if !inc.evidence.is_empty() {
+        writeln!(out, "  evidence")?;
+        for (seq, st) in &inc.evidence {
+            if let Some(Body::EvidenceCollected(e)) = inc.effective(*seq) {
+                writeln!(
+                    out,
+                    "    #{seq:<5} {} ({}); custodian {}{}",
+                    e.title,
+                    e.source,
+                    st.custodian,
+                    if st.transfers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} transfer(s)", st.transfers.len())
+                    }
+                )?;
+            }
+        }
+    }
+    if !inc.hypotheses.is_empty() {
+        writeln!(out, "  hypotheses")?;
+        for (seq, h) in &inc.hypotheses {
+            if let Some(Body::HypothesisProposed(p)) = inc.effective(*seq) {
+                writeln!(
+                    out,
+                    "    #{seq:<5} {:<9} {} (for {}, against {})",
+                    h.status.as_str(),
+                    p.statement,
+                    h.evidence_for.len(),
+                    h.evidence_against.len()
+                )?;
+            }
+        }
+    }
+    if !inc.decisions.is_empty() {
+        writeln!(out, "  decisions")?;
+        for seq in &inc.decisions {
+            if let Some(Body::DecisionRecorded(d)) = inc.effective(*seq) {
+                let chosen = d.options.get(d.choice as usize).map(|s| &**s).unwrap_or("?");
+                writeln!(out, "    #{seq:<5} {}: {chosen}", d.title)?;
+            }
+        }
+    }
+    writeln!(out, "  record     {} events, head {}", inc.seq(), inc.head())?;
+    Ok(())
+}
+
+pub fn timeline(
+    inc: &Incident,
+    events: &[&Event],
+    site: Option<&Site>,
+    by_occurrence: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    writeln!(out, "{}: {} ({}, {}, {})", inc.id(), inc.opened.title, inc.status, inc.severity, inc.phase)?;
+    for e in events {
+        let (head, details) = describe(&e.body);
+        let t = if by_occurrence { e.occurred_at() } else { e.recorded_at };
+        let superseded = inc.superseded_by(e.seq).map(|c| format!("  [superseded by #{c}]")).unwrap_or_default();
+        writeln!(
+            out,
+            "#{:<5} {}  {:<17} {}: {head}{superseded}",
+            e.seq,
+            t,
+            e.body.kind().as_str(),
+            who(site, &e.actor)
+        )?;
+        for d in details {
+            writeln!(out, "{:>8}{d}", "")?;
+        }
+    }
+    if events.is_empty() {
+        writeln!(out, "(no events match)")?;
+    }
+    Ok(())
+}
+
+fn strs(v: &[Box<str>]) -> Value {
+    Value::Array(v.iter().map(|s| Value::String(s.to_string())).collect())
+}
+
+fn body_json(body: &Body) -> Value {
+    match body {
+        Body::Opened(o) => json!({
+            "title": &*o.title, "summary": &*o.summary, "category": o.category.as_str(),
+            "severity": o.severity.as_str(), "site_version": o.site_version.to_string(),
+        }),
+        Body::Escalated { reason } | Body::Dismissed { reason } => json!({ "reason": &**reason }),
+        Body::Declared { reason, site_version } => {
+            json!({ "reason": &**reason, "site_version": site_version.to_string() })
+        }
+        Body::SeverityChanged { severity, reason } => json!({ "severity": severity.as_str(), "reason": &**reason }),
+        Body::CategoryChanged { category, reason } => json!({ "category": category.as_str(), "reason": &**reason }),
+        Body::PhaseChanged { phase, reason } => json!({ "phase": phase.as_str(), "reason": &**reason }),
+        Body::SituationAssessed(s) => json!({
+            "process": s.process.as_deref(), "process_state": s.process_state.map(|x| x.as_str()),
+            "control": s.control.map(|x| x.as_str()), "view": s.view.map(|x| x.as_str()),
+            "reason": &*s.reason, "evidence": s.evidence,
+        }),
+        Body::Assigned { role, person, reason, site_version } => json!({
+            "role": &**role, "person": &**person, "reason": &**reason, "site_version": site_version.to_string(),
+        }),
+        Body::Relieved { role, reason } => json!({ "role": &**role, "reason": &**reason }),
+        Body::HandedOver(h) => {
+            let s = &h.briefing.snapshot;
+            json!({
+                "role": &*h.role, "from": &*h.from, "to": &*h.to, "reason": &*h.reason,
+                "briefing": {
+                    "current_actions": &*h.briefing.current_actions,
+                    "as_of": s.as_of, "status": s.status.as_str(), "severity": s.severity.as_str(),
+                    "category": s.category.as_str(), "phase": s.phase.as_str(),
+                    "process_state": s.process_state.map(|x| x.as_str()), "control": s.control.map(|x| x.as_str()),
+                    "view": s.view.map(|x| x.as_str()),
+                    "positions": s.assignments.iter().map(|(r, p)| json!({ "role": &**r, "person": &**p })).collect::<Vec<_>>(),
+                    "open_hypotheses": s.open_hypotheses, "decisions": s.decisions, "evidence": s.evidence,
+                },
+            })
+        }
+        Body::Note(n) => json!({ "text": &*n.text, "domain": n.domain.map(|d| d.as_str()) }),
+        Body::Observation(o) => json!({
+            "text": &*o.text, "observed_at": o.observed_at.to_string(), "domain": o.domain.map(|d| d.as_str()),
+            "assets": strs(&o.assets),
+        }),
+        Body::EvidenceCollected(e) => json!({
+            "title": &*e.title, "source": e.source.as_str(), "side": e.source.side().as_str(),
+            "sha256": e.sha256.map(|h| h.to_string()), "location": e.location.as_deref(),
+            "collected_by": &*e.collected_by, "collected_at": e.collected_at.to_string(), "assets": strs(&e.assets),
+            "description": e.description.as_deref(),
+        }),
+        Body::CustodyTransferred(c) => json!({
+            "evidence": c.evidence, "from": &*c.from, "to": &*c.to, "at": c.at.to_string(), "reason": &*c.reason,
+        }),
+        Body::HypothesisProposed(h) => json!({
+            "statement": &*h.statement, "evidence_for": h.evidence_for, "evidence_against": h.evidence_against,
+        }),
+        Body::HypothesisUpdated(u) => json!({
+            "hypothesis": u.hypothesis, "status": u.status.as_str(), "evidence_for": u.evidence_for,
+            "evidence_against": u.evidence_against, "reason": &*u.reason,
+        }),
+        Body::DecisionRecorded(d) => json!({
+            "title": &*d.title, "options": strs(&d.options), "choice": d.choice,
+            "chosen": d.options.get(d.choice as usize).map(|s| &**s), "rationale": &*d.rationale,
+            "decided_by": strs(&d.decided_by),
+            "dissent": d.dissent.iter().map(|x| json!({ "person": &*x.person, "text": &*x.text })).collect::<Vec<_>>(),
+            "evidence": d.evidence, "domain": d.domain.map(|x| x.as_str()), "site_version": d.site_version.to_string(),
+            "authority_version": d.authority_version.map(|a| a.to_string()),
+        }),
+        Body::CommunicationPublished(c) => {
+            json!({ "audience": &*c.audience, "channel": &*c.channel, "text": &*c.text })
+        }
+        Body::Checkpoint(c) => checkpoint_json(c),
+        Body::Corrected(c) => json!({
+            "supersedes": c.supersedes, "reason": &*c.reason,
+            "replacement": c.replacement.as_ref().map(|r| json!({ "kind": r.kind().as_str(), "body": body_json(r) })),
+        }),
+    }
+}
+
+fn checkpoint_json(c: &Checkpoint) -> Value {
+    json!({
+        "seq": c.seq, "head": c.head.to_string(), "public_key": checkpoint::key_hex(&c.public_key),
+        "signature": hex(&c.signature),
+    })
+}
+
+/// A checkpoint as a file of its own, to hand out and check later.
+pub fn checkpoint_file(incident: &str, c: &Checkpoint) -> Value {
+    let mut v = checkpoint_json(c);
+    if let Value::Object(m) = &mut v {
+        m.insert("format".into(), json!("interlock-checkpoint"));
+        m.insert("incident".into(), json!(incident));
+    }
+    v
+}
+
+/// Reads a checkpoint file: (incident, checkpoint).
+pub fn read_checkpoint(text: &str) -> Result<(String, Checkpoint), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if v["format"] != "interlock-checkpoint" {
+        return Err("not an Interlock checkpoint (no \"format\": \"interlock-checkpoint\")".into());
+    }
+    let incident = v["incident"].as_str().ok_or("no incident")?.to_string();
+    let seq = v["seq"].as_u64().ok_or("no seq")?;
+    let head = v["head"].as_str().and_then(Digest::parse).ok_or("no head hash")?;
+    let public_key = v["public_key"].as_str().and_then(Digest::parse).ok_or("no public key")?.0;
+    let sig = v["signature"].as_str().and_then(unhex).filter(|s| s.len() == 64).ok_or("no 64-byte signature")?;
+    let mut signature = [0u8; 64];
+    signature.copy_from_slice(&sig);
+    Ok((incident, Checkpoint { seq, head, public_key, signature }))
+}
+
+pub fn event_json(e: &Event, inc: &Incident) -> Value {
+    json!({
+        "seq": e.seq,
+        "kind": e.body.kind().as_str(),
+        "recorded_at": e.recorded_at.to_string(),
+        "occurred_at": e.occurred_at().to_string(),
+        "actor": &*e.actor,
+        "domain": e.body.domain().map(|d| d.as_str()),
+        "superseded_by": inc.superseded_by(e.seq),
+        "body": body_json(&e.body),
+    })
+}
+
+pub fn summary_json(inc: &Incident) -> Value {
+    json!({
+        "id": inc.id(),
+        "title": &*inc.opened.title,
+        "status": inc.status.as_str(),
+        "severity": inc.severity.as_str(),
+        "category": inc.category.as_str(),
+        "phase": inc.phase.as_str(),
+        "events": inc.seq(),
+        "head": inc.head().to_string(),
+    })
+}
+
+fn state_json(inc: &Incident) -> Value {
+    let sit = |s: &SituationState| {
+        json!({
+            "process_state": s.process_state.map(|x| x.as_str()), "control": s.control.map(|x| x.as_str()),
+            "view": s.view.map(|x| x.as_str()), "as_of": s.last,
+        })
+    };
+    json!({
+        "summary": &*inc.opened.summary,
+        "opened_at": inc.opened_at().to_string(),
+        "opened_by": inc.opened_by(),
+        "declared": inc.declared,
+        "situation": sit(&inc.situation),
+        "processes": inc.processes.iter().map(|(p, s)| (p.to_string(), sit(s))).collect::<serde_json::Map<_, _>>(),
+        "positions": inc.positions.iter().map(|(r, p)| json!({ "role": &**r, "person": &*p.person, "since": p.since })).collect::<Vec<_>>(),
+        "evidence": inc.evidence.iter().map(|(s, e)| json!({ "seq": s, "custodian": &*e.custodian, "transfers": e.transfers })).collect::<Vec<_>>(),
+        "hypotheses": inc.hypotheses.iter().map(|(s, h)| json!({
+            "seq": s, "status": h.status.as_str(), "evidence_for": h.evidence_for, "evidence_against": h.evidence_against,
+            "updates": h.updates,
+        })).collect::<Vec<_>>(),
+        "decisions": inc.decisions,
+        "communications": inc.communications,
+        "checkpoints": inc.checkpoints,
+    })
+}
+
+/// The incident as `show --json` prints it: summary, state, events.
+pub fn incident_json(inc: &Incident) -> Value {
+    let mut v = summary_json(inc);
+    if let Value::Object(m) = &mut v {
+        m.insert("state".into(), state_json(inc));
+        m.insert("events".into(), Value::Array(inc.events().iter().map(|e| event_json(e, inc)).collect()));
+        m.insert("event_count".into(), json!(inc.seq()));
+    }
+    v
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The export: everything `show --json` has, plus each event's canonical
+/// encoding and chain hash, so the file verifies offline with nothing but
+/// this binary (`interlock incident verify --export FILE`).
+pub fn export_json(inc: &Incident) -> Value {
+    let mut prev = GENESIS;
+    let events: Vec<Value> = inc
+        .events()
+        .iter()
+        .map(|e| {
+            let bytes = encode(e).unwrap_or_default();
+            let hash = link(&prev, &bytes);
+            prev = hash;
+            let mut v = event_json(e, inc);
+            if let Value::Object(m) = &mut v {
+                m.insert("hash".into(), json!(hash.to_string()));
+                m.insert("encoding".into(), json!(hex(&bytes)));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "format": "interlock-incident-export",
+        "format_version": EXPORT_FORMAT,
+        "encoding_version": ENCODING,
+        "incident": summary_json(inc),
+        "state": state_json(inc),
+        "events": events,
+    })
+}
+
+/// Checks an export offline: recomputes the chain from the encodings,
+/// checks the head, and that every readable field says what the encodings say.
+pub fn verify_export(text: &str) -> Result<(String, u64, Digest, Vec<Digest>), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if v["format"] != "interlock-incident-export" {
+        return Err("not an Interlock incident export (no \"format\": \"interlock-incident-export\")".into());
+    }
+    let id = v["incident"]["id"].as_str().ok_or("no incident id")?.to_string();
+    let head = v["incident"]["head"].as_str().and_then(Digest::parse).ok_or("no head hash")?;
+    let n = v["incident"]["events"].as_u64().ok_or("no event count")?;
+    let list = v["events"].as_array().ok_or("no events")?;
+    let mut parts = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let at = |what: &str| format!("event {}: {what}", i + 1);
+        let seq = e["seq"].as_u64().ok_or_else(|| at("no seq"))?;
+        let bytes = e["encoding"].as_str().and_then(unhex).ok_or_else(|| at("no hex encoding"))?;
+        let hash = e["hash"].as_str().and_then(Digest::parse).ok_or_else(|| at("no hash"))?;
+        let kind = e["kind"].as_str().and_then(Kind::parse).ok_or_else(|| at("unknown kind"))?;
+        let recorded =
+            e["recorded_at"].as_str().and_then(|t| Timestamp::parse(t).ok()).ok_or_else(|| at("bad time"))?;
+        parts.push((seq, kind.code() as i64, recorded.micros(), bytes, hash));
+    }
+    let rows = parts.iter().map(|(seq, kind, recorded_at, bytes, hash)| Row {
+        seq: *seq,
+        kind: *kind,
+        recorded_at: *recorded_at,
+        bytes,
+        hash: &hash.0,
+    });
+    let inc = Incident::load(&id, rows, n, &head.0).map_err(|e| e.to_string())?;
+    let again = export_json(&inc);
+    if let (Some(a), Some(b)) = (again["events"].as_array(), v["events"].as_array()) {
+        for (x, y) in a.iter().zip(b) {
+            if x != y {
+                return Err(format!(
+                    "event {}: its readable fields do not say what its encoding says",
+                    x["seq"].as_u64().unwrap_or(0)
+                ));
+            }
+        }
+    }
+    if again != v {
+        return Err("the summary or state does not match the events".into());
+    }
+    let hashes = parts.iter().map(|p| p.4).collect();
+    Ok((id, inc.seq(), inc.head(), hashes))
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The readable timeline: the state at the top, then every event in order.
+pub fn markdown(inc: &Incident, site: Option<&Site>) -> String {
+    let mut s = String::new();
+    let mut line = |l: String| {
+        s.push_str(&l);
+        s.push('\n');
+    };
+    line(format!("# {}: {}", inc.id(), inc.opened.title));
+    line(String::new());
+    line(inc.opened.summary.to_string());
+    line(String::new());
+    line("| | |".into());
+    line("|---|---|".into());
+    line(format!("| Status | {} |", inc.status));
+    line(format!("| Severity | {} |", inc.severity));
+    line(format!("| Category | {} |", inc.category));
+    line(format!("| Phase | {} |", inc.phase));
+    let sit = &inc.situation;
+    line(format!(
+        "| Situation | process {}, control {}, view {} |",
+        opt(sit.process_state),
+        opt(sit.control),
+        opt(sit.view)
+    ));
+    for (role, p) in &inc.positions {
+        line(format!("| {} | {} |", md_escape(role), md_escape(&who(site, &p.person))));
+    }
+    line(format!("| Opened | {} by {} |", inc.opened_at(), md_escape(&who(site, inc.opened_by()))));
+    line(format!("| Events | {} |", inc.seq()));
+    line(format!("| Head | `{}` |", inc.head()));
+    line(String::new());
+    line("Verify the JSON export of this record offline with `interlock incident verify --export FILE.json`.".into());
+    line(String::new());
+    line("## Timeline".into());
+    line(String::new());
+    for e in inc.events() {
+        let (head, details) = describe(&e.body);
+        let sup = inc.superseded_by(e.seq).map(|c| format!(" *(superseded by #{c})*")).unwrap_or_default();
+        line(format!(
+            "- **#{}** `{}` **{}** {}: {}{sup}",
+            e.seq,
+            e.recorded_at,
+            e.body.kind(),
+            who(site, &e.actor),
+            head
+        ));
+        for d in details {
+            line(format!("  - {d}"));
+        }
+    }
+    s
+}

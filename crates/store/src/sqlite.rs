@@ -1,0 +1,291 @@
+//! The SQLite store: `DIR/interlock.db`, WAL, `synchronous=FULL`.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use incident::{Row, Sealed};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row as _, Sqlite};
+
+use crate::migrate::{self, CREATE_TABLE};
+use crate::{Head, Store, StoreError, Stored, StoredEvent, check_batch, to_u64};
+
+/// The database file in a data directory.
+pub const FILE: &str = "interlock.db";
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// Rows SQLite's worker thread may run ahead of the reader. Large, so that
+/// loading a long chain does not hand over between threads row by row (with
+/// sqlx's default of 50, a 100k-event load spent most of its time switching).
+const ROW_BUFFER: usize = 1 << 17;
+
+/// Rows per multi-row INSERT (7 parameters each, well under SQLite's limit).
+const CHUNK: usize = 1000;
+
+impl SqliteStore {
+    /// Opens (creating when missing) the store in `dir`, and migrates it.
+    pub async fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.display().to_string(), source })?;
+        let path = dir.join(FILE);
+        let options = Self::options(&path);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let store = SqliteStore { pool, path };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The connection settings every connection gets: durable commits.
+    pub fn options(path: &Path) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true)
+            .row_buffer_size(ROW_BUFFER)
+    }
+
+    /// Options from a `sqlite://` URL (tests and benchmarks), with the same durability.
+    pub fn options_from_url(url: &str) -> Result<SqliteConnectOptions, StoreError> {
+        Ok(SqliteConnectOptions::from_str(url)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// One event after `expected`: a single autocommit statement, atomic with
+    /// the trigger that advances the head. It inserts nothing unless the head
+    /// is still `expected`; a writer whose snapshot went stale gets
+    /// SQLITE_BUSY_SNAPSHOT. Both are a conflict.
+    async fn append_one(&self, id: &str, expected: u64, e: &Sealed) -> Result<(), StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1 AND head_seq = ?8)",
+        )
+        .bind(id)
+        .bind(e.seq as i64)
+        .bind(e.kind.code() as i64)
+        .bind(e.recorded_at)
+        .bind(&*e.actor)
+        .bind(&e.hash.0[..])
+        .bind(&e.bytes[..])
+        .bind(expected as i64)
+        .execute(&self.pool)
+        .await;
+        let lost = match r {
+            Ok(done) => done.rows_affected() != 1,
+            Err(sqlx::Error::Database(db))
+                if db.kind() == sqlx::error::ErrorKind::UniqueViolation
+                    || db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5) =>
+            {
+                true
+            }
+            Err(other) => return Err(other.into()),
+        };
+        if lost {
+            let actual: Option<i64> = sqlx::query_scalar("SELECT head_seq FROM incidents WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            return Err(match actual {
+                None => StoreError::NotFound(id.into()),
+                Some(a) => StoreError::Conflict { id: id.into(), expected, actual: to_u64(a, "head")? },
+            });
+        }
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(CREATE_TABLE).execute(&mut *tx).await?;
+        let applied: Vec<(i64, String)> =
+            sqlx::query_as("SELECT version, sha256 FROM interlock_schema ORDER BY version").fetch_all(&mut *tx).await?;
+        for m in migrate::pending(migrate::SQLITE, &applied)? {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO interlock_schema (version, name, sha256) VALUES (?, ?, ?)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(migrate::checksum(m.sql))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    async fn append(&self, id: &str, expected: u64, events: &[Sealed]) -> Result<(), StoreError> {
+        check_batch(id, expected, events)?;
+        if let ([e], true) = (events, expected > 0) {
+            return self.append_one(id, expected, e).await;
+        }
+        let Some(last) = events.last() else { return Ok(()) };
+        let new_head = last.seq as i64;
+        // IMMEDIATE takes the write lock now: no deadlock upgrading a read lock.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let moved = if expected == 0 {
+            sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
+                .bind(id)
+                .bind(new_head)
+                .bind(&last.hash.0[..])
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        } else {
+            sqlx::query("UPDATE incidents SET head_seq = ?, head_hash = ? WHERE id = ? AND head_seq = ?")
+                .bind(new_head)
+                .bind(&last.hash.0[..])
+                .bind(id)
+                .bind(expected as i64)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        };
+        if moved != 1 {
+            let actual: Option<i64> = sqlx::query_scalar("SELECT head_seq FROM incidents WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            return Err(match actual {
+                None => StoreError::NotFound(id.into()),
+                Some(a) => StoreError::Conflict { id: id.into(), expected, actual: to_u64(a, "head")? },
+            });
+        }
+        if let [e] = events {
+            sqlx::query(
+                "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(e.seq as i64)
+            .bind(e.kind.code() as i64)
+            .bind(e.recorded_at)
+            .bind(&*e.actor)
+            .bind(&e.hash.0[..])
+            .bind(&e.bytes[..])
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            for chunk in events.chunks(CHUNK) {
+                let mut q: QueryBuilder<Sqlite> =
+                    QueryBuilder::new("INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) ");
+                q.push_values(chunk, |mut b, e| {
+                    b.push_bind(id)
+                        .push_bind(e.seq as i64)
+                        .push_bind(e.kind.code() as i64)
+                        .push_bind(e.recorded_at)
+                        .push_bind(&*e.actor)
+                        .push_bind(&e.hash.0[..])
+                        .push_bind(&e.bytes[..]);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn read(&self, id: &str, after: u64) -> Result<Option<Stored>, StoreError> {
+        // One read transaction: in WAL mode it sees one snapshot.
+        let mut tx = self.pool.begin().await?;
+        let head: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT head_seq, head_hash FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((seq, hash)) = head else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let after = i64::try_from(after).map_err(|_| StoreError::Invalid("sequence number out of range".into()))?;
+        let rows = sqlx::query(
+            "SELECT seq, kind, recorded_at, actor, hash, body FROM events WHERE incident = ? AND seq > ? ORDER BY seq",
+        )
+        .bind(id)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for r in rows {
+            events.push(StoredEvent {
+                seq: to_u64(r.try_get(0)?, "seq")?,
+                kind: r.try_get(1)?,
+                recorded_at: r.try_get(2)?,
+                actor: r.try_get(3)?,
+                hash: r.try_get(4)?,
+                bytes: r.try_get(5)?,
+            });
+        }
+        Ok(Some(Stored { head: Head { id: id.into(), seq: to_u64(seq, "head")?, hash }, events }))
+    }
+
+    async fn scan(
+        &self,
+        id: &str,
+        after: u64,
+        visit: &mut (dyn FnMut(Row<'_>) -> bool + Send),
+    ) -> Result<Option<Head>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let head: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT head_seq, head_hash FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((seq, hash)) = head else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let after = i64::try_from(after).map_err(|_| StoreError::Invalid("sequence number out of range".into()))?;
+        {
+            let mut rows = sqlx::query(
+                "SELECT seq, kind, recorded_at, hash, body FROM events WHERE incident = ? AND seq > ? ORDER BY seq",
+            )
+            .bind(id)
+            .bind(after)
+            .fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await? {
+                let row = Row {
+                    seq: to_u64(r.try_get(0)?, "seq")?,
+                    kind: r.try_get::<i64, _>(1)?,
+                    recorded_at: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    bytes: r.try_get(4)?,
+                };
+                if !visit(row) {
+                    break;
+                }
+            }
+        }
+        tx.rollback().await?;
+        Ok(Some(Head { id: id.into(), seq: to_u64(seq, "head")?, hash }))
+    }
+
+    async fn incidents(&self) -> Result<Vec<Head>, StoreError> {
+        let rows: Vec<(String, i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, head_seq, head_hash FROM incidents ORDER BY id").fetch_all(&self.pool).await?;
+        rows.into_iter().map(|(id, seq, hash)| Ok(Head { id, seq: to_u64(seq, "head")?, hash })).collect()
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
