@@ -1,30 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Attacker reachability and the containment planner on the shipped example site, pinned.
 
-use std::path::Path;
+mod common;
 
 use impact::plan::{Protect, impact_cost};
 use impact::reach::{How, Node};
 use impact::{AttackGraph, Foothold, Graph, PlanOptions};
-use site_model::{LoadOptions, Site, Source};
-
-fn riverbend() -> Site {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sites/riverbend");
-    let mut files = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
-                files.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    let o = site_model::load(files, &LoadOptions::default());
-    o.site.unwrap_or_else(|| panic!("{:?}", o.diagnostics))
-}
+use site_model::Site;
 
 struct Fixture {
     site: Site,
@@ -33,7 +15,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let site = riverbend();
+    let site = common::riverbend();
     let graph = Graph::compile(&site);
     let attack = AttackGraph::compile(&site, &graph).unwrap();
     Fixture { site, graph, attack }

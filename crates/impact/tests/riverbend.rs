@@ -1,28 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The brief's cases on the shipped example site, pinned.
 
+mod common;
+
 use std::path::Path;
 
 use impact::{Action, Category, Graph, Impact, Status, Verdict};
-use site_model::{LoadOptions, Site, Source};
-
-fn riverbend() -> Site {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sites/riverbend");
-    let mut files = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
-                files.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    let o = site_model::load(files, &LoadOptions::default());
-    o.site.unwrap_or_else(|| panic!("{:?}", o.diagnostics))
-}
+use site_model::Site;
 
 fn run(site: &Site, actions: &[&str]) -> Impact {
     let actions: Vec<Action> = actions.iter().map(|a| Action::parse(site, a).unwrap()).collect();
@@ -43,7 +27,7 @@ fn process<'a>(site: &Site, i: &'a Impact, id: &str) -> &'a impact::ProcessImpac
 
 #[test]
 fn disabling_the_directory_locks_operators_out_of_their_stations() {
-    let site = riverbend();
+    let site = common::riverbend();
     let i = run(&site, &["take-offline dc-corp-01", "take-offline dc-corp-02"]);
     let unusable = ids(&site, &i.unusable.iter().map(|(a, _)| *a).collect::<Vec<_>>());
     for hmi in ["hmi-cr-01", "hmi-cr-02", "hmi-cr-03", "hmi-cr-04", "hmi-sup-01"] {
@@ -65,7 +49,7 @@ fn disabling_the_directory_locks_operators_out_of_their_stations() {
 
 #[test]
 fn disabling_only_one_directory_server_leaves_the_other() {
-    let site = riverbend();
+    let site = common::riverbend();
     let i = run(&site, &["take-offline dc-corp-01"]);
     let ot_lost: Vec<String> = i
         .unusable
@@ -83,7 +67,7 @@ fn disabling_only_one_directory_server_leaves_the_other() {
 
 #[test]
 fn isolating_the_plant_blinds_it_and_locks_out_operators() {
-    let site = riverbend();
+    let site = common::riverbend();
     let i = run(&site, &["isolate zone:plant"]);
     let telemetry = category(&site, &i, Category::TelemetryToIt);
     for it in ["hist-dmz-01", "compliance-01"] {
@@ -97,7 +81,7 @@ fn isolating_the_plant_blinds_it_and_locks_out_operators() {
 
 #[test]
 fn isolating_the_historian_silences_alarms_and_needs_measures() {
-    let site = riverbend();
+    let site = common::riverbend();
     let i = run(&site, &["isolate hist-ot-01"]);
     assert_eq!(category(&site, &i, Category::Alarm), ["callout-01"]);
     let why = i.explain(&site, site.asset_by_id("callout-01").unwrap(), site_model::Function::Alarm).join("\n");
@@ -125,7 +109,7 @@ fn isolating_the_historian_silences_alarms_and_needs_measures() {
 
 #[test]
 fn acting_on_the_safety_system_is_unsafe() {
-    let site = riverbend();
+    let site = common::riverbend();
     let i = run(&site, &["isolate sis-chlor-01 for containment"]);
     let p = process(&site, &i, "disinfection");
     assert_eq!(p.safety, Status::Lost);
@@ -147,7 +131,7 @@ fn acting_on_the_safety_system_is_unsafe() {
 
 #[test]
 fn losing_control_beyond_manual_endurance_is_unsafe() {
-    let site = riverbend();
+    let site = common::riverbend();
     // Chlorination can run by hand for 12 hours; powering its PLC down for its typical 12h is
     // within it, island mode for three days is not relevant to control, but a 24h isolation is.
     let i = run(&site, &["isolate plc-chlor-01"]);
@@ -172,7 +156,7 @@ fn losing_control_beyond_manual_endurance_is_unsafe() {
 
 #[test]
 fn narrow_actions_break_less_than_broad_ones() {
-    let site = riverbend();
+    let site = common::riverbend();
     let broad = run(&site, &["island-mode"]);
     let narrow = run(&site, &["revoke-vendor-access vendor:ridgeline", "disable-account ridgeline-legacy"]);
     assert!(narrow.broken.len() < broad.broken.len());
@@ -186,7 +170,7 @@ fn narrow_actions_break_less_than_broad_ones() {
 
 #[test]
 fn blocking_a_conduit_can_keep_named_channels() {
-    let site = riverbend();
+    let site = common::riverbend();
     let all = run(&site, &["block-conduit conduit:idmz-plant-ops"]);
     let kept = run(&site, &["block-conduit conduit:idmz-plant-ops except pi-to-pi-replication"]);
     let lost = |i: &Impact| category(&site, i, Category::TelemetryToIt);
@@ -200,7 +184,7 @@ fn blocking_a_conduit_can_keep_named_channels() {
 
 #[test]
 fn every_example_in_the_actions_doc_parses_on_the_example_site() {
-    let site = riverbend();
+    let site = common::riverbend();
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/actions.md")).unwrap();
     let mut n = 0;
     for line in doc.lines().filter(|l| l.starts_with("interlock impact sites/riverbend")) {
@@ -215,7 +199,7 @@ fn every_example_in_the_actions_doc_parses_on_the_example_site() {
 
 #[test]
 fn actions_are_checked_against_the_vocabulary() {
-    let site = riverbend();
+    let site = common::riverbend();
     let e = Action::parse(&site, "isolat hist-ot-01").unwrap_err();
     assert_eq!(e.help.as_deref(), Some("did you mean \"isolate\"?"), "{e:?}");
     let e = Action::parse(&site, "isolate hist-ot-1").unwrap_err();

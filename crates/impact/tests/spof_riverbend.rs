@@ -2,36 +2,15 @@
 //! The restoration order and the single points of failure on the example site, the search
 //! checked against `impact::analyze` as an oracle, and both on random sites with proptest.
 
+mod common;
+
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 
 use impact::order::{self, OrderOptions, ReEntry, RestoreOrder, Stage};
 use impact::spof::{self, SpofOptions, Spofs};
 use impact::{Action, Category, Graph};
 use proptest::prelude::*;
-use site_model::{AssetIx, Criticality, Function, LoadOptions, Site, Source};
-
-fn load(files: Vec<Source>) -> Site {
-    let o = site_model::load(files, &LoadOptions::default());
-    o.site.unwrap_or_else(|| panic!("{:?}", o.diagnostics))
-}
-
-fn riverbend() -> Site {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sites/riverbend");
-    let mut files = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
-                files.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    load(files)
-}
+use site_model::{AssetIx, Criticality, Function, Site, Source};
 
 fn a(site: &Site, id: &str) -> AssetIx {
     site.asset_by_id(id).unwrap_or_else(|| panic!("no asset {id}"))
@@ -49,7 +28,7 @@ fn everything(site: &Site) -> Vec<AssetIx> {
 
 #[test]
 fn identity_name_resolution_and_time_come_before_the_stations_that_need_them() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let o = order::restore_order(&site, &g, &everything(&site), &OrderOptions::default());
     assert_eq!(o.assets().count(), site.assets.len(), "every asset exactly once");
@@ -75,7 +54,7 @@ fn identity_name_resolution_and_time_come_before_the_stations_that_need_them() {
 
 #[test]
 fn historians_and_hmis_come_before_business_links() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let o = order::restore_order(&site, &g, &everything(&site), &OrderOptions::default());
     for first in ["hist-ot-01", "hist-dmz-01", "hmi-cr-01", "hmi-sup-01"] {
@@ -100,7 +79,7 @@ fn historians_and_hmis_come_before_business_links() {
 
 #[test]
 fn dependency_cycles_are_restored_together_and_said_so() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let o = order::restore_order(&site, &g, &everything(&site), &OrderOptions::default());
     // The two domain controllers replicate from each other.
@@ -118,7 +97,7 @@ fn dependency_cycles_are_restored_together_and_said_so() {
 
 #[test]
 fn waits_through_running_assets_are_respected_and_explained() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     // ws-ops-01 reads the PI Vision server (running), which reads the IDMZ historian (running),
     // which replicates hist-ot-01: restoring hist-ot-01 and ws-ops-01, the historian comes first.
@@ -132,7 +111,7 @@ fn waits_through_running_assets_are_respected_and_explained() {
 
 #[test]
 fn re_entry_points_are_flagged_with_their_checks() {
-    let site = riverbend();
+    let site = common::riverbend();
     let flag = |id: &str| order::reentry_of(site.asset(a(&site, id)));
     assert_eq!(flag("dc-corp-01"), Some(ReEntry::Identity));
     assert_eq!(flag("mfa-01"), Some(ReEntry::Identity));
@@ -150,7 +129,7 @@ fn re_entry_points_are_flagged_with_their_checks() {
 
 #[test]
 fn the_assets_an_action_affects_come_back_directory_first() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let actions: Vec<Action> = ["take-offline dc-corp-01", "take-offline dc-corp-02"]
         .iter()
@@ -174,7 +153,7 @@ fn lone<'a>(s: &'a Spofs, site: &Site, id: &str) -> Option<&'a spof::LoneProvide
 
 #[test]
 fn with_one_directory_server_down_the_other_is_a_single_point_of_failure_for_the_control_room() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let before = spof::find(&site, &g, &SpofOptions::default());
     let alone_before: Vec<AssetIx> = lone(&before, &site, "dc-corp-02")
@@ -206,7 +185,7 @@ fn with_one_directory_server_down_the_other_is_a_single_point_of_failure_for_the
 
 #[test]
 fn the_historian_is_a_single_point_of_failure_for_the_alarm_callout() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let s = spof::find(&site, &g, &SpofOptions::default());
     let h = lone(&s, &site, "hist-ot-01").expect("hist-ot-01 reported");
@@ -224,7 +203,7 @@ fn the_historian_is_a_single_point_of_failure_for_the_alarm_callout() {
 
 #[test]
 fn per_process_single_points_of_failure_with_their_chains() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let s = spof::find(&site, &g, &SpofOptions::default());
     let report = |id: &str| s.processes.iter().find(|r| &*site.processes[r.process].id == id).unwrap();
@@ -306,7 +285,7 @@ fn findings(site: &Site, found: &Spofs) -> BTreeSet<(String, String, String)> {
 
 #[test]
 fn the_search_agrees_with_analyze_on_the_example_site() {
-    let site = riverbend();
+    let site = common::riverbend();
     let g = Graph::compile(&site);
     let all: Vec<usize> = (0..site.processes.len()).collect();
     for down in
@@ -359,7 +338,7 @@ fn random_site(n: usize, deps: &[(usize, usize, usize)], kinds: &[usize], procs:
             role(3)
         ));
     }
-    load(vec![Source { path: "site.toml".into(), text: t }])
+    common::load(vec![Source { path: "site.toml".into(), text: t }])
 }
 
 /// Whether `to` is reachable from `from` over dependencies of the given kinds (consumer to provider).
