@@ -337,30 +337,44 @@ impl Run<'_> {
             if self.lost.get(&c.0).is_some_and(|s| s.contains(k)) {
                 continue;
             }
-            let all_broken = self
-                .g
-                .by_consumer
-                .row(c.ix())
-                .iter()
-                .filter(|x| site.dependencies[**x as usize].kind == k)
-                .all(|x| self.is_broken(*x));
-            if !all_broken {
+            if !loses_input(site, self.g, c, k, |x| self.is_broken(x)) {
                 continue;
             }
             self.lost.entry(c.0).or_default().insert(k);
             self.lost_via.insert((c.0, k), d);
             self.lost_list.push((c, k, d));
-            let stops = feeds(k);
-            for &d2 in self.g.by_provider.row(c.ix()) {
-                if stops.contains(site.dependencies[d2 as usize].kind) {
-                    self.cut(d2, Cause::ProviderLost(c, k));
-                }
+            for d2 in stopped_by_loss(site, self.g, c, k) {
+                self.cut(d2, Cause::ProviderLost(c, k));
             }
-            if k == Function::Authentication && is_station(site.asset(c).kind) {
+            if unusable_after_loss(site, c, k) {
                 self.make_unusable(c, Unusable::LostAuthentication);
             }
         }
     }
+}
+
+// The propagation rules, shared by `analyze` and the single-point-of-failure search so the two
+// can never disagree.
+
+/// Whether consumer `c` has lost input `k`: every dependency of that kind it has is broken.
+pub(crate) fn loses_input(site: &Site, g: &Graph, c: AssetIx, k: Function, is_broken: impl Fn(u32) -> bool) -> bool {
+    g.by_consumer.row(c.ix()).iter().filter(|x| site.dependencies[**x as usize].kind == k).all(|x| is_broken(*x))
+}
+
+/// The dependencies on `c` that break once it has lost input `k` (what that input [`feeds`]).
+pub(crate) fn stopped_by_loss<'a>(
+    site: &'a Site,
+    g: &'a Graph,
+    c: AssetIx,
+    k: Function,
+) -> impl Iterator<Item = u32> + 'a {
+    let stops = feeds(k);
+    g.by_provider.row(c.ix()).iter().copied().filter(move |d| stops.contains(site.dependencies[*d as usize].kind))
+}
+
+/// Whether losing input `k` makes `c` unusable: a station whose logins fail.
+pub(crate) fn unusable_after_loss(site: &Site, c: AssetIx, k: Function) -> bool {
+    k == Function::Authentication && is_station(site.asset(c).kind)
 }
 
 /// Analyses the combined impact of `actions` (already resolved against `site`).

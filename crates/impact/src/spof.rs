@@ -247,24 +247,15 @@ impl<'a> Sim<'a> {
             if self.lost[c.ix()].contains(k) {
                 continue;
             }
-            let all_broken = g
-                .by_consumer
-                .row(c.ix())
-                .iter()
-                .filter(|x| site.dependencies[**x as usize].kind == k)
-                .all(|x| self.is_broken(*x));
-            if !all_broken {
+            if !crate::impact::loses_input(site, g, c, k, |x| self.is_broken(x)) {
                 continue;
             }
             self.touch(c.0);
             self.lost[c.ix()].insert(k);
-            let stops = feeds(k);
-            for &d2 in g.by_provider.row(c.ix()) {
-                if stops.contains(site.dependencies[d2 as usize].kind) {
-                    self.cut(d2);
-                }
+            for d2 in crate::impact::stopped_by_loss(site, g, c, k) {
+                self.cut(d2);
             }
-            if k == Function::Authentication && is_station(site.asset(c).kind) {
+            if crate::impact::unusable_after_loss(site, c, k) {
                 self.make_unusable(c);
             }
         }
