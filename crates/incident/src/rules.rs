@@ -157,15 +157,7 @@ impl Checker<'_> {
     }
 
     fn line(&self, name: &'static str, s: &str) -> Result<(), RuleError> {
-        if s.trim().is_empty() {
-            return Err(field(name, "must not be empty"));
-        }
-        if s.len() > self.policy.max_line {
-            return Err(field(
-                name,
-                format!("{} bytes is longer than the {}-byte limit", s.len(), self.policy.max_line),
-            ));
-        }
+        bounded(name, s, self.policy.max_line)?;
         if s.chars().any(char::is_control) {
             return Err(field(name, "must be one line without control characters"));
         }
@@ -173,15 +165,7 @@ impl Checker<'_> {
     }
 
     fn text(&self, name: &'static str, s: &str) -> Result<(), RuleError> {
-        if s.trim().is_empty() {
-            return Err(field(name, "must not be empty"));
-        }
-        if s.len() > self.policy.max_text {
-            return Err(field(
-                name,
-                format!("{} bytes is longer than the {}-byte limit", s.len(), self.policy.max_text),
-            ));
-        }
+        bounded(name, s, self.policy.max_text)?;
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return Err(field(name, "contains control characters"));
         }
@@ -678,4 +662,15 @@ impl Context<'_> {
         Digest::parse(self.site.version())
             .ok_or_else(|| state(format!("the site model's version {} is not a SHA-256", self.site.version())))
     }
+}
+
+/// Not empty, and within `limit` bytes.
+fn bounded(name: &'static str, s: &str, limit: usize) -> Result<(), RuleError> {
+    if s.trim().is_empty() {
+        return Err(field(name, "must not be empty"));
+    }
+    if s.len() > limit {
+        return Err(field(name, format!("{} bytes is longer than the {limit}-byte limit", s.len())));
+    }
+    Ok(())
 }
