@@ -9,6 +9,7 @@
 //! network. Callers hand it [`Source`]s and the date to check against.
 
 pub mod action;
+pub mod authority;
 pub mod diag;
 pub mod import;
 mod load;

@@ -51,6 +51,8 @@ pub struct Site {
     /// The response-action vocabulary: the built-in verbs, as the site words them, and the
     /// site's own verbs.
     pub actions: Vec<crate::action::ActionDef>,
+    /// The authority matrix, when the site has one.
+    pub authority: Option<crate::authority::Authority>,
     pub(crate) asset_ids: IdIndex,
     pub(crate) zone_ids: IdIndex,
     pub(crate) role_ids: IdIndex,

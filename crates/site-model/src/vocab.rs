@@ -51,6 +51,67 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
+    /// Facts about the computed impact of a proposed action that authority
+    /// rules match on (`impact = [...]` in the authority matrix).
+    ImpactFact, "impact fact" {
+        /// An OT asset loses control (of a process or equipment).
+        OtControlLoss = "ot-control-loss",
+        /// An OT asset loses its view of the process.
+        OtViewLoss = "ot-view-loss",
+        /// An OT asset loses alarms.
+        OtAlarmLoss = "ot-alarm-loss",
+        /// Any safety function is lost or degraded.
+        SafetyLoss = "safety-loss",
+        /// An OT asset loses authentication.
+        OtAuthenticationLoss = "ot-authentication-loss",
+        /// An OT asset loses remote access (vendor or engineering).
+        OtRemoteAccessLoss = "ot-remote-access-loss",
+        /// IT loses telemetry from the plant.
+        ItTelemetryLoss = "it-telemetry-loss",
+        /// IT loses business data.
+        ItBusinessDataLoss = "it-business-data-loss",
+        /// An IT asset loses authentication.
+        ItAuthenticationLoss = "it-authentication-loss",
+        /// A critical process is affected (control, view, alarm or safety).
+        ProcessAffected = "process-affected",
+        /// A critical process is stopped.
+        ProcessStopped = "process-stopped",
+        /// An OT asset is stopped or made unusable.
+        OtAssetDown = "ot-asset-down",
+        /// An IT asset is stopped or made unusable.
+        ItAssetDown = "it-asset-down",
+        /// A vendor loses a pathway.
+        VendorAccessLoss = "vendor-access-loss",
+        /// The safety verdict asks for compensating measures.
+        NeedsMeasures = "needs-measures",
+        /// The safety verdict is unsafe.
+        Unsafe = "unsafe",
+        /// A control change in progress (logic download, firmware update) could be left half-applied.
+        HalfAppliedRisk = "half-applied-risk",
+    }
+}
+
+vocabulary! {
+    /// Why an action is proposed, as authority rules name it.
+    IntentWord, "intent" {
+        Containment = "containment",
+        Safety = "safety",
+        Both = "both",
+    }
+}
+
+vocabulary! {
+    /// The incident's response phase, as authority rules name it.
+    PhaseWord, "phase" {
+        Detect = "detect",
+        Contain = "contain",
+        Eradicate = "eradicate",
+        Recover = "recover",
+        Closed = "closed",
+    }
+}
+
+vocabulary! {
     /// Which side of the house an asset, zone, team or role belongs to.
     Domain, "domain" {
         It = "it",

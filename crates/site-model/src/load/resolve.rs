@@ -657,6 +657,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         routes: Vec::new(),
         channel_names,
         actions,
+        authority: None,
         version: String::new(),
     };
     // The checks run even after errors, so one run reports everything; they
