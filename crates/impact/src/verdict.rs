@@ -229,6 +229,20 @@ pub(crate) fn judge(site: &Site, impact: &Impact) -> Verdict {
         }
     }
 
+    // The plant's readings stop reaching IT (compliance reporting, dashboards,
+    // business systems): those who depend on them verify by hand.
+    if let Some((_, lost)) =
+        impact.categories.iter().find(|(c, v)| *c == crate::impact::Category::TelemetryToIt && !v.is_empty())
+    {
+        add(
+            format!(
+                "manual verification of the readings {} no longer receive: operations logs the process values they report by hand each round and passes them on until the feed is restored",
+                ids(lost)
+            ),
+            "telemetry from the plant to IT is cut".into(),
+        );
+    }
+
     for v in &impact.vendors {
         let vendor = &site.vendors[v.vendor];
         for f in &v.functions {

@@ -10,18 +10,26 @@
 //! str actor         varint kind code      the kind's fields, in declaration order
 //! ```
 //!
-//! Options are a byte 0 or 1 before the value; vocabulary values are their
-//! stable one-byte codes; digests are 32 raw bytes. The decoder accepts
-//! exactly one encoding of each event: non-minimal varints, unknown codes,
-//! option tags other than 0/1, invalid UTF-8, out-of-range times, a
-//! correction inside a correction and trailing bytes are all refused, so
-//! `encode(decode(b)) == b` for every `b` that decodes. That is what lets the
-//! hash chain be recomputed from stored bytes alone.
+//! Options are a byte 0 or 1 before the value; booleans are one byte 0 or 1;
+//! `u32`s are varints; vocabulary values are their stable one-byte codes
+//! (the site model's impact facts, which have no codes, are their canonical
+//! word as a string); digests are 32 raw bytes. Nested records (a proposal's
+//! assessment and its requirement) are their fields in declaration order,
+//! lists of them prefixed by their length. The decoder accepts exactly one
+//! encoding of each event: non-minimal varints, numbers too large for their
+//! field, unknown codes or words, option and boolean bytes other than 0/1,
+//! invalid UTF-8, out-of-range times, a correction inside a correction and
+//! trailing bytes are all refused, so `encode(decode(b)) == b` for every `b`
+//! that decodes. That is what lets the hash chain be recomputed from stored
+//! bytes alone.
 //!
-//! Changing the layout means a new `ENCODING` value; the decoder keeps
-//! reading every earlier one.
+//! Changing the layout of an existing kind means a new `ENCODING` value; the
+//! decoder keeps reading every earlier one. A new kind (a new code, such as
+//! the response-action kinds 64-74) leaves earlier events unchanged and so
+//! keeps the version.
 
-use site_model::Domain;
+use authority::{Assessment, Fact, Group, Matched, Requirement, Rung, VerdictKind};
+use site_model::{Domain, ImpactFact};
 
 use crate::model::*;
 use crate::time::Timestamp;
@@ -170,6 +178,10 @@ impl Writer {
         self.u8(c.unwrap_or(0));
     }
 
+    fn bool(&mut self, b: bool) {
+        self.u8(b as u8);
+    }
+
     fn domain(&mut self, d: Option<Domain>) {
         self.opt_code(d.map(domain_code));
     }
@@ -287,6 +299,54 @@ impl Writer {
                 self.str(&c.channel);
                 self.str(&c.text);
             }
+            Body::ActionProposed(p) => {
+                self.str(&p.action);
+                self.str(&p.rationale);
+                self.seqs(&p.evidence);
+                self.u8(p.phase.code());
+                self.digest(&p.site_version);
+                self.digest(&p.authority_version);
+                self.assessment(&p.assessment);
+            }
+            Body::ActionApproved(s) | Body::ActionRejected(s) => {
+                self.varint(s.action);
+                self.str(&s.rationale);
+                self.strs(&s.roles);
+                self.domain(s.side);
+                self.digest(&s.site_version);
+                self.digest(&s.authority_version);
+            }
+            Body::ActionEscalated(e) => {
+                self.varint(e.action);
+                self.varint(e.level as u64);
+                self.u8(e.cause.code());
+                self.str(&e.reason);
+            }
+            Body::ActionOverridden(o) => {
+                self.varint(o.action);
+                self.str(&o.rationale);
+                self.digest(&o.site_version);
+                self.digest(&o.authority_version);
+            }
+            Body::MeasureConfirmed(m) => {
+                self.varint(m.action);
+                self.varint(m.measure as u64);
+                self.str(&m.note);
+            }
+            Body::ExecutionStarted(n) | Body::ActionWithdrawn(n) => {
+                self.varint(n.action);
+                self.str(&n.note);
+            }
+            Body::ExecutionReported(r) | Body::ActionRolledBack(r) => {
+                self.varint(r.action);
+                self.u8(r.outcome.code());
+                self.str(&r.note);
+            }
+            Body::ActionVerified(v) => {
+                self.varint(v.action);
+                self.u8(v.result.code());
+                self.str(&v.note);
+            }
             Body::Corrected(c) => {
                 self.varint(c.supersedes);
                 self.str(&c.reason);
@@ -309,6 +369,49 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    fn assessment(&mut self, a: &Assessment) {
+        self.str(&a.action);
+        self.u8(a.verdict.code());
+        self.strs(&a.unsafe_reasons);
+        self.strs(&a.measures);
+        self.varint(a.facts.len() as u64);
+        for f in &a.facts {
+            self.str(f.fact.as_str());
+            self.str(&f.evidence);
+        }
+        self.strs(&a.summary);
+        self.requirement(&a.requirement);
+    }
+
+    fn requirement(&mut self, r: &Requirement) {
+        self.varint(r.rules.len() as u64);
+        for m in &r.rules {
+            self.str(&m.rule);
+            self.strs(&m.because);
+        }
+        self.varint(r.groups.len() as u64);
+        for g in &r.groups {
+            self.strs(&g.roles);
+            self.varint(g.count as u64);
+        }
+        self.bool(r.joint);
+        self.strs(&r.veto);
+        match &r.execute {
+            None => self.u8(0),
+            Some(e) => {
+                self.u8(1);
+                self.strs(e);
+            }
+        }
+        self.strs(&r.override_roles);
+        self.varint(r.escalate_minutes as u64);
+        self.varint(r.ladder.len() as u64);
+        for rung in &r.ladder {
+            self.str(&rung.role);
+            self.varint(rung.minutes as u64);
+        }
     }
 
     fn snapshot(&mut self, s: &Snapshot) {
@@ -408,6 +511,23 @@ impl<'a> Reader<'a> {
             1 => Ok(true),
             _ => Err(DecodeError::Invalid { what, at }),
         }
+    }
+
+    /// A bool: exactly one byte, 0 or 1.
+    fn bool(&mut self, what: &'static str) -> Result<bool, DecodeError> {
+        self.tag(what)
+    }
+
+    /// A u32, written as a varint: refused when it does not fit.
+    fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        let at = self.at;
+        u32::try_from(self.varint()?).map_err(|_| DecodeError::Invalid { what, at })
+    }
+
+    /// A counted list of items, each read by `item`.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, DecodeError>) -> Result<Vec<T>, DecodeError> {
+        let n = self.len()?;
+        (0..n).map(|_| item(self)).collect()
     }
 
     fn opt_str(&mut self) -> Result<Option<Box<str>>, DecodeError> {
@@ -552,8 +672,7 @@ impl<'a> Reader<'a> {
             Kind::DecisionRecorded => {
                 let title = self.str()?;
                 let options = self.strs()?;
-                let at = self.at;
-                let choice = u32::try_from(self.varint()?).map_err(|_| DecodeError::Invalid { what: "choice", at })?;
+                let choice = self.u32("choice")?;
                 let rationale = self.str()?;
                 let decided_by = self.strs()?;
                 let n = self.len()?;
@@ -579,6 +698,43 @@ impl<'a> Reader<'a> {
                 channel: self.str()?,
                 text: self.str()?,
             }),
+            Kind::ActionProposed => Body::ActionProposed(Proposal {
+                action: self.str()?,
+                rationale: self.str()?,
+                evidence: self.seqs()?,
+                phase: self.code("phase", Phase::from_code)?,
+                site_version: self.digest()?,
+                authority_version: self.digest()?,
+                assessment: self.assessment()?,
+            }),
+            Kind::ActionApproved => Body::ActionApproved(self.stance()?),
+            Kind::ActionRejected => Body::ActionRejected(self.stance()?),
+            Kind::ActionEscalated => Body::ActionEscalated(Escalation {
+                action: self.varint()?,
+                level: self.u32("escalation level")?,
+                cause: self.code("escalation cause", EscalationCause::from_code)?,
+                reason: self.str()?,
+            }),
+            Kind::ActionOverridden => Body::ActionOverridden(Override {
+                action: self.varint()?,
+                rationale: self.str()?,
+                site_version: self.digest()?,
+                authority_version: self.digest()?,
+            }),
+            Kind::MeasureConfirmed => Body::MeasureConfirmed(MeasureCheck {
+                action: self.varint()?,
+                measure: self.u32("measure")?,
+                note: self.str()?,
+            }),
+            Kind::ExecutionStarted => Body::ExecutionStarted(self.action_note()?),
+            Kind::ExecutionReported => Body::ExecutionReported(self.execution_report()?),
+            Kind::ActionVerified => Body::ActionVerified(Verification {
+                action: self.varint()?,
+                result: self.code("verification result", VerificationResult::from_code)?,
+                note: self.str()?,
+            }),
+            Kind::ActionRolledBack => Body::ActionRolledBack(self.execution_report()?),
+            Kind::ActionWithdrawn => Body::ActionWithdrawn(self.action_note()?),
             Kind::Corrected => {
                 if !allow_correction {
                     return Err(DecodeError::Invalid { what: "correction inside a correction", at });
@@ -597,6 +753,63 @@ impl<'a> Reader<'a> {
                 signature.copy_from_slice(self.bytes(64)?);
                 Body::Checkpoint(crate::checkpoint::Checkpoint { seq, head, public_key, signature })
             }
+        })
+    }
+
+    fn stance(&mut self) -> Result<Stance, DecodeError> {
+        Ok(Stance {
+            action: self.varint()?,
+            rationale: self.str()?,
+            roles: self.strs()?,
+            side: self.domain()?,
+            site_version: self.digest()?,
+            authority_version: self.digest()?,
+        })
+    }
+
+    fn action_note(&mut self) -> Result<ActionNote, DecodeError> {
+        Ok(ActionNote { action: self.varint()?, note: self.str()? })
+    }
+
+    fn execution_report(&mut self) -> Result<ExecutionReport, DecodeError> {
+        Ok(ExecutionReport {
+            action: self.varint()?,
+            outcome: self.code("execution outcome", ExecutionOutcome::from_code)?,
+            note: self.str()?,
+        })
+    }
+
+    /// An impact fact, written as its word: only the canonical word of a known fact.
+    fn impact_fact(&mut self) -> Result<ImpactFact, DecodeError> {
+        let at = self.at;
+        let word = self.str()?;
+        ImpactFact::parse(&word)
+            .filter(|f| f.as_str() == &*word)
+            .ok_or(DecodeError::Invalid { what: ImpactFact::WHAT, at })
+    }
+
+    fn assessment(&mut self) -> Result<Assessment, DecodeError> {
+        Ok(Assessment {
+            action: self.str()?,
+            verdict: self.code("verdict", VerdictKind::from_code)?,
+            unsafe_reasons: self.strs()?,
+            measures: self.strs()?,
+            facts: self.list(|r| Ok(Fact { fact: r.impact_fact()?, evidence: r.str()? }))?,
+            summary: self.strs()?,
+            requirement: self.requirement()?,
+        })
+    }
+
+    fn requirement(&mut self) -> Result<Requirement, DecodeError> {
+        Ok(Requirement {
+            rules: self.list(|r| Ok(Matched { rule: r.str()?, because: r.strs()? }))?,
+            groups: self.list(|r| Ok(Group { roles: r.strs()?, count: r.u32("approval count")? }))?,
+            joint: self.bool("joint flag")?,
+            veto: self.strs()?,
+            execute: if self.tag("option")? { Some(self.strs()?) } else { None },
+            override_roles: self.strs()?,
+            escalate_minutes: self.u32("escalation minutes")?,
+            ladder: self.list(|r| Ok(Rung { role: r.str()?, minutes: r.u32("ladder minutes")? }))?,
         })
     }
 

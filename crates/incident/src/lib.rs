@@ -10,6 +10,7 @@
 //! The crate is pure: no I/O, no clock, no async. Callers supply every
 //! timestamp and hand stored rows in; the `store` crate keeps them.
 
+pub mod actions;
 mod append;
 pub mod chain;
 pub mod checkpoint;
@@ -19,6 +20,7 @@ pub mod rules;
 mod state;
 pub mod time;
 
+pub use actions::{ActionState, ActionStatus, Due, Voice};
 pub use append::{StageError, stage};
 pub use chain::{ChainError, GENESIS, Mismatch, Row, Sealed, Verifier, link, seal};
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -161,6 +161,36 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// How an execution (or a rollback) ended.
+    ExecutionOutcome, "execution outcome" {
+        Completed = 1 "completed",
+        /// Some targets changed, some did not: a visible state with its own next steps.
+        Partial = 2 "partial",
+        Failed = 3 "failed",
+    }
+}
+
+vocabulary! {
+    /// Whether an executed action did what it was meant to.
+    VerificationResult, "verification result" {
+        Effective = 1 "effective",
+        Ineffective = 2 "ineffective",
+    }
+}
+
+vocabulary! {
+    /// Why a proposal went up the escalation ladder.
+    EscalationCause, "escalation cause" {
+        /// Nobody decided within the time the matrix gives.
+        Timeout = 1 "timeout",
+        /// Someone eligible approved and someone eligible rejected.
+        Disagreement = 2 "disagreement",
+        /// The proposer (or a commander) asked for a decision higher up.
+        Requested = 3 "requested",
+    }
+}
+
 impl EvidenceSource {
     pub fn side(self) -> Side {
         use EvidenceSource::*;
@@ -289,6 +319,26 @@ pub enum Body {
     HypothesisUpdated(HypothesisUpdate),
     DecisionRecorded(Decision),
     CommunicationPublished(Communication),
+    /// A response action is proposed, with its impact, safety verdict and the
+    /// approvals the authority matrix requires, computed and frozen here.
+    ActionProposed(Proposal),
+    /// An eligible person approves a proposed action.
+    ActionApproved(Stance),
+    /// An eligible person rejects it (a veto when they hold a veto role).
+    ActionRejected(Stance),
+    /// The proposal goes up the escalation ladder.
+    ActionEscalated(Escalation),
+    /// An emergency override: approved without the approvals, with a rationale;
+    /// creates a post-incident review item.
+    ActionOverridden(Override),
+    /// A compensating measure of the verdict is confirmed in place.
+    MeasureConfirmed(MeasureCheck),
+    ExecutionStarted(ActionNote),
+    ExecutionReported(ExecutionReport),
+    ActionVerified(Verification),
+    ActionRolledBack(ExecutionReport),
+    /// The proposer (or a commander) withdraws a proposal that was not executed.
+    ActionWithdrawn(ActionNote),
     /// Supersedes an earlier event: a corrected version of it, or a retraction.
     Corrected(Correction),
     /// A signature over the head before it (see [`crate::checkpoint`]).
@@ -455,6 +505,83 @@ pub struct Communication {
     pub text: Box<str>,
 }
 
+/// A proposed response action and everything computed about it when it was
+/// proposed: decisions are reproducible from the site model and authority
+/// matrix versions recorded here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    /// The action, in the action syntax (`kill-session ews-01 for containment`).
+    pub action: Box<str>,
+    pub rationale: Box<str>,
+    /// Evidence (event numbers) the proposal rests on.
+    pub evidence: Vec<u64>,
+    /// The phase it was evaluated in.
+    pub phase: Phase,
+    pub site_version: Digest,
+    pub authority_version: Digest,
+    pub assessment: authority::Assessment,
+}
+
+/// An approval or rejection of a proposed action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stance {
+    /// The proposal (its event number).
+    pub action: u64,
+    pub rationale: Box<str>,
+    /// The capacities the actor decides in: roles of the requirement (approval
+    /// groups, vetoes, ladder rungs) they held, checked when recorded.
+    pub roles: Vec<Box<str>>,
+    /// The actor's side of the house, for joint sign-off.
+    pub side: Option<Domain>,
+    pub site_version: Digest,
+    pub authority_version: Digest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub action: u64,
+    /// The rung reached (1: the ladder's first role).
+    pub level: u32,
+    pub cause: EscalationCause,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub action: u64,
+    pub rationale: Box<str>,
+    pub site_version: Digest,
+    pub authority_version: Digest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureCheck {
+    pub action: u64,
+    /// Index into the assessment's measures.
+    pub measure: u32,
+    pub note: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionNote {
+    pub action: u64,
+    pub note: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionReport {
+    pub action: u64,
+    pub outcome: ExecutionOutcome,
+    pub note: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub action: u64,
+    pub result: VerificationResult,
+    pub note: Box<str>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
@@ -488,6 +615,17 @@ pub enum Kind {
     CommunicationPublished = 19,
     Corrected = 20,
     Checkpoint = 21,
+    ActionProposed = 64,
+    ActionApproved = 65,
+    ActionRejected = 66,
+    ActionEscalated = 67,
+    ActionOverridden = 68,
+    MeasureConfirmed = 69,
+    ExecutionStarted = 70,
+    ExecutionReported = 71,
+    ActionVerified = 72,
+    ActionRolledBack = 73,
+    ActionWithdrawn = 74,
 }
 
 impl Kind {
@@ -513,6 +651,17 @@ impl Kind {
         Kind::CommunicationPublished,
         Kind::Corrected,
         Kind::Checkpoint,
+        Kind::ActionProposed,
+        Kind::ActionApproved,
+        Kind::ActionRejected,
+        Kind::ActionEscalated,
+        Kind::ActionOverridden,
+        Kind::MeasureConfirmed,
+        Kind::ExecutionStarted,
+        Kind::ExecutionReported,
+        Kind::ActionVerified,
+        Kind::ActionRolledBack,
+        Kind::ActionWithdrawn,
     ];
 
     pub fn code(self) -> u16 {
@@ -546,6 +695,17 @@ impl Kind {
             Kind::CommunicationPublished => "communication",
             Kind::Corrected => "correction",
             Kind::Checkpoint => "checkpoint",
+            Kind::ActionProposed => "action-proposed",
+            Kind::ActionApproved => "action-approved",
+            Kind::ActionRejected => "action-rejected",
+            Kind::ActionEscalated => "action-escalated",
+            Kind::ActionOverridden => "action-overridden",
+            Kind::MeasureConfirmed => "measure-confirmed",
+            Kind::ExecutionStarted => "execution-started",
+            Kind::ExecutionReported => "execution-reported",
+            Kind::ActionVerified => "action-verified",
+            Kind::ActionRolledBack => "action-rolled-back",
+            Kind::ActionWithdrawn => "action-withdrawn",
         }
     }
 
@@ -604,6 +764,17 @@ impl Body {
             Body::CommunicationPublished(_) => Kind::CommunicationPublished,
             Body::Corrected(_) => Kind::Corrected,
             Body::Checkpoint(_) => Kind::Checkpoint,
+            Body::ActionProposed(_) => Kind::ActionProposed,
+            Body::ActionApproved(_) => Kind::ActionApproved,
+            Body::ActionRejected(_) => Kind::ActionRejected,
+            Body::ActionEscalated(_) => Kind::ActionEscalated,
+            Body::ActionOverridden(_) => Kind::ActionOverridden,
+            Body::MeasureConfirmed(_) => Kind::MeasureConfirmed,
+            Body::ExecutionStarted(_) => Kind::ExecutionStarted,
+            Body::ExecutionReported(_) => Kind::ExecutionReported,
+            Body::ActionVerified(_) => Kind::ActionVerified,
+            Body::ActionRolledBack(_) => Kind::ActionRolledBack,
+            Body::ActionWithdrawn(_) => Kind::ActionWithdrawn,
         }
     }
 
@@ -621,6 +792,7 @@ impl Body {
                 Side::Other => None,
             },
             Body::SituationAssessed(_) => Some(Domain::Ot),
+            Body::ActionApproved(s) | Body::ActionRejected(s) => s.side,
             Body::Corrected(c) => c.replacement.as_ref().and_then(|b| b.domain()),
             _ => None,
         }
@@ -638,6 +810,20 @@ impl Body {
             }
             Body::Corrected(c) => c.replacement.as_ref().map(|b| b.people()).unwrap_or_default(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The proposal an action-workflow event refers to.
+    pub fn action_ref(&self) -> Option<u64> {
+        match self {
+            Body::ActionApproved(s) | Body::ActionRejected(s) => Some(s.action),
+            Body::ActionEscalated(e) => Some(e.action),
+            Body::ActionOverridden(o) => Some(o.action),
+            Body::MeasureConfirmed(m) => Some(m.action),
+            Body::ExecutionStarted(n) | Body::ActionWithdrawn(n) => Some(n.action),
+            Body::ExecutionReported(r) | Body::ActionRolledBack(r) => Some(r.action),
+            Body::ActionVerified(v) => Some(v.action),
+            _ => None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 use site_model::{Affiliation, Domain, Site};
 
+use crate::actions::{ActionState, ActionStatus};
 use crate::model::*;
 use crate::state::Incident;
 use crate::time::Timestamp;
@@ -49,6 +50,9 @@ impl Default for Policy {
 pub struct Context<'a> {
     pub site: &'a Site,
     pub policy: &'a Policy,
+    /// The impact engine and authority matrix, which response-action events
+    /// are checked against (their assessment is recomputed and must match).
+    pub engine: Option<authority::Engine<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,7 +112,7 @@ impl Incident {
 /// Checks an event against the incident as it stands (`None` for the first
 /// event of a new incident), the site model and the policy.
 pub fn check(incident: Option<&Incident>, event: &Event, cx: &Context<'_>) -> Result<(), RuleError> {
-    let c = Checker { site: cx.site, policy: cx.policy, actor: &event.actor, at: event.recorded_at };
+    let c = Checker { site: cx.site, policy: cx.policy, engine: cx.engine, actor: &event.actor, at: event.recorded_at };
     if !valid_incident_id(&event.incident) {
         return Err(RuleError::IncidentId(event.incident.to_string()));
     }
@@ -138,6 +142,7 @@ pub fn check(incident: Option<&Incident>, event: &Event, cx: &Context<'_>) -> Re
 struct Checker<'a> {
     site: &'a Site,
     policy: &'a Policy,
+    engine: Option<authority::Engine<'a>>,
     actor: &'a str,
     at: Timestamp,
 }
@@ -170,6 +175,11 @@ impl Checker<'_> {
             return Err(field(name, "contains control characters"));
         }
         Ok(())
+    }
+
+    /// Free text that may be left empty.
+    fn optional_text(&self, name: &'static str, s: &str) -> Result<(), RuleError> {
+        if s.is_empty() { Ok(()) } else { self.text(name, s) }
     }
 
     fn items<T>(&self, name: &'static str, v: &[T]) -> Result<(), RuleError> {
@@ -573,6 +583,104 @@ impl Checker<'_> {
                 self.line("channel", &c.channel)?;
                 self.text("text", &c.text)
             }
+            Body::ActionProposed(p) => self.proposed(inc, p),
+            Body::ActionApproved(st) => self.stance(inc, st, true),
+            Body::ActionRejected(st) => self.stance(inc, st, false),
+            Body::ActionEscalated(e) => self.escalated(inc, e),
+            Body::ActionOverridden(o) => self.overridden(inc, o),
+            Body::MeasureConfirmed(m) => {
+                self.text("note", &m.note)?;
+                let (p, a) = self.action(inc, m.action)?;
+                if !matches!(a.status, ActionStatus::Pending | ActionStatus::Approved) {
+                    return Err(state(format!(
+                        "#{} is {}; measures are confirmed before execution",
+                        m.action, a.status
+                    )));
+                }
+                let n = p.assessment.measures.len();
+                if m.measure as usize >= n {
+                    return Err(field(
+                        "measure",
+                        format!("#{} has {n} compensating measure(s), numbered 1 to {n}", m.action),
+                    ));
+                }
+                if a.confirmed.iter().any(|(x, _)| *x == m.measure) {
+                    return Err(state(format!("measure {} of #{} is already confirmed", m.measure + 1, m.action)));
+                }
+                Ok(())
+            }
+            Body::ExecutionStarted(n) => {
+                self.optional_text("note", &n.note)?;
+                let (p, a) = self.action(inc, n.action)?;
+                if !matches!(a.status, ActionStatus::Approved | ActionStatus::Failed | ActionStatus::PartiallyApplied) {
+                    return Err(state(format!(
+                        "#{} is {}; it is executed once approved (or again after a failed or partial execution)",
+                        n.action, a.status
+                    )));
+                }
+                let missing: Vec<String> = (0..p.assessment.measures.len())
+                    .filter(|m| !a.confirmed.iter().any(|(x, _)| *x as usize == *m))
+                    .map(|m| format!("{}. {}", m + 1, p.assessment.measures[m]))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(state(format!(
+                        "#{} cannot be executed until its compensating measures are confirmed: {}",
+                        n.action,
+                        missing.join("; ")
+                    )));
+                }
+                self.executor(inc, n.action, &p.assessment.requirement, "execute")
+            }
+            Body::ExecutionReported(r) => {
+                self.optional_text("note", &r.note)?;
+                let (p, a) = self.action(inc, r.action)?;
+                if a.status != ActionStatus::Executing {
+                    return Err(state(format!("#{} is {}; only a started execution is reported", r.action, a.status)));
+                }
+                self.executor(inc, r.action, &p.assessment.requirement, "report the execution of")
+            }
+            Body::ActionVerified(v) => {
+                self.text("note", &v.note)?;
+                let (_, a) = self.action(inc, v.action)?;
+                if !matches!(
+                    a.status,
+                    ActionStatus::Completed | ActionStatus::PartiallyApplied | ActionStatus::RolledBack
+                ) {
+                    return Err(state(format!(
+                        "#{} is {}; an action is verified after it completed, partially applied or was rolled back",
+                        v.action, a.status
+                    )));
+                }
+                Ok(())
+            }
+            Body::ActionRolledBack(r) => {
+                self.optional_text("note", &r.note)?;
+                let (p, a) = self.action(inc, r.action)?;
+                if !matches!(
+                    a.status,
+                    ActionStatus::Completed
+                        | ActionStatus::PartiallyApplied
+                        | ActionStatus::Failed
+                        | ActionStatus::RollbackIncomplete
+                ) {
+                    return Err(state(format!("#{} is {}; only what was applied is rolled back", r.action, a.status)));
+                }
+                self.executor(inc, r.action, &p.assessment.requirement, "roll back")
+            }
+            Body::ActionWithdrawn(n) => {
+                self.text("reason", &n.note)?;
+                let (_, a) = self.action(inc, n.action)?;
+                if !matches!(a.status, ActionStatus::Pending | ActionStatus::Approved | ActionStatus::Failed) {
+                    return Err(state(format!(
+                        "#{} is {}; only a proposal that is pending, approved or failed is withdrawn",
+                        n.action, a.status
+                    )));
+                }
+                if *a.proposer == *self.actor {
+                    return Ok(());
+                }
+                self.command(inc, "withdraw someone else's proposal")
+            }
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
                 if c.seq != inc.seq() || c.head != inc.head() {
@@ -596,6 +704,257 @@ impl Checker<'_> {
             return Ok(());
         }
         self.command(inc, action)
+    }
+
+    fn engine(&self) -> Result<authority::Engine<'_>, RuleError> {
+        self.engine.ok_or_else(|| {
+            state(
+                "response actions are checked against the impact engine and authority matrix, which were not supplied",
+            )
+        })
+    }
+
+    fn authority_version(&self) -> Result<Digest, RuleError> {
+        let m = self.engine()?.authority().map_err(|e| state(e.to_string()))?;
+        Digest::parse(&m.version)
+            .ok_or_else(|| state(format!("the authority matrix's version {} is not a SHA-256", m.version)))
+    }
+
+    /// The decision is evaluated against the loaded site model and matrix,
+    /// which must be the ones the proposal was evaluated against.
+    fn versions(&self, p: &Proposal, site_version: &Digest, authority_version: &Digest) -> Result<(), RuleError> {
+        self.same_site(site_version)?;
+        let auth = self.authority_version()?;
+        if *authority_version != auth {
+            return Err(RuleError::SiteVersion { event: authority_version.to_string(), site: auth.to_string() });
+        }
+        if p.site_version != *site_version || p.authority_version != *authority_version {
+            return Err(state(format!(
+                "the action was proposed against site model {} and authority matrix {}; the loaded ones differ, so propose it again",
+                p.site_version, p.authority_version
+            )));
+        }
+        Ok(())
+    }
+
+    fn action<'i>(&self, inc: &'i Incident, seq: u64) -> Result<(&'i Proposal, &'i ActionState), RuleError> {
+        let Some(e) = inc.event(seq) else { return Err(RuleError::NoSuchEvent { what: "action", seq }) };
+        let (Body::ActionProposed(p), Some(a)) = (&e.body, inc.actions.get(&seq)) else {
+            return Err(RuleError::WrongKind { seq, expected: "an action proposal", found: e.body.kind() });
+        };
+        Ok((p, a))
+    }
+
+    fn proposed(&self, inc: &Incident, p: &Proposal) -> Result<(), RuleError> {
+        self.line("action", &p.action)?;
+        self.text("rationale", &p.rationale)?;
+        if p.rationale.trim().is_empty() {
+            return Err(field("rationale", "say why the action is proposed"));
+        }
+        self.evidence_refs(inc, "evidence", &p.evidence)?;
+        if inc.status != Status::Declared {
+            return Err(state(format!(
+                "response actions are proposed once the incident is declared; it is {}",
+                inc.status
+            )));
+        }
+        if p.phase != inc.phase {
+            return Err(state(format!("the incident is in the {} phase, not {}", inc.phase, p.phase)));
+        }
+        self.same_site(&p.site_version)?;
+        let auth = self.authority_version()?;
+        if p.authority_version != auth {
+            return Err(RuleError::SiteVersion { event: p.authority_version.to_string(), site: auth.to_string() });
+        }
+        let phase = site_model::PhaseWord::parse(p.phase.as_str())
+            .ok_or_else(|| state(format!("phase {} has no authority-matrix word", p.phase)))?;
+        let computed = self.engine()?.assess(&p.action, phase).map_err(|e| field("action", e.to_string()))?;
+        if computed != p.assessment {
+            return Err(state(
+                "the recorded assessment is not the one the loaded site model and authority matrix give for this action",
+            ));
+        }
+        if let Some(pid) = self.site.person_by_id(self.actor)
+            && matches!(self.site.people[pid.ix()].affiliation, Some(Affiliation::Vendor(_)))
+        {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: "propose a response action",
+                needed: "response actions are proposed by site staff, not vendor people".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The roles of the requirement (approvers, vetoes, deciders at the
+    /// current level) the actor holds, in the site or in this incident.
+    fn capacities(&self, inc: &Incident, a: &ActionState, req: &authority::Requirement) -> Vec<Box<str>> {
+        let mut roles: Vec<&str> = req.approver_roles();
+        roles.extend(req.veto.iter().map(|r| &**r));
+        roles.extend(req.deciders(a.level));
+        roles.sort_unstable();
+        roles.dedup();
+        roles.into_iter().filter(|r| self.holds(Some(inc), self.actor, &[Box::from(*r)])).map(Box::from).collect()
+    }
+
+    fn side(&self, roles: &[Box<str>]) -> Option<Domain> {
+        let p = self.site.person_by_id(self.actor)?;
+        let ixs: Vec<site_model::RoleIx> = roles.iter().filter_map(|r| self.site.role_by_id(r)).collect();
+        authority::person_side(self.site, p, &ixs)
+    }
+
+    fn stance(&self, inc: &Incident, st: &Stance, approve: bool) -> Result<(), RuleError> {
+        let verb = if approve { "approve" } else { "reject" };
+        self.text("rationale", &st.rationale)?;
+        if st.rationale.trim().is_empty() {
+            return Err(field("rationale", format!("say why you {verb} it")));
+        }
+        let (p, a) = self.action(inc, st.action)?;
+        self.versions(p, &st.site_version, &st.authority_version)?;
+        if a.status != ActionStatus::Pending {
+            return Err(state(format!(
+                "#{} is {}; only a pending action is approved or rejected",
+                st.action, a.status
+            )));
+        }
+        let req = &p.assessment.requirement;
+        if *a.proposer == *self.actor {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: if approve { "approve their own proposal" } else { "reject their own proposal" },
+                needed: "a proposer never counts towards their own approval; withdraw it instead".into(),
+            });
+        }
+        if approve && p.assessment.verdict == authority::VerdictKind::Unsafe {
+            return Err(state(format!(
+                "the safety verdict of #{} is unsafe ({}): approval is blocked; only an emergency override by {} can proceed",
+                st.action,
+                p.assessment.unsafe_reasons.join("; "),
+                if req.override_roles.is_empty() {
+                    "nobody (the matrix allows none)".into()
+                } else {
+                    req.override_roles.join(" or ")
+                }
+            )));
+        }
+        let held = self.capacities(inc, a, req);
+        if held.is_empty() {
+            let mut roles: Vec<&str> = req.approver_roles();
+            roles.extend(req.veto.iter().map(|r| &**r));
+            roles.extend(req.deciders(a.level));
+            roles.sort_unstable();
+            roles.dedup();
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: if approve { "approve this action" } else { "reject this action" },
+                needed: format!("that needs a holder of {} (see `interlock action explain`)", roles.join(", ")),
+            });
+        }
+        if st.roles != held {
+            return Err(field(
+                "roles",
+                format!("the actor holds {} of the roles that count, not {}", held.join(", "), st.roles.join(", ")),
+            ));
+        }
+        if st.side != self.side(&held) {
+            return Err(field("side", "does not match the actor's side of the house"));
+        }
+        let already = if approve { &a.approvals } else { &a.rejections };
+        if already.iter().any(|v| *v.person == *self.actor) {
+            return Err(state(format!("{} has already {verb}d #{}", self.actor, st.action)));
+        }
+        Ok(())
+    }
+
+    fn escalated(&self, inc: &Incident, e: &Escalation) -> Result<(), RuleError> {
+        self.text("reason", &e.reason)?;
+        let (p, a) = self.action(inc, e.action)?;
+        if a.status != ActionStatus::Pending {
+            return Err(state(format!("#{} is {}; only a pending action escalates", e.action, a.status)));
+        }
+        let req = &p.assessment.requirement;
+        let Some((level, role, due)) = a.next_escalation(req) else {
+            return Err(state(format!("#{} is at the top of its escalation ladder (level {})", e.action, a.level)));
+        };
+        if e.level != level {
+            return Err(field("level", format!("#{} is at level {}; the next is {level} ({role})", e.action, a.level)));
+        }
+        match e.cause {
+            EscalationCause::Timeout if self.at.micros() < due.micros() => {
+                Err(state(format!("#{} is not due to escalate until {due} (it is {})", e.action, self.at)))
+            }
+            EscalationCause::Timeout => Ok(()),
+            EscalationCause::Disagreement => {
+                Err(state("a disagreement escalates by itself when an approved action is rejected"))
+            }
+            EscalationCause::Requested if *a.proposer == *self.actor => Ok(()),
+            EscalationCause::Requested => self.command(inc, "escalate someone else's proposal"),
+        }
+    }
+
+    fn overridden(&self, inc: &Incident, o: &Override) -> Result<(), RuleError> {
+        self.text("rationale", &o.rationale)?;
+        if o.rationale.trim().is_empty() {
+            return Err(field("rationale", "an emergency override always needs a rationale"));
+        }
+        let (p, a) = self.action(inc, o.action)?;
+        self.versions(p, &o.site_version, &o.authority_version)?;
+        if a.status == ActionStatus::Vetoed {
+            return Err(state(format!(
+                "#{} was vetoed by the safety officer; a safety veto cannot be overridden",
+                o.action
+            )));
+        }
+        if a.status != ActionStatus::Pending {
+            return Err(state(format!("#{} is {}; only a pending action is overridden", o.action, a.status)));
+        }
+        let req = &p.assessment.requirement;
+        if req.override_roles.is_empty() {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: "override",
+                needed: format!(
+                    "the authority matrix allows no emergency override of this action (rules: {})",
+                    rule_ids(req)
+                ),
+            });
+        }
+        if !self.holds(Some(inc), self.actor, &req.override_roles) {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: "override",
+                needed: format!("an emergency override needs a holder of {}", req.override_roles.join(" or ")),
+            });
+        }
+        Ok(())
+    }
+
+    fn executor(
+        &self,
+        inc: &Incident,
+        seq: u64,
+        req: &authority::Requirement,
+        what: &'static str,
+    ) -> Result<(), RuleError> {
+        let Some(roles) = &req.execute else { return Ok(()) };
+        if roles.is_empty() {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: what,
+                needed: format!(
+                    "the rules matching #{seq} ({}) have no executing role in common: nobody may execute it; split the action",
+                    rule_ids(req)
+                ),
+            });
+        }
+        if self.holds(Some(inc), self.actor, roles) {
+            return Ok(());
+        }
+        Err(RuleError::NotAuthorised {
+            actor: self.actor.into(),
+            action: what,
+            needed: format!("#{seq} is executed by a holder of {}", roles.join(" or ")),
+        })
     }
 
     fn correction(&self, inc: &Incident, seq: u64, c: &Correction) -> Result<(), RuleError> {
@@ -624,6 +983,10 @@ impl Checker<'_> {
         // The replacement is held to the rules of its kind, as of now.
         self.body(inc, seq, r)
     }
+}
+
+fn rule_ids(req: &authority::Requirement) -> String {
+    req.rules.iter().map(|m| &*m.rule).collect::<Vec<_>>().join(", ")
 }
 
 /// The nearest id within a small edit distance, for "did you mean".

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::actions::{ActionState, Due};
 use crate::chain::{ChainError, Row, Verifier};
 use crate::model::*;
 use crate::time::Timestamp;
@@ -57,6 +58,8 @@ pub enum FoldError {
     Sequence { seq: u64, expected: u64 },
     #[error("event {seq}: correction of {target}, which is not an earlier correctable event")]
     BadCorrection { seq: u64, target: u64 },
+    #[error("event {seq} refers to action #{target}, which is not a proposal before it")]
+    NoProposal { seq: u64, target: u64 },
     #[error(transparent)]
     Chain(#[from] ChainError),
 }
@@ -88,6 +91,10 @@ pub struct Incident {
     pub communications: Vec<u64>,
     /// Signed checkpoints recorded in the chain.
     pub checkpoints: Vec<u64>,
+    /// Proposed response actions, by their proposal event.
+    pub actions: BTreeMap<u64, ActionState>,
+    /// Post-incident review items: every emergency override.
+    pub reviews: Vec<u64>,
 }
 
 impl Incident {
@@ -116,6 +123,8 @@ impl Incident {
             decisions: Vec::new(),
             communications: Vec::new(),
             checkpoints: Vec::new(),
+            actions: BTreeMap::new(),
+            reviews: Vec::new(),
         };
         for (i, e) in events.iter().enumerate() {
             let expected = i as u64 + 1;
@@ -142,7 +151,7 @@ impl Incident {
         }
         for e in &events {
             if let Some(body) = effective_in(&events, &inc.corrected, e.seq) {
-                inc.apply(e.seq, body)?;
+                inc.apply(e.seq, &e.actor, e.recorded_at, body)?;
             }
         }
         inc.events = events;
@@ -183,9 +192,11 @@ impl Incident {
         }
         let seq = event.seq;
         let body = event.body.clone();
+        let actor = event.actor.clone();
+        let at = event.recorded_at;
         self.events.push(event);
         self.head = hash;
-        self.apply(seq, &body)
+        self.apply(seq, &actor, at, &body)
     }
 
     pub fn id(&self) -> &str {
@@ -256,7 +267,29 @@ impl Incident {
         }
     }
 
-    fn apply(&mut self, seq: u64, body: &Body) -> Result<(), FoldError> {
+    /// The proposal event of an action.
+    pub fn proposal(&self, seq: u64) -> Option<&Proposal> {
+        match &self.event(seq)?.body {
+            Body::ActionProposed(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Escalations the clock has made due at `now` and that are not recorded yet.
+    pub fn due(&self, now: Timestamp) -> Vec<Due> {
+        let mut out = Vec::new();
+        for (seq, a) in &self.actions {
+            let Some(p) = self.proposal(*seq) else { continue };
+            if let Some((level, role, due_at)) = a.next_escalation(&p.assessment.requirement)
+                && due_at.micros() <= now.micros()
+            {
+                out.push(Due { action: *seq, level, role: role.into(), due_at });
+            }
+        }
+        out
+    }
+
+    fn apply(&mut self, seq: u64, actor: &str, at: Timestamp, body: &Body) -> Result<(), FoldError> {
         match body {
             Body::Opened(_) if seq == 1 => {}
             Body::Opened(_) => return Err(FoldError::OpenedAgain(seq)),
@@ -320,6 +353,20 @@ impl Incident {
             Body::DecisionRecorded(_) => self.decisions.push(seq),
             Body::CommunicationPublished(_) => self.communications.push(seq),
             Body::Checkpoint(_) => self.checkpoints.push(seq),
+            Body::ActionProposed(p) => {
+                self.actions.insert(seq, ActionState::new(seq, actor, at, p.assessment.requirement.clone()));
+            }
+            _ => {
+                if let Some(target) = body.action_ref() {
+                    if matches!(body, Body::ActionOverridden(_)) {
+                        self.reviews.push(seq);
+                    }
+                    let Some(a) = self.actions.get_mut(&target) else {
+                        return Err(FoldError::NoProposal { seq, target });
+                    };
+                    a.apply(seq, actor, at, body);
+                }
+            }
         }
         Ok(())
     }

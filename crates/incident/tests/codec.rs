@@ -3,11 +3,12 @@
 //! encoding per event, arbitrary bytes never panic the decoder, and golden
 //! bytes that change only with a new encoding version.
 
+use authority::{Assessment, Fact, Group, Matched, Requirement, Rung, VerdictKind};
 use incident::*;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
-use site_model::Domain;
+use site_model::{Domain, ImpactFact};
 
 fn text() -> impl Strategy<Value = Box<str>> {
     prop_oneof![".{0,12}", "[a-z0-9-]{1,8}", Just(String::new())].prop_map(Box::from)
@@ -68,6 +69,75 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 evidence: e,
             },
         )
+}
+
+fn requirement() -> impl Strategy<Value = Requirement> {
+    (
+        vec((text(), texts()), 0..3),
+        vec((texts(), any::<u32>()), 0..3),
+        any::<bool>(),
+        texts(),
+        option::of(texts()),
+        texts(),
+        any::<u32>(),
+        vec((text(), any::<u32>()), 0..3),
+    )
+        .prop_map(|(rules, groups, joint, veto, execute, override_roles, escalate_minutes, ladder)| Requirement {
+            rules: rules.into_iter().map(|(rule, because)| Matched { rule, because }).collect(),
+            groups: groups.into_iter().map(|(roles, count)| Group { roles, count }).collect(),
+            joint,
+            veto,
+            execute,
+            override_roles,
+            escalate_minutes,
+            ladder: ladder.into_iter().map(|(role, minutes)| Rung { role, minutes }).collect(),
+        })
+}
+
+fn assessment() -> impl Strategy<Value = Assessment> {
+    (
+        text(),
+        pick(VerdictKind::ALL),
+        texts(),
+        texts(),
+        vec((pick(ImpactFact::ALL), text()), 0..4),
+        texts(),
+        requirement(),
+    )
+        .prop_map(|(action, verdict, unsafe_reasons, measures, facts, summary, requirement)| Assessment {
+            action,
+            verdict,
+            unsafe_reasons,
+            measures,
+            facts: facts.into_iter().map(|(fact, evidence)| Fact { fact, evidence }).collect(),
+            summary,
+            requirement,
+        })
+}
+
+fn stance() -> impl Strategy<Value = Stance> {
+    (any::<u64>(), text(), texts(), domain(), digest(), digest()).prop_map(
+        |(action, rationale, roles, side, site_version, authority_version)| Stance {
+            action,
+            rationale,
+            roles,
+            side,
+            site_version,
+            authority_version,
+        },
+    )
+}
+
+fn action_note() -> impl Strategy<Value = ActionNote> {
+    (any::<u64>(), text()).prop_map(|(action, note)| ActionNote { action, note })
+}
+
+fn execution_report() -> impl Strategy<Value = ExecutionReport> {
+    (any::<u64>(), pick(ExecutionOutcome::ALL), text()).prop_map(|(action, outcome, note)| ExecutionReport {
+        action,
+        outcome,
+        note,
+    })
 }
 
 fn body() -> impl Strategy<Value = Body> {
@@ -192,6 +262,38 @@ fn body() -> impl Strategy<Value = Body> {
             signature.copy_from_slice(&sig);
             Body::Checkpoint(Checkpoint { seq, head, public_key, signature })
         }),
+        (text(), text(), seqs(), pick(Phase::ALL), digest(), digest(), assessment()).prop_map(
+            |(action, rationale, evidence, phase, site_version, authority_version, assessment)| {
+                Body::ActionProposed(Proposal {
+                    action,
+                    rationale,
+                    evidence,
+                    phase,
+                    site_version,
+                    authority_version,
+                    assessment,
+                })
+            }
+        ),
+        stance().prop_map(Body::ActionApproved),
+        stance().prop_map(Body::ActionRejected),
+        (any::<u64>(), any::<u32>(), pick(EscalationCause::ALL), text()).prop_map(|(action, level, cause, reason)| {
+            Body::ActionEscalated(Escalation { action, level, cause, reason })
+        }),
+        (any::<u64>(), text(), digest(), digest()).prop_map(|(action, rationale, site_version, authority_version)| {
+            Body::ActionOverridden(Override { action, rationale, site_version, authority_version })
+        }),
+        (any::<u64>(), any::<u32>(), text()).prop_map(|(action, measure, note)| Body::MeasureConfirmed(MeasureCheck {
+            action,
+            measure,
+            note
+        })),
+        action_note().prop_map(Body::ExecutionStarted),
+        execution_report().prop_map(Body::ExecutionReported),
+        (any::<u64>(), pick(VerificationResult::ALL), text())
+            .prop_map(|(action, result, note)| Body::ActionVerified(Verification { action, result, note })),
+        execution_report().prop_map(Body::ActionRolledBack),
+        action_note().prop_map(Body::ActionWithdrawn),
     ]
 }
 
@@ -220,7 +322,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in 0u8..24) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u8..24, 62u8..77]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
         // a real kind code) so that the body decoders are reached too.
         let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a', kind];
@@ -280,9 +382,12 @@ fn unknown_versions_and_kinds_are_named() {
         decode(&[2]).unwrap_err().to_string(),
         "encoding version 2 is not known to this build (it reads up to 1)"
     );
-    // version 1, incident "", seq 1, time 0 +0, actor "", kind 64 (reserved for response actions).
-    let err = decode(&[1, 0, 1, 0, 0, 0, 64]).unwrap_err();
-    assert_eq!(err.to_string(), "unknown event kind code 64 at byte 6");
+    // version 1, incident "", seq 1, time 0 +0, actor "", kind 75 (reserved for response actions, unused).
+    let err = decode(&[1, 0, 1, 0, 0, 0, 75]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 75 at byte 6");
+    // Kind 22, between the first kinds and the response actions, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 22]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 22 at byte 6");
 }
 
 /// Golden bytes: a change here breaks every stored chain. Bump `ENCODING`
@@ -330,4 +435,314 @@ fn golden_encoding() {
         out.push_str(&format!("{} {}\n  {}\n", e.seq, e.body.kind(), hex));
     }
     insta::assert_snapshot!(out);
+}
+
+fn example_requirement() -> Requirement {
+    Requirement {
+        rules: vec![
+            Matched { rule: "ot-targets".into(), because: vec!["target ews-01 (engineering-workstation)".into()] },
+            Matched { rule: "vendor-access".into(), because: vec!["impact vendor-access-loss: acme".into()] },
+        ],
+        groups: vec![Group { roles: vec!["ot-lead".into()], count: 1 }],
+        joint: true,
+        veto: vec!["safety-officer".into()],
+        execute: Some(vec!["ot-engineer".into()]),
+        override_roles: vec!["incident-commander".into()],
+        escalate_minutes: 15,
+        ladder: vec![
+            Rung { role: "ot-manager".into(), minutes: 10 },
+            Rung { role: "plant-manager".into(), minutes: 20 },
+        ],
+    }
+}
+
+fn example_proposal() -> Proposal {
+    Proposal {
+        action: "kill-session ews-01 for containment".into(),
+        rationale: "vendor session outside the window".into(),
+        evidence: vec![3, 4],
+        phase: Phase::Contain,
+        site_version: Digest([1; 32]),
+        authority_version: Digest([2; 32]),
+        assessment: Assessment {
+            action: "kill-session ews-01 for containment".into(),
+            verdict: VerdictKind::Measures,
+            unsafe_reasons: vec![],
+            measures: vec!["confirm no logic download is in progress".into()],
+            facts: vec![
+                Fact { fact: ImpactFact::OtRemoteAccessLoss, evidence: "ews-01 loses remote access".into() },
+                Fact { fact: ImpactFact::HalfAppliedRisk, evidence: "ews-01 programs plc-01".into() },
+            ],
+            summary: vec!["remote-access: 1 lose it (ews-01)".into()],
+            requirement: example_requirement(),
+        },
+    }
+}
+
+fn example_stance() -> Stance {
+    Stance {
+        action: 12,
+        rationale: "the line is stable".into(),
+        roles: vec!["ot-lead".into()],
+        side: Some(Domain::Ot),
+        site_version: Digest([1; 32]),
+        authority_version: Digest([2; 32]),
+    }
+}
+
+/// One example of every kind (the match makes a new kind fail to compile here until it has one).
+fn example(kind: Kind) -> Body {
+    match kind {
+        Kind::Opened => Body::Opened(Opened {
+            title: "HMI logins fail".into(),
+            summary: "since 07:40".into(),
+            category: Category::UnauthorizedAccess,
+            severity: Severity::High,
+            site_version: Digest([0xab; 32]),
+        }),
+        Kind::Escalated => Body::Escalated { reason: "needs a commander".into() },
+        Kind::Declared => Body::Declared { reason: "confirmed".into(), site_version: Digest([1; 32]) },
+        Kind::Dismissed => Body::Dismissed { reason: "planned maintenance".into() },
+        Kind::SeverityChanged => Body::SeverityChanged { severity: Severity::Critical, reason: "spreading".into() },
+        Kind::CategoryChanged => Body::CategoryChanged { category: Category::Ransomware, reason: "note".into() },
+        Kind::PhaseChanged => Body::PhaseChanged { phase: Phase::Contain, reason: "scoped".into() },
+        Kind::SituationAssessed => Body::SituationAssessed(Situation {
+            process: Some("boiler".into()),
+            process_state: Some(ProcessState::Stable),
+            control: Some(Integrity::Trusted),
+            view: Some(Integrity::InQuestion),
+            reason: "alarms replay".into(),
+            evidence: vec![2],
+        }),
+        Kind::Assigned => Body::Assigned {
+            role: "ot-lead".into(),
+            person: "mlopez".into(),
+            reason: "on shift".into(),
+            site_version: Digest([1; 32]),
+        },
+        Kind::Relieved => Body::Relieved { role: "ot-lead".into(), reason: "shift end".into() },
+        Kind::HandedOver => Body::HandedOver(Handover {
+            role: "incident-commander".into(),
+            from: "psharma".into(),
+            to: "jchen".into(),
+            reason: "shift change".into(),
+            briefing: Briefing {
+                snapshot: Snapshot {
+                    as_of: 9,
+                    status: Status::Declared,
+                    severity: Severity::High,
+                    category: Category::UnauthorizedAccess,
+                    phase: Phase::Contain,
+                    process_state: None,
+                    control: None,
+                    view: None,
+                    assignments: vec![("ot-lead".into(), "mlopez".into())],
+                    open_hypotheses: vec![5],
+                    decisions: vec![],
+                    evidence: vec![3],
+                },
+                current_actions: "watching ews-01".into(),
+            },
+        }),
+        Kind::Note => Body::Note(Note { text: "n".into(), domain: Some(Domain::It) }),
+        Kind::Observation => Body::Observation(Observation {
+            text: "alarm flood".into(),
+            observed_at: Timestamp::from_unix_micros(1_000_000).unwrap(),
+            domain: Some(Domain::Ot),
+            assets: vec!["hmi-01".into()],
+        }),
+        Kind::EvidenceCollected => Body::EvidenceCollected(Evidence {
+            title: "firewall log".into(),
+            source: EvidenceSource::Log,
+            sha256: Some(Digest([3; 32])),
+            location: Some("case 7".into()),
+            collected_by: "psharma".into(),
+            collected_at: Timestamp::from_unix_micros(2_000_000).unwrap(),
+            assets: vec!["fw-01".into()],
+            description: None,
+        }),
+        Kind::CustodyTransferred => Body::CustodyTransferred(Custody {
+            evidence: 4,
+            from: "psharma".into(),
+            to: "jchen".into(),
+            at: Timestamp::from_unix_micros(3_000_000).unwrap(),
+            reason: "analysis".into(),
+        }),
+        Kind::HypothesisProposed => Body::HypothesisProposed(Hypothesis {
+            statement: "stolen vendor credentials".into(),
+            evidence_for: vec![4],
+            evidence_against: vec![],
+        }),
+        Kind::HypothesisUpdated => Body::HypothesisUpdated(HypothesisUpdate {
+            hypothesis: 5,
+            status: HypothesisStatus::Supported,
+            evidence_for: vec![6],
+            evidence_against: vec![],
+            reason: "logins from abroad".into(),
+        }),
+        Kind::DecisionRecorded => Body::DecisionRecorded(Decision {
+            title: "keep running".into(),
+            options: vec!["isolate".into(), "monitor".into()],
+            choice: 1,
+            rationale: "view trusted".into(),
+            decided_by: vec!["ic".into()],
+            dissent: vec![Dissent { person: "it".into(), text: "risky".into() }],
+            evidence: vec![3],
+            domain: None,
+            site_version: Digest([1; 32]),
+            authority_version: Some(Digest([2; 32])),
+        }),
+        Kind::CommunicationPublished => Body::CommunicationPublished(Communication {
+            audience: "operations".into(),
+            channel: "bridge".into(),
+            text: "no change to the line".into(),
+        }),
+        Kind::Corrected => Body::Corrected(Correction {
+            supersedes: 2,
+            reason: "typo".into(),
+            replacement: Some(Box::new(example(Kind::Note))),
+        }),
+        Kind::Checkpoint => {
+            Body::Checkpoint(Checkpoint { seq: 9, head: Digest([4; 32]), public_key: [5; 32], signature: [6; 64] })
+        }
+        Kind::ActionProposed => Body::ActionProposed(example_proposal()),
+        Kind::ActionApproved => Body::ActionApproved(example_stance()),
+        Kind::ActionRejected => Body::ActionRejected(Stance { side: None, roles: vec![], ..example_stance() }),
+        Kind::ActionEscalated => Body::ActionEscalated(Escalation {
+            action: 12,
+            level: 2,
+            cause: EscalationCause::Timeout,
+            reason: "no decision in 15 minutes".into(),
+        }),
+        Kind::ActionOverridden => Body::ActionOverridden(Override {
+            action: 12,
+            rationale: "exfiltration in progress".into(),
+            site_version: Digest([1; 32]),
+            authority_version: Digest([2; 32]),
+        }),
+        Kind::MeasureConfirmed => {
+            Body::MeasureConfirmed(MeasureCheck { action: 12, measure: 0, note: "no download running".into() })
+        }
+        Kind::ExecutionStarted => Body::ExecutionStarted(ActionNote { action: 12, note: "".into() }),
+        Kind::ExecutionReported => Body::ExecutionReported(ExecutionReport {
+            action: 12,
+            outcome: ExecutionOutcome::Partial,
+            note: "one session remains".into(),
+        }),
+        Kind::ActionVerified => Body::ActionVerified(Verification {
+            action: 12,
+            result: VerificationResult::Effective,
+            note: "no sessions".into(),
+        }),
+        Kind::ActionRolledBack => Body::ActionRolledBack(ExecutionReport {
+            action: 12,
+            outcome: ExecutionOutcome::Completed,
+            note: "vendor restored".into(),
+        }),
+        Kind::ActionWithdrawn => Body::ActionWithdrawn(ActionNote { action: 12, note: "superseded by #14".into() }),
+    }
+}
+
+fn example_event(seq: u64, body: Body) -> Event {
+    Event {
+        incident: "INC-1".into(),
+        seq,
+        recorded_at: Timestamp::from_unix_micros(0).unwrap(),
+        actor: "psharma".into(),
+        body,
+    }
+}
+
+#[test]
+fn every_kind_round_trips() {
+    for (i, kind) in Kind::ALL.iter().copied().enumerate() {
+        let body = example(kind);
+        assert_eq!(body.kind(), kind);
+        let e = example_event(i as u64 + 1, body);
+        let bytes = encode(&e).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), e, "{kind}");
+        // No proper prefix decodes.
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "{kind} cut at {cut}");
+        }
+    }
+}
+
+/// The bytes before an example event's kind code: version, incident, seq (one byte), time 0 +0, actor.
+const HEADER: usize = 1 + (1 + "INC-1".len()) + 1 + 2 + (1 + "psharma".len());
+
+#[test]
+fn proposals_refuse_unknown_fact_words_and_non_boolean_flags() {
+    let e = example_event(12, example(Kind::ActionProposed));
+    let bytes = encode(&e).unwrap();
+    // An impact fact is its word: another word of the same length is refused.
+    let word = b"half-applied-risk";
+    let at = bytes.windows(word.len()).position(|w| w == word).unwrap();
+    let mut bad = bytes.clone();
+    bad[at..at + word.len()].copy_from_slice(b"half-applied-riss");
+    assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "impact fact", at: at - 1 }));
+    // The joint flag is exactly 0 or 1.
+    let Body::ActionProposed(mut p) = e.body.clone() else { unreachable!() };
+    p.assessment.requirement.joint = false;
+    let other = encode(&example_event(12, Body::ActionProposed(p))).unwrap();
+    let flag = bytes.iter().zip(&other).position(|(a, b)| a != b).unwrap();
+    assert_eq!((bytes[flag], other[flag]), (1, 0));
+    let mut bad = bytes.clone();
+    bad[flag] = 2;
+    assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "joint flag", at: flag }));
+}
+
+#[test]
+fn u32_fields_refuse_larger_numbers() {
+    for (kind, what) in [(Kind::ActionEscalated, "escalation level"), (Kind::MeasureConfirmed, "measure")] {
+        let bytes = encode(&example_event(13, example(kind))).unwrap();
+        // The kind code, then the action (12, one byte), then the u32 field (one byte).
+        assert_eq!(bytes[HEADER] as u16, kind.code());
+        let at = HEADER + 2;
+        let mut bad = bytes[..at].to_vec();
+        bad.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x10]); // 2^32
+        bad.extend_from_slice(&bytes[at + 1..]);
+        assert_eq!(decode(&bad), Err(DecodeError::Invalid { what, at }), "{kind}");
+        let mut ok = bytes[..at].to_vec();
+        ok.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]); // u32::MAX
+        ok.extend_from_slice(&bytes[at + 1..]);
+        assert!(decode(&ok).is_ok(), "{kind}");
+    }
+}
+
+/// Golden bytes of the response-action kinds: like `golden_encoding`, a
+/// change here breaks stored chains.
+#[test]
+fn golden_encoding_of_response_actions() {
+    let kinds = [Kind::ActionProposed, Kind::ActionApproved, Kind::ActionEscalated, Kind::ExecutionReported];
+    let hex: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| encode(&example_event(i as u64 + 1, example(*k))).unwrap())
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+        .collect();
+    let expected = [
+        concat!(
+            "0105494e432d310100000770736861726d6140236b696c6c2d73657373696f6e206577732d303120666f7220636f6e74",
+            "61696e6d656e742176656e646f722073657373696f6e206f757473696465207468652077696e646f7702030402010101",
+            "010101010101010101010101010101010101010101010101010101010102020202020202020202020202020202020202",
+            "02020202020202020202020202236b696c6c2d73657373696f6e206577732d303120666f7220636f6e7461696e6d656e",
+            "7402000128636f6e6669726d206e6f206c6f67696320646f776e6c6f616420697320696e2070726f677265737302156f",
+            "742d72656d6f74652d6163636573732d6c6f73731a6577732d3031206c6f7365732072656d6f74652061636365737311",
+            "68616c662d6170706c6965642d7269736b166577732d30312070726f6772616d7320706c632d3031012172656d6f7465",
+            "2d6163636573733a2031206c6f736520697420286577732d303129020a6f742d74617267657473012774617267657420",
+            "6577732d30312028656e67696e656572696e672d776f726b73746174696f6e290d76656e646f722d616363657373011f",
+            "696d706163742076656e646f722d6163636573732d6c6f73733a2061636d650101076f742d6c6561640101010e736166",
+            "6574792d6f66666963657201010b6f742d656e67696e6565720112696e636964656e742d636f6d6d616e6465720f020a",
+            "6f742d6d616e616765720a0d706c616e742d6d616e6167657214",
+        ),
+        concat!(
+            "0105494e432d310200000770736861726d61410c12746865206c696e6520697320737461626c6501076f742d6c656164",
+            "020101010101010101010101010101010101010101010101010101010101010101020202020202020202020202020202",
+            "0202020202020202020202020202020202",
+        ),
+        "0105494e432d310300000770736861726d61430c0201196e6f206465636973696f6e20696e203135206d696e75746573",
+        "0105494e432d310400000770736861726d61470c02136f6e652073657373696f6e2072656d61696e73",
+    ];
+    assert_eq!(hex, expected);
 }

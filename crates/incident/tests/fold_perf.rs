@@ -20,7 +20,7 @@ pub fn build(n: u64) -> Log {
     let mut inc = log.inc.take().unwrap();
     let cx_site = log.site.clone();
     let policy = log.policy.clone();
-    let cx = Context { site: &cx_site, policy: &policy };
+    let cx = Context { site: &cx_site, policy: &policy, engine: None };
     let mut collected: Vec<u64> = Vec::new();
     while inc.seq() < n {
         let i = inc.seq();

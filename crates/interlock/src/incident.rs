@@ -6,6 +6,7 @@
 //! into the hash chain and appends it with the expected sequence number,
 //! retrying when another writer got there first. Nothing refused is written.
 
+pub mod action;
 mod clock;
 mod render;
 mod tools;
@@ -466,11 +467,11 @@ pub struct ExportArgs {
     out: PathBuf,
 }
 
-fn vocab<T: FromWord>(s: &str) -> Result<T, String> {
+pub(crate) fn vocab<T: FromWord>(s: &str) -> Result<T, String> {
     T::from_word(s).ok_or_else(|| format!("\"{s}\" is not a {}; expected {}", T::WHAT, T::expected()))
 }
 
-trait FromWord: Sized + Clone + Send + Sync + 'static {
+pub(crate) trait FromWord: Sized + Clone + Send + Sync + 'static {
     const WHAT: &'static str;
     fn from_word(s: &str) -> Option<Self>;
     fn expected() -> String;
@@ -485,7 +486,17 @@ macro_rules! from_word {
         }
     )+};
 }
-from_word!(Category, Severity, Phase, ProcessState, Integrity, EvidenceSource, HypothesisStatus);
+from_word!(
+    Category,
+    Severity,
+    Phase,
+    ProcessState,
+    Integrity,
+    EvidenceSource,
+    HypothesisStatus,
+    ::incident::ExecutionOutcome,
+    ::incident::VerificationResult
+);
 
 fn domain(s: &str) -> Result<Domain, String> {
     Domain::parse(s).ok_or_else(|| format!("\"{s}\" is not a domain; expected it, ot or shared"))
@@ -731,10 +742,11 @@ pub(crate) struct Writing<'a> {
     pub site: &'a Site,
     pub actor: &'a str,
     pub now: Timestamp,
+    pub engine: Option<authority::Engine<'a>>,
 }
 
 impl Writing<'_> {
-    fn site_version(&self) -> Result<Digest> {
+    pub(crate) fn site_version(&self) -> Result<Digest> {
         Digest::parse(self.site.version())
             .ok_or_else(|| anyhow!("the site version {} is not a SHA-256", self.site.version()))
     }
@@ -764,20 +776,39 @@ async fn write(
     common: &Common,
     id: &str,
     clock: &dyn Clock,
+    make: impl FnMut(&Incident, &Writing<'_>) -> Result<Vec<Body>>,
+) -> Result<ExitCode> {
+    write_with(common, id, clock, false, make).await
+}
+
+/// [`write`], with the impact engine and authority matrix at hand when
+/// `engine` (response-action events are checked against them).
+pub(crate) async fn write_with(
+    common: &Common,
+    id: &str,
+    clock: &dyn Clock,
+    engine: bool,
     mut make: impl FnMut(&Incident, &Writing<'_>) -> Result<Vec<Body>>,
 ) -> Result<ExitCode> {
     let site = load_site(common.who.site.as_deref())?;
     let actor = actor(&common.who)?;
+    let graph = engine.then(|| impact::Graph::compile(&site));
+    let engine = graph.as_ref().map(|graph| authority::Engine { site: &site, graph });
+    if engine.is_some() && site.authority.is_none() {
+        bail!(
+            "the site model has no authority matrix: response actions need one (docs/site-model.md, \"The authority matrix\")"
+        );
+    }
     let store = open_store(&common.db).await?;
     let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy };
+    let cx = Context { site: &site, policy: &policy, engine };
     let mut log = match Log::open(&store, cx, id).await {
         Ok(log) => log,
         Err(LogError::NotFound(_)) => bail!("no incident {id} in this store (see `interlock incident list`)"),
         Err(e) => return Err(e.into()),
     };
     let now = clock.now();
-    let w = Writing { site: &site, actor, now };
+    let w = Writing { site: &site, actor, now, engine };
     let sealed = log
         .append(|inc| {
             let inc = inc.ok_or_else(|| LogError::NotFound(id.into()))?;
@@ -799,7 +830,7 @@ async fn open(a: OpenArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let actor = actor(&a.common.who)?;
     let store = open_store(&a.common.db).await?;
     let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy };
+    let cx = Context { site: &site, policy: &policy, engine: None };
     let now = clock.now();
     let version = Digest::parse(site.version()).ok_or_else(|| anyhow!("the site version is not a SHA-256"))?;
     let (auto, mut n) = match &a.id {
@@ -1050,7 +1081,7 @@ fn apply(field: &mut Box<str>, new: &Option<String>) -> bool {
     }
 }
 
-async fn load(store: &AnyStore, id: &str) -> Result<Incident> {
+pub(crate) async fn load(store: &AnyStore, id: &str) -> Result<Incident> {
     match store::load(store, id).await {
         Ok(Some(inc)) => Ok(inc),
         Ok(None) => bail!("no incident {id} in this store (see `interlock incident list`)"),

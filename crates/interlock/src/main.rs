@@ -1,5 +1,6 @@
 //! `interlock`: the one binary. CLI, configuration and the demo.
 
+mod authority_cli;
 mod bench_engine;
 mod contain_cli;
 mod demo;
@@ -41,6 +42,12 @@ enum Command {
     /// The incident record: an append-only, hash-chained log of events.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Response actions through the authority workflow: propose, approve, reject, execute, verify, roll back, explain.
+    #[command(subcommand)]
+    Action(incident::action::ActionCommand),
+    /// The authority matrix: check it against the site, explain it.
+    #[command(subcommand)]
+    Authority(authority_cli::AuthorityCommand),
     /// What proposed response actions would break on both sides, and whether that is safe.
     Impact(impact_cli::ImpactArgs),
     /// The least harmful set of actions that cuts an attacker off from what must be protected.
@@ -108,6 +115,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
         Command::Demo => demo::run(&mut std::io::stdout().lock()),
         Command::Incident(cmd) => incident::run(cmd),
+        Command::Action(cmd) => incident::action::run(cmd),
+        Command::Authority(cmd) => authority_cli::run(cmd),
         Command::Impact(args) => impact_cli::run(&args),
         Command::Contain(args) => contain_cli::run_contain(&args),
         Command::Reach(args) => contain_cli::run_reach(&args),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use site_model::{Date, LoadOptions, Outcome};
+use site_model::{Date, Diagnostic, LoadOptions, Outcome, Severity};
 
 /// Every `*.toml` under `dir`, recursively, in path order; hidden entries and
 /// `README*` skipped. A single file is a site of one file.
@@ -43,12 +43,41 @@ pub fn site_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Loads the site at `dir`, reading files on demand from the worker threads.
+/// Loads the site at `dir`, reading files on demand from the worker threads,
+/// and validates its authority matrix: the matrix's findings are reported
+/// with the loader's, and an error in it means the site does not load.
 pub fn load_dir(dir: &Path, today: Option<Date>) -> Result<Outcome> {
     let files = site_files(dir)?;
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let read = |p: &str| std::fs::read_to_string(p).map_err(|e| e.to_string());
-    Ok(site_model::load_with(paths, &read, &LoadOptions { today, threads: 0 }))
+    let mut outcome = site_model::load_with(paths, &read, &LoadOptions { today, threads: 0 });
+    if let Some(site) = &outcome.site {
+        let findings = authority::validate(site);
+        let failed = findings.iter().any(|f| f.level == authority::Level::Error);
+        outcome.diagnostics.extend(findings.into_iter().map(finding_diagnostic));
+        outcome.diagnostics.sort_by_key(|d| d.severity != Severity::Error);
+        if failed {
+            outcome.site = None;
+        }
+    }
+    Ok(outcome)
+}
+
+/// An authority finding as a loader diagnostic (file, line, what, help).
+pub fn finding_diagnostic(f: authority::Finding) -> Diagnostic {
+    Diagnostic {
+        severity: match f.level {
+            authority::Level::Error => Severity::Error,
+            authority::Level::Warning => Severity::Warning,
+        },
+        file: f.place.file.to_string(),
+        line: f.place.line,
+        column: 1,
+        field: format!("authority > {}", f.subject),
+        message: f.message,
+        expected: None,
+        help: f.help,
+    }
 }
 
 /// Today's date in UTC, from the system clock (the binary is the one place that reads it).

@@ -5,11 +5,17 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::authority::Authority;
 use crate::model::*;
 use crate::site::Site;
 
-/// Bumped whenever the canonical encoding changes.
+/// Bumped whenever the canonical encoding changes. (The authority matrix was
+/// added at the end, only for sites that have one: the versions of sites
+/// without a matrix did not change.)
 const ENCODING: &str = "interlock-site-model/1";
+
+/// The encoding of the authority matrix on its own ([`Authority::version`]).
+const AUTHORITY_ENCODING: &str = "interlock-authority/1";
 
 struct Canon {
     h: Sha256,
@@ -106,6 +112,25 @@ impl Canon {
         self.n(v.len() as u64);
         for s in v {
             self.s(s);
+        }
+    }
+    /// A set of words or ids, sorted, duplicates dropped.
+    fn unique<'a>(&mut self, items: impl Iterator<Item = &'a str>) {
+        let mut v: Vec<&str> = items.collect();
+        v.sort_unstable();
+        v.dedup();
+        self.n(v.len() as u64);
+        for s in v {
+            self.s(s);
+        }
+    }
+    fn opt_n(&mut self, n: Option<u32>) {
+        match n {
+            None => self.buf.push(0),
+            Some(n) => {
+                self.buf.push(1);
+                self.n(n as u64);
+            }
         }
     }
     /// An ordered list of ids.
@@ -348,6 +373,105 @@ pub(crate) fn version(site: &Site, threads: usize) -> String {
         c.opt(t.it_reading.as_deref());
         c.opt(t.ot_reading.as_deref());
         c.set(t.not_to_be_confused_with.iter().map(|s| &**s));
+    }
+
+    // The matrix's own version covers all of it; sites without one encode as before.
+    if let Some(a) = &site.authority {
+        c.tag("authority", 1);
+        c.s(&a.version);
+    }
+    c.finish()
+}
+
+/// The authority matrix's version: SHA-256 of a canonical encoding of the
+/// matrix alone. Ladders are visited in id order (they are named, not
+/// ordered), their steps in order; rules in the order written (the order
+/// they are listed and explained in); condition lists, role lists and
+/// approval groups as sets. Roles, zones and ladders are written as ids.
+/// Descriptions count; where things were written (places) does not.
+pub(crate) fn authority(
+    site: &Site,
+    a: &Authority,
+    description: Option<&str>,
+    ladder_descriptions: &[Option<Box<str>>],
+) -> String {
+    let mut c = Canon::new();
+    let role = |r: &RoleIx| site.roles.get(r.ix()).map_or("", |r| &*r.id);
+    let zone = |z: &ZoneIx| site.zones.get(z.ix()).map_or("", |z| &*z.id);
+    let ladder = |l: usize| a.ladders.get(l).map_or("", |l| &*l.id);
+
+    c.s(AUTHORITY_ENCODING);
+    c.n(a.escalate_minutes as u64);
+    c.opt(a.ladder.map(ladder));
+    c.unique(a.override_roles.iter().map(role));
+    c.opt(description);
+
+    let mut ladders: Vec<(usize, &crate::authority::Ladder)> = a.ladders.iter().enumerate().collect();
+    ladders.sort_by(|x, y| x.1.id.cmp(&y.1.id));
+    c.tag("ladder", ladders.len());
+    for (i, l) in ladders {
+        c.s(&l.id);
+        c.n(l.steps.len() as u64);
+        for s in &l.steps {
+            c.s(role(&s.role));
+            c.n(s.after_minutes as u64);
+        }
+        c.opt(l.then.map(ladder));
+        c.opt(ladder_descriptions.get(i).and_then(|d| d.as_deref()));
+    }
+
+    c.tag("rule", a.rules.len());
+    for r in &a.rules {
+        c.s(&r.id);
+        c.opt(r.description.as_deref());
+        let w = &r.when;
+        c.unique(w.verbs.iter().map(|v| &**v));
+        c.unique(w.target_domains.iter().map(|x| x.as_str()));
+        c.unique(w.target_zones.iter().map(zone));
+        c.unique(w.target_levels.iter().map(|x| x.as_str()));
+        c.unique(w.target_kinds.iter().map(|x| x.as_str()));
+        c.unique(w.target_criticality.iter().map(|x| x.as_str()));
+        c.n(w.target_functions.bits() as u64);
+        c.unique(w.impact.iter().map(|x| x.as_str()));
+        c.unique(w.intents.iter().map(|x| x.as_str()));
+        c.unique(w.phases.iter().map(|x| x.as_str()));
+
+        let o = &r.then;
+        match &o.execute {
+            None => c.b(false),
+            Some(e) => {
+                c.b(true);
+                c.unique(e.iter().map(role));
+            }
+        }
+        // Every group must be satisfied, so their order does not matter.
+        let mut groups: Vec<(Vec<&str>, u32)> = o
+            .approvals
+            .iter()
+            .map(|g| {
+                let mut roles: Vec<&str> = g.roles.iter().map(role).collect();
+                roles.sort_unstable();
+                roles.dedup();
+                (roles, g.count)
+            })
+            .collect();
+        groups.sort_unstable();
+        c.n(groups.len() as u64);
+        for (roles, count) in groups {
+            c.list(roles.into_iter());
+            c.n(count as u64);
+        }
+        c.b(o.joint);
+        c.unique(o.veto.iter().map(role));
+        c.opt_n(o.escalate_minutes);
+        c.opt(o.ladder.map(ladder));
+        match &o.override_roles {
+            None => c.b(false),
+            Some(roles) => {
+                c.b(true);
+                c.unique(roles.iter().map(role));
+            }
+        }
     }
     c.finish()
 }

@@ -100,15 +100,48 @@ fn structural_errors() {
 }
 
 #[test]
-fn syntax_errors_and_reserved_keys_across_files() {
+fn syntax_errors_and_misused_top_level_keys_across_files() {
     insta::assert_snapshot!(report(&[
         ("a.toml", SMALL),
         ("b.toml", "[[asset]\nid = \"x\"\n\n[[zone]]\nid = 3\nname = \"Z\"\n"),
         (
             "c.toml",
-            "[site]\nid = \"again\"\nname = \"Second site\"\n\n[authority]\nrule = []\n\n[[assets]]\nid = \"y\"\n"
+            "[site]\nid = \"again\"\nname = \"Second site\"\n\n[[authority]]\nrule = []\n\n[[assets]]\nid = \"y\"\n"
         ),
     ]));
+}
+
+#[test]
+fn authority_matrix_errors() {
+    let authority = r#"[authority]
+escalate_after = "15 min"
+default_ladder = "comand"
+override = ["ot-led"]
+
+[[authority.ladder]]
+id = "command"
+steps = [{ role = "ot-lead", after = "15m", then = "x" }]
+
+[[authority.ladder]]
+id = "empty"
+steps = []
+
+[[authority.rule]]
+id = "r1"
+verbs = ["isolat"]
+target_zones = ["plant-l3"]
+target_levels = [6]
+impact = ["safety"]
+intents = ["contain"]
+phases = ["recovery"]
+approvals = [{ roles = ["it-lead"], count = 65 }]
+ladder = "commmand"
+
+[[authority.rule]]
+id = "r1"
+execute = "ot-lead"
+"#;
+    insta::assert_snapshot!(report(&[("site.toml", SMALL), ("authority.toml", authority)]));
 }
 
 #[test]

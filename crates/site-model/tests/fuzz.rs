@@ -49,10 +49,23 @@ const KEYS: &[&str] = &[
     "term",
     "functions",
     "criticality",
+    "default_ladder",
+    "ladder",
+    "steps",
+    "then",
+    "verbs",
+    "target_zones",
+    "target_levels",
+    "impact",
+    "execute",
+    "approvals",
+    "veto",
+    "override",
+    "escalate_after",
 ];
 const WORDS: &[&str] = &[
     "plc", "hmi", "ot", "it", "shared", "control", "view", "corp", "plant", "plant-l1", "hmi-01", "plc-01", "dc-01",
-    "ana", "ben", "critical", "3.5", "",
+    "ana", "ben", "critical", "3.5", "", "ot-lead", "it-lead", "isolate", "unsafe", "command", "15m",
 ];
 const TABLES: &[&str] = &[
     "[site]",
@@ -69,6 +82,9 @@ const TABLES: &[&str] = &[
     "[[baseline]]",
     "[[account]]",
     "[[person]]",
+    "[authority]",
+    "[[authority.ladder]]",
+    "[[authority.rule]]",
 ];
 
 fn value() -> impl Strategy<Value = String> {
@@ -81,6 +97,8 @@ fn value() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(WORDS), 0..4)
             .prop_map(|ws| format!("[{}]", ws.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", "))),
         Just("{ name = \"x\", protocol = \"tcp\", port = 0 }".to_string()),
+        Just("[{ role = \"ot-lead\", after = \"5m\" }]".to_string()),
+        Just("[{ roles = [\"ot-lead\", \"ana\"], count = 2 }]".to_string()),
     ]
 }
 

@@ -40,7 +40,7 @@ fn opened(site: &Site) -> Opened {
 /// Opens and declares `id` with `notes` notes, through the log.
 async fn create(store: &AnyStore, site: &Site, id: &str, notes: usize) -> Incident {
     let policy = Policy::default();
-    let cx = Context { site, policy: &policy };
+    let cx = Context { site, policy: &policy, engine: None };
     let mut log = Log::create(store, cx, id);
     let v = Digest::parse(site.version()).unwrap();
     log.append(|_| {
@@ -125,7 +125,7 @@ mod cases {
         assert!(matches!(store.append("INC-404", 7, &[other]).await, Err(StoreError::NotFound(id)) if id == "INC-404"));
         // Through the log: a second create of the same id is refused by the caller's check.
         let policy = Policy::default();
-        let mut log = Log::create(&*store, Context { site: &site, policy: &policy }, "INC-1");
+        let mut log = Log::create(&*store, Context { site: &site, policy: &policy, engine: None }, "INC-1");
         let r = log
             .append(|existing| match existing {
                 Some(_) => Err(LogError::Exists("INC-1".into())),
@@ -151,7 +151,8 @@ mod cases {
         let site = site();
         create(&store, &site, "INC-1", 0).await;
         let policy = Policy::default();
-        let mut log = Log::open(&*store, Context { site: &site, policy: &policy }, "INC-1").await.unwrap();
+        let mut log =
+            Log::open(&*store, Context { site: &site, policy: &policy, engine: None }, "INC-1").await.unwrap();
         // A batch whose second event is refused: neither is written.
         let r = log
             .append(|inc| {
@@ -188,7 +189,8 @@ mod cases {
             let (store, site) = (store.clone(), site.clone());
             tasks.push(tokio::spawn(async move {
                 let policy = Policy::default();
-                let mut log = Log::open(&*store, Context { site: &site, policy: &policy }, "INC-1").await.unwrap();
+                let mut log =
+                    Log::open(&*store, Context { site: &site, policy: &policy, engine: None }, "INC-1").await.unwrap();
                 for i in 0..15 {
                     let text = format!("writer {w} note {i}");
                     log.append(|inc| Ok(vec![inc.unwrap().next_event("analyst", at(3), note(&text))])).await.unwrap();
@@ -273,7 +275,7 @@ mod cases {
         let site = site();
         let inc = create(&store, &site, "INC-1", 0).await;
         let policy = Policy::default();
-        let cx = Context { site: &site, policy: &policy };
+        let cx = Context { site: &site, policy: &policy, engine: None };
         let mut state = Some(inc);
         let mut events = Vec::new();
         for i in 0..12_000u64 {

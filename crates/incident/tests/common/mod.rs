@@ -72,7 +72,7 @@ impl Log {
     }
 
     pub fn stage(&mut self, events: Vec<Event>) -> Result<u64, StageError> {
-        let cx = Context { site: &self.site, policy: &self.policy };
+        let cx = Context { site: &self.site, policy: &self.policy, engine: None };
         let mut working = self.inc.clone();
         let sealed = stage(&mut working, events, &cx)?;
         self.inc = working;

@@ -27,8 +27,104 @@ fn who(site: Option<&Site>, id: &str) -> String {
     }
 }
 
-/// One line saying what an event records, and the lines that detail it.
-pub fn describe(body: &Body) -> (String, Vec<String>) {
+/// The proposal (event `seq`) an action-workflow event refers to.
+fn proposal(inc: &Incident, seq: u64) -> Option<&Proposal> {
+    match inc.effective(seq) {
+        Some(Body::ActionProposed(p)) => Some(p),
+        _ => None,
+    }
+}
+
+/// `head: note`, or `head` alone when the note is empty.
+fn noted(head: String, note: &str) -> String {
+    if note.is_empty() { head } else { format!("{head}: {note}") }
+}
+
+fn side_name(d: site_model::Domain) -> String {
+    d.as_str().to_uppercase()
+}
+
+/// What a requirement needs, in one line: `needs 1 from ot-lead; joint sign-off; veto: safety-officer`.
+fn needs(req: &authority::Requirement) -> String {
+    let mut parts = Vec::new();
+    if req.groups.is_empty() {
+        parts.push("needs no approval".to_string());
+    } else {
+        let groups: Vec<String> =
+            req.groups.iter().map(|g| format!("{} from {}", g.count, g.roles.join(" or "))).collect();
+        parts.push(format!("needs {}", groups.join(" and ")));
+    }
+    if req.joint {
+        parts.push("joint sign-off".into());
+    }
+    if !req.veto.is_empty() {
+        parts.push(format!("veto: {}", req.veto.join(", ")));
+    }
+    parts.join("; ")
+}
+
+/// The lines detailing a proposal: its grounds, assessment and requirement.
+fn proposal_details(p: &Proposal) -> Vec<String> {
+    let a = &p.assessment;
+    let req = &a.requirement;
+    let mut details = vec![format!("rationale: {}", p.rationale)];
+    if !p.evidence.is_empty() {
+        details.push(format!("evidence {}", seqs(&p.evidence)));
+    }
+    details.push(format!("assessed in the {} phase", p.phase));
+    for r in &a.unsafe_reasons {
+        details.push(format!("unsafe: {r}"));
+    }
+    for (i, m) in a.measures.iter().enumerate() {
+        details.push(format!("measure {}: {m}", i + 1));
+    }
+    for f in &a.facts {
+        details.push(format!("impact {}: {}", f.fact, f.evidence));
+    }
+    for l in &a.summary {
+        details.push(format!("impact: {l}"));
+    }
+    for r in &req.rules {
+        details.push(format!("rule {}: {}", r.rule, r.because.join("; ")));
+    }
+    details.push(format!(
+        "executed by {}",
+        req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
+    ));
+    details.push(format!(
+        "emergency override by {}",
+        if req.override_roles.is_empty() { "nobody".into() } else { req.override_roles.join(" or ") }
+    ));
+    if req.ladder.is_empty() {
+        details.push(format!("no escalation ladder (escalates after {}m)", req.escalate_minutes));
+    } else {
+        // Level n is reached after the minutes of level n - 1: the matrix's for the first.
+        let steps: Vec<String> = req
+            .ladder
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let after = if i == 0 { req.escalate_minutes } else { req.ladder[i - 1].minutes };
+                format!("{} after {after}m", r.role)
+            })
+            .collect();
+        details.push(format!("escalation: {}", steps.join(" -> ")));
+    }
+    details.push(format!("evaluated against site model {}", p.site_version));
+    details.push(format!("and authority matrix {}", p.authority_version));
+    details
+}
+
+/// A stance's head: `approved #12 as ot-lead (OT): rationale`.
+fn stance(verb: &str, s: &Stance) -> String {
+    let roles = if s.roles.is_empty() { String::new() } else { format!(" as {}", s.roles.join(", ")) };
+    let side = s.side.map(|d| format!(" ({})", side_name(d))).unwrap_or_default();
+    noted(format!("{verb} #{}{roles}{side}", s.action), &s.rationale)
+}
+
+/// One line saying what an event records, and the lines that detail it. The
+/// incident is where the proposal an action-workflow event refers to is found.
+pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
     match body {
         Body::Opened(o) => (
             format!("raised \"{}\" ({}, {})", o.title, o.category, o.severity),
@@ -159,10 +255,57 @@ pub fn describe(body: &Body) -> (String, Vec<String>) {
             format!("checkpoint: signed #{} {}", c.seq, c.head),
             vec![format!("ed25519 key {}", checkpoint::key_hex(&c.public_key))],
         ),
+        Body::ActionProposed(p) => {
+            let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
+            (
+                format!(
+                    "proposed: {} — verdict {}; {} (rules: {})",
+                    p.action,
+                    p.assessment.verdict.as_str(),
+                    needs(&p.assessment.requirement),
+                    if rules.is_empty() { "-".into() } else { rules.join(", ") }
+                ),
+                proposal_details(p),
+            )
+        }
+        Body::ActionApproved(s) => (stance("approved", s), vec![]),
+        Body::ActionRejected(s) => (stance("rejected", s), vec![]),
+        Body::ActionEscalated(e) => {
+            let role = proposal(inc, e.action)
+                .and_then(|p| e.level.checked_sub(1).and_then(|i| p.assessment.requirement.ladder.get(i as usize)))
+                .map(|r| format!(" ({})", r.role))
+                .unwrap_or_default();
+            let cause = match e.cause {
+                EscalationCause::Timeout => "on timeout",
+                EscalationCause::Disagreement => "on disagreement",
+                EscalationCause::Requested => "on request",
+            };
+            (noted(format!("escalated #{} to level {}{role} {cause}", e.action, e.level), &e.reason), vec![])
+        }
+        Body::ActionOverridden(o) => (
+            noted(format!("OVERRIDE of #{}", o.action), &o.rationale),
+            vec![
+                "approved without its approvals: a post-incident review item".into(),
+                format!("evaluated against site model {}", o.site_version),
+                format!("and authority matrix {}", o.authority_version),
+            ],
+        ),
+        Body::MeasureConfirmed(m) => {
+            let details = proposal(inc, m.action)
+                .and_then(|p| p.assessment.measures.get(m.measure as usize))
+                .map(|text| vec![format!("measure: {text}")])
+                .unwrap_or_default();
+            (noted(format!("measure {} of #{} confirmed", m.measure as u64 + 1, m.action), &m.note), details)
+        }
+        Body::ExecutionStarted(n) => (noted(format!("execution of #{} started", n.action), &n.note), vec![]),
+        Body::ExecutionReported(r) => (noted(format!("execution of #{} {}", r.action, r.outcome), &r.note), vec![]),
+        Body::ActionVerified(v) => (noted(format!("#{} verified {}", v.action, v.result), &v.note), vec![]),
+        Body::ActionRolledBack(r) => (noted(format!("#{} rolled back ({})", r.action, r.outcome), &r.note), vec![]),
+        Body::ActionWithdrawn(n) => (noted(format!("#{} withdrawn", n.action), &n.note), vec![]),
         Body::Corrected(c) => match &c.replacement {
             None => (format!("retracts #{}: {}", c.supersedes, c.reason), vec![]),
             Some(r) => {
-                let (head, mut details) = describe(r);
+                let (head, mut details) = describe(inc, r);
                 details.insert(0, format!("now reads: {head}"));
                 (format!("corrects #{}: {}", c.supersedes, c.reason), details)
             }
@@ -263,7 +406,7 @@ pub fn timeline(
 ) -> Result<()> {
     writeln!(out, "{}: {} ({}, {}, {})", inc.id(), inc.opened.title, inc.status, inc.severity, inc.phase)?;
     for e in events {
-        let (head, details) = describe(&e.body);
+        let (head, details) = describe(inc, &e.body);
         let t = if by_occurrence { e.occurred_at() } else { e.recorded_at };
         let superseded = inc.superseded_by(e.seq).map(|c| format!("  [superseded by #{c}]")).unwrap_or_default();
         writeln!(
@@ -357,12 +500,52 @@ fn body_json(body: &Body) -> Value {
         Body::CommunicationPublished(c) => {
             json!({ "audience": &*c.audience, "channel": &*c.channel, "text": &*c.text })
         }
+        Body::ActionProposed(p) => json!({
+            "action": &*p.action, "rationale": &*p.rationale, "evidence": p.evidence, "phase": p.phase.as_str(),
+            "site_version": p.site_version.to_string(), "authority_version": p.authority_version.to_string(),
+            "assessment": assessment_json(&p.assessment),
+        }),
+        Body::ActionApproved(s) | Body::ActionRejected(s) => json!({
+            "action": s.action, "rationale": &*s.rationale, "roles": strs(&s.roles), "side": s.side.map(|d| d.as_str()),
+            "site_version": s.site_version.to_string(), "authority_version": s.authority_version.to_string(),
+        }),
+        Body::ActionEscalated(e) => json!({
+            "action": e.action, "level": e.level, "cause": e.cause.as_str(), "reason": &*e.reason,
+        }),
+        Body::ActionOverridden(o) => json!({
+            "action": o.action, "rationale": &*o.rationale, "site_version": o.site_version.to_string(),
+            "authority_version": o.authority_version.to_string(),
+        }),
+        Body::MeasureConfirmed(m) => json!({ "action": m.action, "measure": m.measure, "note": &*m.note }),
+        Body::ExecutionStarted(n) | Body::ActionWithdrawn(n) => json!({ "action": n.action, "note": &*n.note }),
+        Body::ExecutionReported(r) | Body::ActionRolledBack(r) => {
+            json!({ "action": r.action, "outcome": r.outcome.as_str(), "note": &*r.note })
+        }
+        Body::ActionVerified(v) => json!({ "action": v.action, "result": v.result.as_str(), "note": &*v.note }),
         Body::Checkpoint(c) => checkpoint_json(c),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,
             "replacement": c.replacement.as_ref().map(|r| json!({ "kind": r.kind().as_str(), "body": body_json(r) })),
         }),
     }
+}
+
+/// A proposal's assessment in full: verdict, impact and requirement.
+fn assessment_json(a: &authority::Assessment) -> Value {
+    let req = &a.requirement;
+    json!({
+        "action": &*a.action, "verdict": a.verdict.as_str(), "unsafe_reasons": strs(&a.unsafe_reasons),
+        "measures": strs(&a.measures),
+        "facts": a.facts.iter().map(|f| json!({ "fact": f.fact.as_str(), "evidence": &*f.evidence })).collect::<Vec<_>>(),
+        "summary": strs(&a.summary),
+        "requirement": {
+            "rules": req.rules.iter().map(|r| json!({ "rule": &*r.rule, "because": strs(&r.because) })).collect::<Vec<_>>(),
+            "groups": req.groups.iter().map(|g| json!({ "roles": strs(&g.roles), "count": g.count })).collect::<Vec<_>>(),
+            "joint": req.joint, "veto": strs(&req.veto), "execute": req.execute.as_deref().map(strs),
+            "override_roles": strs(&req.override_roles), "escalate_minutes": req.escalate_minutes,
+            "ladder": req.ladder.iter().map(|r| json!({ "role": &*r.role, "minutes": r.minutes })).collect::<Vec<_>>(),
+        },
+    })
 }
 
 fn checkpoint_json(c: &Checkpoint) -> Value {
@@ -590,7 +773,7 @@ pub fn markdown(inc: &Incident, site: Option<&Site>) -> String {
     line("## Timeline".into());
     line(String::new());
     for e in inc.events() {
-        let (head, details) = describe(&e.body);
+        let (head, details) = describe(inc, &e.body);
         let sup = inc.superseded_by(e.seq).map(|c| format!(" *(superseded by #{c})*")).unwrap_or_default();
         line(format!(
             "- **#{}** `{}` **{}** {}: {}{sup}",

@@ -95,7 +95,7 @@ pub async fn append_loop(a: AppendLoopArgs, clock: &dyn Clock) -> Result<ExitCod
     let actor = actor(&a.common.who)?;
     let store = open_store(&a.common.db).await?;
     let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy };
+    let cx = Context { site: &site, policy: &policy, engine: None };
     let ids: Vec<String> = (1..=a.incidents.max(1)).map(|i| format!("LOOP-{i}")).collect();
     for id in &ids {
         ensure_incident(&store, cx, id, actor, clock.now()).await?;
@@ -140,7 +140,7 @@ pub async fn bench_append(a: BenchArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let actor = actor(&a.common.who)?;
     let store = open_store(&a.common.db).await?;
     let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy };
+    let cx = Context { site: &site, policy: &policy, engine: None };
     let rounds = a.rounds.max(1);
     let per_round = (a.events / rounds as u64).max(1);
     let id = format!("BENCH-APPEND-{}", std::process::id());
@@ -232,7 +232,7 @@ pub async fn bench_load(a: BenchArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let actor = actor(&a.common.who)?;
     let store = open_store(&a.common.db).await?;
     let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy };
+    let cx = Context { site: &site, policy: &policy, engine: None };
     let id = format!("BENCH-LOAD-{}", std::process::id());
     let now = clock.now();
     ensure_incident(&store, cx, &id, actor, now).await?;

@@ -67,6 +67,14 @@ impl Diags {
         self.list.iter().any(|d| d.is_error())
     }
 
+    /// Where something was written, for explanations: its file and 1-based line.
+    pub fn place(&self, loc: Loc) -> crate::authority::Place {
+        match (self.paths.get(loc.file as usize), self.lines.get(loc.file as usize)) {
+            (Some(p), Some(l)) => crate::authority::Place { file: p.as_str().into(), line: l.position(loc.at).0 },
+            _ => crate::authority::Place::default(),
+        }
+    }
+
     pub fn position(&self, loc: Loc) -> String {
         match (self.paths.get(loc.file as usize), self.lines.get(loc.file as usize)) {
             (Some(p), Some(l)) => {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use toml_spanner::{Item, Table, Value};
+use toml_spanner::{Item, Table, TableStyle, Value};
 
 use super::raw::*;
 use crate::diag::{Diagnostic, LineIndex, Severity, nearest, one_of};
@@ -59,7 +59,7 @@ pub fn parse_file(path: &str, text: &str, threads: usize) -> Vec<Parsed> {
     parse_file_in(path, text, SEGMENT, threads)
 }
 
-fn parse_file_in(path: &str, text: &str, segment: usize, threads: usize) -> Vec<Parsed> {
+pub(super) fn parse_file_in(path: &str, text: &str, segment: usize, threads: usize) -> Vec<Parsed> {
     let lines = Arc::new(LineIndex::new(text));
     if u32::try_from(text.len()).is_err() {
         let diag = Diagnostic {
@@ -216,8 +216,34 @@ const VFUNCTION_KEYS: &[&str] = &["name", "safety_critical", "assets"];
 const BASELINE_KEYS: &[&str] =
     &["asset", "config_hash", "logic_version", "logic_hash", "firmware", "recorded", "recorded_by"];
 const TERM_KEYS: &[&str] = &["term", "canonical", "it_reading", "ot_reading", "not_to_be_confused_with"];
+const AUTHORITY_KEYS: &[&str] = &["escalate_after", "default_ladder", "override", "description", "ladder", "rule"];
+const LADDER_KEYS: &[&str] = &["id", "steps", "then", "description"];
+const STEP_KEYS: &[&str] = &["role", "after"];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "description",
+    "verbs",
+    "target_domains",
+    "target_zones",
+    "target_levels",
+    "target_kinds",
+    "target_criticality",
+    "target_functions",
+    "impact",
+    "intents",
+    "phases",
+    "execute",
+    "approvals",
+    "joint",
+    "veto",
+    "escalate_after",
+    "ladder",
+    "override",
+];
+const APPROVAL_KEYS: &[&str] = &["roles", "count"];
 
-/// Top-level keys: (key, whether it is an array of tables).
+/// Top-level keys. Large files are cut before `[[key]]` headers of these
+/// (`[[authority.rule]]` is not such a header: it does not end after the key).
 const TOP_KEYS: &[&str] = &[
     "site",
     "zone",
@@ -233,6 +259,7 @@ const TOP_KEYS: &[&str] = &[
     "baseline",
     "term",
     "action",
+    "authority",
 ];
 
 /// Whether `s` is a valid id: `[a-z0-9][a-z0-9._-]*`, at most 128 bytes.
@@ -319,12 +346,15 @@ impl<'a, 'de> P<'a, 'de> {
                 "baseline" => self.each(item, name, |p, t| p.baseline(t)),
                 "term" => self.each(item, name, |p, t| p.term(t)),
                 "action" => self.each(item, name, |p, t| p.action(t)),
-                "authority" => self.err(
-                    at,
-                    name.into(),
-                    "`authority` is reserved for the authority matrix, which this version of Interlock does not interpret yet; it would be silently ignored, so it is refused",
-                    Some(one_of(TOP_KEYS.iter().copied())),
-                ),
+                "authority" => match item.as_table() {
+                    Some(t) => self.authority(t, at),
+                    None => self.err(
+                        at,
+                        "authority".into(),
+                        format!("`authority` is {}", type_name(item)),
+                        Some("a single [authority] table (not [[authority]])".into()),
+                    ),
+                },
                 other => {
                     let help = nearest(other, TOP_KEYS.iter().copied()).map(|n| format!("did you mean `{n}`?"));
                     self.push(
@@ -587,6 +617,11 @@ impl<'a, 'de> P<'a, 'de> {
 
     fn purdue(&mut self, t: &T<'_, 'de>, key: &str) -> Option<PurdueLevel> {
         let item = self.get(t, key, None)?;
+        self.purdue_value(t, key, item)
+    }
+
+    /// A Purdue level written as an integer, `3.5`, or a string (`"3.5"`, `"idmz"`).
+    fn purdue_value(&mut self, t: &T<'_, 'de>, key: &str, item: &Item<'de>) -> Option<PurdueLevel> {
         let level = match item.value() {
             Value::Integer(i) => i
                 .as_i64()
@@ -611,6 +646,49 @@ impl<'a, 'de> P<'a, 'de> {
             );
         }
         level
+    }
+
+    /// An array of Purdue levels, each written as [`Self::purdue`] accepts; duplicates dropped.
+    fn purdue_levels(&mut self, t: &T<'_, 'de>, key: &str) -> Vec<PurdueLevel> {
+        let Some(item) = self.get(t, key, None) else { return Vec::new() };
+        let Some(arr) = item.as_array() else {
+            self.wrong_type(t, key, item, "an array of Purdue levels, e.g. [1, 2] or [\"3.5\"]");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for el in arr.iter() {
+            if let Some(level) = self.purdue_value(t, key, el)
+                && !out.contains(&level)
+            {
+                out.push(level);
+            }
+        }
+        out
+    }
+
+    /// An array of vocabulary words, in the order written; duplicates dropped.
+    fn words<V: Copy + PartialEq>(
+        &mut self,
+        t: &T<'_, 'de>,
+        key: &str,
+        parse: fn(&str) -> Option<V>,
+        words: &[&'static str],
+        what: &str,
+    ) -> Vec<V> {
+        let mut out = Vec::new();
+        self.string_array(t, key, false, |p, s, at| match parse(s) {
+            Some(v) if out.contains(&v) => {}
+            Some(v) => out.push(v),
+            None => p.unknown_word(t, key, s, at, words, what),
+        });
+        out
+    }
+
+    /// An optional array of references: `None` when absent, `Some` (maybe empty) when written.
+    fn optional_references(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Vec<At>> {
+        let present = t.table.get(key).is_some();
+        let (refs, _) = self.references(t, key, false);
+        present.then_some(refs)
     }
 
     fn date(&mut self, t: &T<'_, 'de>, key: &str) -> Option<Date> {
@@ -1093,6 +1171,148 @@ impl<'a, 'de> P<'a, 'de> {
     }
 }
 
+impl<'de> P<'_, 'de> {
+    // ----- the authority matrix -----
+
+    /// `[authority]` (or the table implied by `[[authority.rule]]`...); `at` is
+    /// the offset of its key.
+    fn authority(&mut self, table: &Table<'de>, at: u32) {
+        let t = T { table, what: What::Text("authority".into()) };
+        self.keys(&t, AUTHORITY_KEYS);
+        let escalate_minutes = self.duration(&t, "escalate_after", false);
+        let default_ladder = self.reference(&t, "default_ladder", false);
+        let (override_roles, _) = self.references(&t, "override", false);
+        let description = self.text(&t, "description");
+        let ladders = match table.get("ladder") {
+            // `ladder = "..."` names a ladder in a rule; here the ladders themselves are listed.
+            Some(item) if item.as_str().is_some() => {
+                self.wrong_type(
+                    &t,
+                    "ladder",
+                    item,
+                    "an array of tables, written [[authority.ladder]]; the default ladder is named by `default_ladder`",
+                );
+                Vec::new()
+            }
+            _ => self.sub_tables(&t, "ladder").into_iter().filter_map(|l| self.ladder(l)).collect(),
+        };
+        let rules = self.sub_tables(&t, "rule").into_iter().filter_map(|r| self.rule(r)).collect();
+        self.raw.authority.push(RawAuthority {
+            at,
+            explicit: table.style() != TableStyle::Implicit,
+            escalate_minutes,
+            default_ladder,
+            override_roles,
+            description,
+            ladders,
+            rules,
+        });
+    }
+
+    fn ladder(&mut self, table: &Table<'de>) -> Option<RawLadder> {
+        const STEPS: &str = "an array of steps, written [{ role = \"...\", after = \"15m\" }, ...]";
+        let t = self.named(table, "authority > ladder", "id");
+        self.keys(&t, LADDER_KEYS);
+        let id = self.id(&t, "id");
+        let mut steps = Vec::new();
+        match self.get(&t, "steps", Some(STEPS)) {
+            None => {}
+            Some(item) if item.as_array().is_some_and(|a| a.is_empty()) => self.err(
+                self.base + item.span().start,
+                Self::field(&t, "steps"),
+                "the ladder has no steps",
+                Some(format!("at least one step: {STEPS}")),
+            ),
+            Some(_) => {
+                for st in self.sub_tables(&t, "steps") {
+                    let s = T { table: st, what: What::Text(format!("{} > steps", t.what())) };
+                    self.keys(&s, STEP_KEYS);
+                    let role = self.reference(&s, "role", true);
+                    let after = self.duration(&s, "after", true);
+                    if let (Some(role), Some(after_minutes)) = (role, after) {
+                        steps.push(RawStep { role, after_minutes });
+                    }
+                }
+            }
+        }
+        let then = self.reference(&t, "then", false);
+        let description = self.text(&t, "description");
+        Some(RawLadder { at: self.base + table.span().start, id: id?, steps, then, description })
+    }
+
+    fn rule(&mut self, table: &Table<'de>) -> Option<RawRule> {
+        let t = self.named(table, "authority > rule", "id");
+        self.keys(&t, RULE_KEYS);
+        let id = self.id(&t, "id");
+        let description = self.text(&t, "description");
+
+        let mut verbs: Vec<(Box<str>, u32)> = Vec::new();
+        self.string_array(&t, "verbs", false, |_, s, at| {
+            if !verbs.iter().any(|(v, _)| &**v == s) {
+                verbs.push((Box::from(s), at));
+            }
+        });
+        let target_domains = self.words(&t, "target_domains", Domain::parse, Domain::WORDS, Domain::WHAT);
+        let (target_zones, _) = self.references(&t, "target_zones", false);
+        let target_levels = self.purdue_levels(&t, "target_levels");
+        let target_kinds = self.words(&t, "target_kinds", AssetKind::parse, AssetKind::WORDS, AssetKind::WHAT);
+        let target_criticality =
+            self.words(&t, "target_criticality", Criticality::parse, Criticality::WORDS, Criticality::WHAT);
+        let target_functions: FunctionSet =
+            self.words(&t, "target_functions", Function::parse, Function::WORDS, Function::WHAT).into_iter().collect();
+        let impact = self.words(&t, "impact", ImpactFact::parse, ImpactFact::WORDS, ImpactFact::WHAT);
+        let intents = self.words(&t, "intents", IntentWord::parse, IntentWord::WORDS, IntentWord::WHAT);
+        let phases = self.words(&t, "phases", PhaseWord::parse, PhaseWord::WORDS, PhaseWord::WHAT);
+
+        let execute = self.optional_references(&t, "execute");
+        let mut approvals = Vec::new();
+        for gt in self.sub_tables(&t, "approvals") {
+            let a = T { table: gt, what: What::Text(format!("{} > approvals", t.what())) };
+            self.keys(&a, APPROVAL_KEYS);
+            let (roles, roles_at) = self.references(&a, "roles", true);
+            if a.table.get("roles").and_then(|i| i.as_array()).is_some_and(|r| r.is_empty()) {
+                self.err(
+                    roles_at,
+                    Self::field(&a, "roles"),
+                    "the approval group lists no roles",
+                    Some("at least one role id".into()),
+                );
+            }
+            let count = self.integer(&a, "count", false, 1, 64).map_or(1, |n| n as u32);
+            if !roles.is_empty() {
+                approvals.push(RawApproval { roles, count });
+            }
+        }
+        let joint = self.boolean(&t, "joint").unwrap_or(false);
+        let (veto, _) = self.references(&t, "veto", false);
+        let escalate_minutes = self.duration(&t, "escalate_after", false);
+        let ladder = self.reference(&t, "ladder", false);
+        let override_roles = self.optional_references(&t, "override");
+        Some(RawRule {
+            at: self.base + table.span().start,
+            id: id?,
+            description,
+            verbs,
+            target_domains,
+            target_zones,
+            target_levels,
+            target_kinds,
+            target_criticality,
+            target_functions,
+            impact,
+            intents,
+            phases,
+            execute,
+            approvals,
+            joint,
+            veto,
+            escalate_minutes,
+            ladder,
+            override_roles,
+        })
+    }
+}
+
 /// `YYYY-MM-DD` with a real calendar day.
 pub fn parse_date(s: &str) -> Option<Date> {
     let b = s.as_bytes();
@@ -1177,6 +1397,29 @@ mod tests {
         let line = broken.lines().position(|l| l == "kind = plc").map(|i| i as u32 + 1);
         let d: Vec<Diagnostic> = parse_file_in("s.toml", &broken, 200, 2).into_iter().flat_map(|u| u.diags).collect();
         assert_eq!(d.first().map(|d| d.line), line, "{d:?}");
+    }
+
+    #[test]
+    fn authority_sub_tables_are_not_cut_points() {
+        let mut text = String::from("[authority]\nescalate_after = \"5m\"\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "\n[[authority.ladder]]\nid = \"l{i}\"\nsteps = [{{ role = \"r\", after = \"5m\" }}]\n"
+            ));
+            text.push_str(&format!("\n[[authority.rule]]\nid = \"r{i}\"\nimpact = [\"unsafe\"]\n"));
+        }
+        assert_eq!(segments(&text, 100).len(), 1, "[[authority.rule]] and [[authority.ladder]] stay with [authority]");
+        // `[[authority]]` is a (wrong) top-level entry: cutting before it is harmless.
+        let text = format!("{text}\n[[authority]]\nescalate_after = \"5m\"\n");
+        let pieces = segments(&text, 100);
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces[1].1.starts_with("[[authority]]"));
+        let units = parse_file_in("a.toml", &text, 100, 1);
+        let authority: Vec<usize> = units.iter().map(|u| u.raw.authority.len()).collect();
+        assert_eq!(authority, [1, 0]);
+        assert_eq!((units[0].raw.authority[0].ladders.len(), units[0].raw.authority[0].rules.len()), (40, 40));
+        let d: Vec<&Diagnostic> = units.iter().flat_map(|u| &u.diags).collect();
+        assert!(d.len() == 1 && d[0].message == "`authority` is an array", "{d:?}");
     }
 
     #[test]

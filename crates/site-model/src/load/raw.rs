@@ -36,6 +36,8 @@ pub struct RawFile {
     pub vendors: Vec<RawVendor>,
     pub baselines: Vec<RawBaseline>,
     pub terms: Vec<RawTerm>,
+    /// The `[authority]` table of this parse unit (at most one; a file holds one).
+    pub authority: Vec<RawAuthority>,
 }
 
 #[derive(Debug)]
@@ -244,4 +246,69 @@ pub struct RawTerm {
     pub ot_reading: Option<Box<str>>,
     /// (term, offset) pairs.
     pub not_to_be_confused_with: Vec<(Box<str>, u32)>,
+}
+
+/// The authority matrix as written in one parse unit.
+#[derive(Debug)]
+pub struct RawAuthority {
+    /// Offset of the `authority` key in its header (`[authority]`, or the
+    /// first `[[authority.rule]]`... when the table is only implied).
+    pub at: u32,
+    /// Whether the unit writes the `[authority]` table itself (a header or
+    /// dotted keys), rather than only implying it through sub-tables.
+    pub explicit: bool,
+    pub escalate_minutes: Option<u32>,
+    pub default_ladder: Option<At>,
+    pub override_roles: Vec<At>,
+    pub description: Option<Box<str>>,
+    pub ladders: Vec<RawLadder>,
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug)]
+pub struct RawLadder {
+    /// Offset of the table (its `[[authority.ladder]]` header).
+    pub at: u32,
+    pub id: At,
+    pub steps: Vec<RawStep>,
+    pub then: Option<At>,
+    pub description: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+pub struct RawStep {
+    pub role: At,
+    pub after_minutes: u32,
+}
+
+#[derive(Debug)]
+pub struct RawRule {
+    /// Offset of the table (its `[[authority.rule]]` header).
+    pub at: u32,
+    pub id: At,
+    pub description: Option<Box<str>>,
+    /// (verb, offset) pairs: verbs resolve against the merged action vocabulary.
+    pub verbs: Vec<(Box<str>, u32)>,
+    pub target_domains: Vec<Domain>,
+    pub target_zones: Vec<At>,
+    pub target_levels: Vec<PurdueLevel>,
+    pub target_kinds: Vec<AssetKind>,
+    pub target_criticality: Vec<Criticality>,
+    pub target_functions: FunctionSet,
+    pub impact: Vec<ImpactFact>,
+    pub intents: Vec<IntentWord>,
+    pub phases: Vec<PhaseWord>,
+    pub execute: Option<Vec<At>>,
+    pub approvals: Vec<RawApproval>,
+    pub joint: bool,
+    pub veto: Vec<At>,
+    pub escalate_minutes: Option<u32>,
+    pub ladder: Option<At>,
+    pub override_roles: Option<Vec<At>>,
+}
+
+#[derive(Debug)]
+pub struct RawApproval {
+    pub roles: Vec<At>,
+    pub count: u32,
 }

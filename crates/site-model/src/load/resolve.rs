@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::raw::*;
 use super::{Diags, Loc, check};
 use crate::LoadOptions;
+use crate::authority::{ApprovalGroup, Authority, Conditions, Ladder, Outcome, Rule, Step};
 use crate::diag::{Severity, nearest};
 use crate::model::*;
 use crate::site::{IdIndex, Site};
@@ -626,6 +627,13 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             merge_action(&mut actions, &mut site_verbs, a, loc, d);
         }
     }
+    // After the actions: rules name verbs of the merged vocabulary.
+    let parts: Vec<(usize, RawAuthority)> = raws
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(f, raw)| std::mem::take(&mut raw.authority).into_iter().map(move |a| (f, a)))
+        .collect();
+    let authority = authority(parts, &mut ids, &actions, d);
     drop(ids);
     drop(names);
     drop(raws);
@@ -660,11 +668,22 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         authority: None,
         version: String::new(),
     };
+    let (authority, notes) = match authority {
+        Some((a, notes)) => (Some(a), Some(notes)),
+        None => (None, None),
+    };
+    site.authority = authority;
     // The checks run even after errors, so one run reports everything; they
     // skip what did not resolve.
     check::check(&mut site, &asset_domains, &crossings_named, &channel_locs, &locs, d, options);
     if d.has_errors() {
         return None;
+    }
+    if let (Some(a), Some(notes)) = (&site.authority, &notes) {
+        let v = crate::version::authority(&site, a, notes.description.as_deref(), &notes.ladders);
+        if let Some(a) = site.authority.as_mut() {
+            a.version = v;
+        }
     }
     site.version = crate::version::version(&site, threads(options));
     Some(site)
@@ -759,5 +778,307 @@ fn merge_action(
                 from_site: true,
             });
         }
+    }
+}
+
+/// What the matrix says that the resolved [`Authority`] does not keep, but
+/// its version covers: the descriptions of the matrix and of each ladder.
+struct AuthorityNotes {
+    description: Option<Box<str>>,
+    /// One per ladder of [`Authority::ladders`], in the same order.
+    ladders: Vec<Option<Box<str>>>,
+}
+
+/// The authority matrix gathered from the parse units that write it: all from
+/// one file (a large file's segments each carry their part).
+struct Matrix {
+    /// Where it is first written.
+    loc: Loc,
+    path: String,
+    /// The unit that writes the `[authority]` table itself, and what it says.
+    head: Option<(usize, RawAuthority)>,
+    ladders: Vec<(usize, RawLadder)>,
+    rules: Vec<(usize, RawRule)>,
+}
+
+/// Preserves the first occurrence of each value, in the order written.
+fn unique<T: PartialEq>(v: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn gather(parts: Vec<(usize, RawAuthority)>, d: &mut Diags) -> Option<Matrix> {
+    let mut m: Option<Matrix> = None;
+    for (f, mut a) in parts {
+        let loc = Loc { file: f as u32, at: a.at };
+        let path = d.paths.get(f).cloned().unwrap_or_default();
+        let ladders = std::mem::take(&mut a.ladders).into_iter().map(|l| (f, l));
+        let rules = std::mem::take(&mut a.rules).into_iter().map(|r| (f, r));
+        match &mut m {
+            None => {
+                let (ladders, rules) = (ladders.collect(), rules.collect());
+                m = Some(Matrix { loc, path, head: a.explicit.then_some((f, a)), ladders, rules });
+            }
+            // Another segment of the same large file: its ladders and rules continue the matrix.
+            Some(m) if m.path == path && !(a.explicit && m.head.is_some()) => {
+                m.ladders.extend(ladders);
+                m.rules.extend(rules);
+                if a.explicit {
+                    m.head = Some((f, a));
+                }
+            }
+            Some(m) => {
+                let first = d.position(m.head.as_ref().map_or(m.loc, |(hf, h)| Loc { file: *hf as u32, at: h.at }));
+                let message = if m.path == path {
+                    format!("a second [authority] table; the first is at {first}")
+                } else {
+                    format!("the authority matrix is written in a second file; the first is at {first}")
+                };
+                d.error(
+                    loc,
+                    "authority".into(),
+                    message,
+                    Some("one [authority] table, with its [[authority.ladder]] and [[authority.rule]] tables, in one file".into()),
+                );
+            }
+        }
+    }
+    m
+}
+
+/// Resolves the authority matrix: ladder and rule ids, and every role, zone,
+/// ladder and verb they name.
+fn authority(
+    parts: Vec<(usize, RawAuthority)>,
+    ids: &mut Ids<'_>,
+    actions: &[crate::action::ActionDef],
+    d: &mut Diags,
+) -> Option<(Authority, AuthorityNotes)> {
+    let m = gather(parts, d)?;
+    let roles = |ids: &mut Ids<'_>, d: &mut Diags, f: usize, refs: &[At], field: &dyn Fn() -> String| {
+        unique(ids.resolve_all(d, Kind::Role, f, refs, field).into_iter().map(RoleIx).collect())
+    };
+
+    // Ladder ids first: ladders name each other (`then`), and rules name them.
+    let mut ladder_ix: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut ladder_locs: Vec<Loc> = Vec::new();
+    let mut raw_ladders = Vec::new();
+    for (f, l) in m.ladders {
+        let name = ids.name(f, l.id.sym);
+        let loc = Loc { file: f as u32, at: l.id.at };
+        if let Some(first) = ladder_ix.get(name) {
+            let first = d.position(ladder_locs[*first]);
+            d.error(
+                loc,
+                format!("authority > ladder \"{name}\" > id"),
+                format!("duplicate ladder id \"{name}\", first defined at {first}"),
+                Some("ids unique among the matrix's ladders".into()),
+            );
+            continue;
+        }
+        ladder_ix.insert(name, raw_ladders.len());
+        ladder_locs.push(loc);
+        raw_ladders.push((f, l));
+    }
+    let ladder_names: Vec<&str> = raw_ladders.iter().map(|(f, l)| ids.name(*f, l.id.sym)).collect();
+    let find_ladder = |d: &mut Diags, f: usize, r: At, name: &str, field: String| -> Option<usize> {
+        if let Some(ix) = ladder_ix.get(name) {
+            return Some(*ix);
+        }
+        let help = nearest(name, ladder_names.iter().copied()).map(|n| format!("did you mean \"{n}\"?"));
+        d.push(
+            Severity::Error,
+            Loc { file: f as u32, at: r.at },
+            field,
+            format!("unknown ladder \"{name}\""),
+            Some("the id of a ladder of the authority matrix ([[authority.ladder]])".into()),
+            help,
+        );
+        None
+    };
+
+    let mut ladders = Vec::with_capacity(raw_ladders.len());
+    let mut ladder_notes = Vec::with_capacity(raw_ladders.len());
+    for (f, l) in raw_ladders {
+        let id = ids.name(f, l.id.sym);
+        let field = |k: &'static str| move || format!("authority > ladder \"{id}\" > {k}");
+        let steps = l
+            .steps
+            .iter()
+            .filter_map(|s| {
+                let role = ids.resolve(d, Kind::Role, f, s.role, field("steps"))?;
+                Some(Step { role: RoleIx(role), after_minutes: s.after_minutes })
+            })
+            .collect();
+        let then = l.then.and_then(|t| find_ladder(d, f, t, ids.name(f, t.sym), field("then")()));
+        ladders.push(Ladder { id: id.into(), steps, then, place: d.place(Loc { file: f as u32, at: l.at }) });
+        ladder_notes.push(l.description);
+    }
+
+    let (head_loc, escalate_minutes, default_ladder, override_roles, description) = match m.head {
+        Some((f, h)) => {
+            let ladder = h
+                .default_ladder
+                .and_then(|r| find_ladder(d, f, r, ids.name(f, r.sym), "authority > default_ladder".into()));
+            let override_roles = roles(ids, d, f, &h.override_roles, &|| "authority > override".into());
+            let loc = Loc { file: f as u32, at: h.at };
+            (loc, h.escalate_minutes, ladder, override_roles, h.description)
+        }
+        None => (m.loc, None, None, Vec::new(), None),
+    };
+
+    let mut rule_locs: HashMap<&str, Loc, foldhash::fast::RandomState> = HashMap::default();
+    let mut rules = Vec::with_capacity(m.rules.len());
+    for (f, r) in m.rules {
+        let id = ids.name(f, r.id.sym);
+        let loc = Loc { file: f as u32, at: r.id.at };
+        if let Some(first) = rule_locs.get(id) {
+            let first = d.position(*first);
+            d.error(
+                loc,
+                format!("authority > rule \"{id}\" > id"),
+                format!("duplicate rule id \"{id}\", first defined at {first}"),
+                Some("ids unique among the matrix's rules".into()),
+            );
+            continue;
+        }
+        rule_locs.insert(id, loc);
+        let field = |k: &'static str| move || format!("authority > rule \"{id}\" > {k}");
+
+        let mut verbs = Vec::with_capacity(r.verbs.len());
+        for (verb, at) in r.verbs {
+            if actions.iter().any(|a| a.verb == verb) {
+                verbs.push(verb);
+                continue;
+            }
+            let help = nearest(&verb, actions.iter().map(|a| &*a.verb)).map(|n| format!("did you mean \"{n}\"?"));
+            d.push(
+                Severity::Error,
+                Loc { file: f as u32, at },
+                field("verbs")(),
+                format!("unknown verb \"{verb}\""),
+                Some("a verb of the site's action vocabulary: a built-in verb or one of its [[action]] verbs".into()),
+                help,
+            );
+        }
+        let target_zones = unique(
+            ids.resolve_all(d, Kind::Zone, f, &r.target_zones, &field("target_zones"))
+                .into_iter()
+                .map(ZoneIx)
+                .collect(),
+        );
+        let execute = r.execute.map(|e| roles(ids, d, f, &e, &field("execute")));
+        let approvals = r
+            .approvals
+            .iter()
+            .map(|g| ApprovalGroup { roles: roles(ids, d, f, &g.roles, &field("approvals")), count: g.count })
+            .collect();
+        let veto = roles(ids, d, f, &r.veto, &field("veto"));
+        let ladder = r.ladder.and_then(|l| find_ladder(d, f, l, ids.name(f, l.sym), field("ladder")()));
+        let override_roles = r.override_roles.map(|o| roles(ids, d, f, &o, &field("override")));
+        rules.push(Rule {
+            id: id.into(),
+            description: r.description,
+            when: Conditions {
+                verbs,
+                target_domains: r.target_domains,
+                target_zones,
+                target_levels: r.target_levels,
+                target_kinds: r.target_kinds,
+                target_criticality: r.target_criticality,
+                target_functions: r.target_functions,
+                impact: r.impact,
+                intents: r.intents,
+                phases: r.phases,
+            },
+            then: Outcome {
+                execute,
+                approvals,
+                joint: r.joint,
+                veto,
+                escalate_minutes: r.escalate_minutes,
+                ladder,
+                override_roles,
+            },
+            place: d.place(Loc { file: f as u32, at: r.at }),
+        });
+    }
+
+    let authority = Authority {
+        escalate_minutes: escalate_minutes.unwrap_or(DEFAULT_ESCALATE_MINUTES),
+        ladder: default_ladder,
+        override_roles,
+        ladders,
+        rules,
+        version: String::new(),
+        place: d.place(head_loc),
+    };
+    Some((authority, AuthorityNotes { description, ladders: ladder_notes }))
+}
+
+/// `escalate_after` of the matrix when it does not say: 15 minutes.
+const DEFAULT_ESCALATE_MINUTES: u32 = 15;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::parse::parse_file_in;
+    use super::*;
+
+    /// Loads one file cut into segments of about `segment` bytes, as a large file is.
+    fn load_cut(text: &str, segment: usize) -> (Option<Site>, Vec<String>) {
+        let mut d = Diags { paths: Vec::new(), lines: Vec::new(), list: Vec::new() };
+        let mut raws = Vec::new();
+        let units = parse_file_in("big.toml", text, segment, 2);
+        assert!(units.len() > 2, "the file is cut into {} segment(s)", units.len());
+        for u in units {
+            d.list.extend(u.diags);
+            d.paths.push("big.toml".into());
+            d.lines.push(Arc::clone(&u.lines));
+            raws.push(u.raw);
+        }
+        let site = resolve(raws, &mut d, &LoadOptions::default());
+        (site, d.list.iter().filter(|x| x.is_error()).map(|x| x.to_string()).collect())
+    }
+
+    const SMALL: &str = include_str!("../../tests/fixtures/small.toml");
+
+    #[test]
+    fn a_matrix_cut_across_segments_is_one_matrix() {
+        // [authority] near the top, then many top-level tables (cut points), then its rules.
+        let mut text = String::from(SMALL);
+        text.push_str("\n[authority]\nescalate_after = \"5m\"\ndefault_ladder = \"l\"\n");
+        for i in 0..20 {
+            text.push_str(&format!("\n[[team]]\nid = \"t{i}\"\nname = \"T\"\n"));
+        }
+        text.push_str("\n[[authority.rule]]\nid = \"r1\"\nladder = \"l\"\n");
+        for i in 20..40 {
+            text.push_str(&format!("\n[[team]]\nid = \"t{i}\"\nname = \"T\"\n"));
+        }
+        text.push_str("\n[[authority.ladder]]\nid = \"l\"\nsteps = [{ role = \"ot-lead\", after = \"5m\" }]\n");
+        text.push_str("\n[[authority.rule]]\nid = \"r2\"\n");
+        let (site, errors) = load_cut(&text, 300);
+        assert_eq!(errors, Vec::<String>::new());
+        let a = site.and_then(|s| s.authority).map(|a| {
+            let rules: Vec<String> = a.rules.iter().map(|r| r.id.to_string()).collect();
+            (a.escalate_minutes, a.ladder, a.ladders.len(), rules, a.place.line)
+        });
+        let line = text.lines().position(|l| l == "[authority]").map(|i| i as u32 + 1);
+        assert_eq!(a, Some((5, Some(0), 1, vec!["r1".to_string(), "r2".to_string()], line.unwrap_or(0))));
+
+        // A second [authority] table in a later segment of the same file is still a second one.
+        let twice = format!("{text}\n[[team]]\nid = \"last\"\nname = \"T\"\n\n[authority]\nescalate_after = \"9m\"\n");
+        let (site, errors) = load_cut(&twice, 300);
+        assert!(site.is_none());
+        assert!(
+            errors.len() == 1 && errors[0].contains("a second [authority] table; the first is at big.toml:"),
+            "{errors:?}"
+        );
     }
 }

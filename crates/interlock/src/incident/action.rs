@@ -1,0 +1,621 @@
+//! `interlock action ...`: response actions through the authority workflow.
+//!
+//! A proposal is assessed (impact, safety verdict, the approvals the
+//! authority matrix requires) and the assessment is frozen into the
+//! incident's log; approvals, rejections, escalations, overrides, the
+//! confirmation of compensating measures, execution, verification and
+//! rollback are events after it. The rules of the `incident` crate decide
+//! what may be appended; this module only builds events and shows state.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ::incident::{
+    ActionNote, ActionState, ActionStatus, Body, Digest, Escalation, EscalationCause, ExecutionOutcome,
+    ExecutionReport, Incident, MeasureCheck, Override, Proposal, Stance, Timestamp, Verification, VerificationResult,
+};
+use anyhow::{Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use site_model::{PhaseWord, Site};
+
+use super::clock::Clock;
+use super::{Common, Writing, load, load_site, open_store, vocab, write_with};
+
+#[derive(Subcommand, Debug)]
+pub enum ActionCommand {
+    /// Propose a response action: its impact, safety verdict and required approvals are computed and recorded.
+    Propose(ProposeArgs),
+    /// Approve a pending action (with a rationale), in the roles you hold.
+    Approve(StanceArgs),
+    /// Reject a pending action (with a rationale); a veto when you hold a veto role.
+    Reject(StanceArgs),
+    /// Send a pending action up its escalation ladder (the proposer, or command).
+    Escalate(EscalateArgs),
+    /// Emergency override: approve without the approvals (a rationale is required; creates a review item).
+    Override(RationaleArgs),
+    /// Confirm that a compensating measure of the verdict is in place (numbered from 1).
+    Confirm(ConfirmArgs),
+    /// Record execution: started, or with --outcome how it ended (completed, partial, failed).
+    Execute(ExecuteArgs),
+    /// Record whether an executed action had the intended effect.
+    Verify(VerifyArgs),
+    /// Record a rollback and how it ended.
+    Rollback(RollbackArgs),
+    /// Withdraw a proposal that was not executed.
+    Withdraw(RationaleArgs),
+    /// Why an action needs what it needs, what is missing, and who can unblock it.
+    Explain(ExplainArgs),
+    /// The incident's actions and their state.
+    List(ListArgs),
+    /// Escalations due at the clock's time; --record appends them.
+    Due(DueArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProposeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The incident id.
+    id: String,
+    /// The action, e.g. "kill-session ews-01 for containment" (docs/actions.md).
+    action: String,
+    #[arg(long)]
+    rationale: String,
+    /// Evidence the proposal rests on (event numbers; repeat).
+    #[arg(long = "evidence")]
+    evidence: Vec<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct StanceArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// The action (its proposal's event number).
+    action: u64,
+    #[arg(long)]
+    rationale: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RationaleArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    #[arg(long)]
+    rationale: String,
+}
+
+#[derive(Args, Debug)]
+pub struct EscalateArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    /// The measure's number (from `interlock action explain`).
+    measure: u32,
+    #[arg(long)]
+    note: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecuteArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    /// How the execution ended; without it, the execution is recorded as started.
+    #[arg(long, value_parser = vocab::<ExecutionOutcome>)]
+    outcome: Option<ExecutionOutcome>,
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    #[arg(long, value_parser = vocab::<VerificationResult>)]
+    result: VerificationResult,
+    #[arg(long)]
+    note: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    #[arg(long, value_parser = vocab::<ExecutionOutcome>, default_value = "completed")]
+    outcome: ExecutionOutcome,
+    #[arg(long)]
+    note: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    action: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DueArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// Record each due escalation as an event (as --as).
+    #[arg(long)]
+    record: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs an action command.
+pub fn run(cmd: ActionCommand) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let clock = super::clock::from_env()?;
+    rt.block_on(dispatch(cmd, &*clock))
+}
+
+fn versions(w: &Writing<'_>) -> Result<(Digest, Digest)> {
+    let engine = w.engine.ok_or_else(|| anyhow!("the impact engine is not loaded"))?;
+    let m = engine.authority()?;
+    let a = Digest::parse(&m.version).ok_or_else(|| anyhow!("the authority version {} is not a SHA-256", m.version))?;
+    Ok((w.site_version()?, a))
+}
+
+/// The roles of the action's requirement the actor holds (site or incident),
+/// and their side: what an approval or rejection records.
+fn capacities(inc: &Incident, w: &Writing<'_>, action: u64) -> Result<(Vec<Box<str>>, Option<site_model::Domain>)> {
+    let (p, a) = proposal(inc, action)?;
+    let req = &p.assessment.requirement;
+    let mut roles: Vec<&str> = req.approver_roles();
+    roles.extend(req.veto.iter().map(|r| &**r));
+    roles.extend(req.deciders(a.level));
+    roles.sort_unstable();
+    roles.dedup();
+    let held: Vec<Box<str>> = roles
+        .into_iter()
+        .filter(|r| {
+            !authority::site_roles_of(w.site, w.actor, [*r]).is_empty()
+                || inc.positions.get(*r).is_some_and(|pos| *pos.person == *w.actor)
+        })
+        .map(Box::from)
+        .collect();
+    let side = w.site.person_by_id(w.actor).and_then(|p| {
+        let ixs: Vec<site_model::RoleIx> = held.iter().filter_map(|r| w.site.role_by_id(r)).collect();
+        authority::person_side(w.site, p, &ixs)
+    });
+    Ok((held, side))
+}
+
+fn proposal(inc: &Incident, seq: u64) -> Result<(&Proposal, &ActionState)> {
+    match (inc.proposal(seq), inc.actions.get(&seq)) {
+        (Some(p), Some(a)) => Ok((p, a)),
+        _ => bail!("#{seq} is not an action proposal of {} (see `interlock action list {}`)", inc.id(), inc.id()),
+    }
+}
+
+fn phase_word(inc: &Incident) -> Result<PhaseWord> {
+    PhaseWord::parse(inc.phase.as_str()).ok_or_else(|| anyhow!("phase {} has no authority word", inc.phase))
+}
+
+async fn dispatch(cmd: ActionCommand, clock: &dyn Clock) -> Result<ExitCode> {
+    use ActionCommand as C;
+    match cmd {
+        C::Propose(a) => {
+            write_with(&a.common, &a.id, clock, true, |inc, w| {
+                let engine = w.engine.ok_or_else(|| anyhow!("the impact engine is not loaded"))?;
+                let assessment = engine.assess(&a.action, phase_word(inc)?)?;
+                let (site_version, authority_version) = versions(w)?;
+                Ok(vec![Body::ActionProposed(Proposal {
+                    action: assessment.action.clone(),
+                    rationale: a.rationale.as_str().into(),
+                    evidence: a.evidence.clone(),
+                    phase: inc.phase,
+                    site_version,
+                    authority_version,
+                    assessment,
+                })])
+            })
+            .await
+        }
+        C::Approve(a) => stance(a, true, clock).await,
+        C::Reject(a) => stance(a, false, clock).await,
+        C::Escalate(a) => {
+            write_with(&a.common, &a.id, clock, true, |inc, _| {
+                let (p, st) = proposal(inc, a.action)?;
+                let level = st
+                    .next_escalation(&p.assessment.requirement)
+                    .map(|(l, _, _)| l)
+                    .ok_or_else(|| anyhow!("#{} is at the top of its escalation ladder", a.action))?;
+                Ok(vec![Body::ActionEscalated(Escalation {
+                    action: a.action,
+                    level,
+                    cause: EscalationCause::Requested,
+                    reason: a.reason.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Override(a) => {
+            write_with(&a.common, &a.id, clock, true, |_, w| {
+                let (site_version, authority_version) = versions(w)?;
+                Ok(vec![Body::ActionOverridden(Override {
+                    action: a.action,
+                    rationale: a.rationale.as_str().into(),
+                    site_version,
+                    authority_version,
+                })])
+            })
+            .await
+        }
+        C::Confirm(a) => {
+            if a.measure == 0 {
+                bail!("measures are numbered from 1 (see `interlock action explain`)");
+            }
+            write_with(&a.common, &a.id, clock, true, |_, _| {
+                Ok(vec![Body::MeasureConfirmed(MeasureCheck {
+                    action: a.action,
+                    measure: a.measure - 1,
+                    note: a.note.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Execute(a) => {
+            write_with(&a.common, &a.id, clock, true, |_, _| {
+                let note: Box<str> = a.note.as_str().into();
+                Ok(vec![match a.outcome {
+                    None => Body::ExecutionStarted(ActionNote { action: a.action, note }),
+                    Some(outcome) => Body::ExecutionReported(ExecutionReport { action: a.action, outcome, note }),
+                }])
+            })
+            .await
+        }
+        C::Verify(a) => {
+            write_with(&a.common, &a.id, clock, true, |_, _| {
+                Ok(vec![Body::ActionVerified(Verification {
+                    action: a.action,
+                    result: a.result,
+                    note: a.note.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Rollback(a) => {
+            write_with(&a.common, &a.id, clock, true, |_, _| {
+                Ok(vec![Body::ActionRolledBack(ExecutionReport {
+                    action: a.action,
+                    outcome: a.outcome,
+                    note: a.note.as_str().into(),
+                })])
+            })
+            .await
+        }
+        C::Withdraw(a) => {
+            write_with(&a.common, &a.id, clock, true, |_, _| {
+                Ok(vec![Body::ActionWithdrawn(ActionNote { action: a.action, note: a.rationale.as_str().into() })])
+            })
+            .await
+        }
+        C::Explain(a) => explain(a).await,
+        C::List(a) => list(a).await,
+        C::Due(a) => due(a, clock).await,
+    }
+}
+
+async fn stance(a: StanceArgs, approve: bool, clock: &dyn Clock) -> Result<ExitCode> {
+    write_with(&a.common, &a.id, clock, true, |inc, w| {
+        let (roles, side) = capacities(inc, w, a.action)?;
+        let (site_version, authority_version) = versions(w)?;
+        let st = Stance {
+            action: a.action,
+            rationale: a.rationale.as_str().into(),
+            roles,
+            side,
+            site_version,
+            authority_version,
+        };
+        Ok(vec![if approve { Body::ActionApproved(st) } else { Body::ActionRejected(st) }])
+    })
+    .await
+}
+
+/// (person id, name, how they hold the role).
+type Holder = (String, String, &'static str);
+
+/// People who can act in a role now: its holder in this incident, then the
+/// site's primary and deputies.
+fn people_for(site: &Site, inc: &Incident, role: &str) -> Vec<Holder> {
+    let mut out: Vec<Holder> = Vec::new();
+    let name = |id: &str| {
+        site.person_by_id(id).map(|p| site.people[p.ix()].name.to_string()).unwrap_or_else(|| id.to_string())
+    };
+    if let Some(pos) = inc.positions.get(role) {
+        out.push((pos.person.to_string(), name(&pos.person), "holds it in this incident"));
+    }
+    for (p, h) in authority::holders(site, role) {
+        if !out.iter().any(|(id, _, _)| **id == *p.id) {
+            out.push((p.id.to_string(), p.name.to_string(), h.as_str()));
+        }
+    }
+    out
+}
+
+fn explain_json(site: &Site, inc: &Incident, p: &Proposal, a: &ActionState) -> Value {
+    let req = &p.assessment.requirement;
+    let tally = a.tally(req);
+    let unblock: Vec<Value> = unblockers(site, inc, p, a)
+        .into_iter()
+        .map(|(role, people)| {
+            json!({
+                "role": role,
+                "people": people.iter().map(|(id, name, how)| json!({"id": id, "name": name, "holding": how})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "action": a.proposal,
+        "text": p.action,
+        "status": a.status.as_str(),
+        "proposer": a.proposer,
+        "verdict": p.assessment.verdict.as_str(),
+        "rules": req.rules.iter().map(|m| json!({"rule": m.rule, "because": m.because})).collect::<Vec<_>>(),
+        "missing": tally.missing(req),
+        "counted": tally.counted,
+        "level": a.level,
+        "next_escalation": a.next_escalation(req).map(|(l, r, t)| json!({"level": l, "role": r, "at": t.to_string()})),
+        "measures": p.assessment.measures.iter().enumerate().map(|(i, m)| json!({
+            "number": i + 1,
+            "measure": m,
+            "confirmed": a.confirmed.iter().any(|(x, _)| *x as usize == i),
+        })).collect::<Vec<_>>(),
+        "next_steps": a.next_steps(p),
+        "who_can_unblock": unblock,
+        "review_item": a.overridden,
+    })
+}
+
+/// For each role that could move the action on now: the people who hold it.
+fn unblockers(site: &Site, inc: &Incident, p: &Proposal, a: &ActionState) -> Vec<(String, Vec<Holder>)> {
+    let req = &p.assessment.requirement;
+    let mut roles: Vec<String> = Vec::new();
+    match a.status {
+        ActionStatus::Pending => {
+            if p.assessment.verdict == authority::VerdictKind::Unsafe {
+                roles.extend(req.override_roles.iter().map(|r| r.to_string()));
+            } else {
+                let t = a.tally(req);
+                for (g, have) in req.groups.iter().zip(&t.counted) {
+                    if have.len() < g.count as usize {
+                        roles.extend(g.roles.iter().map(|r| r.to_string()));
+                    }
+                }
+                if !t.missing_sides.is_empty() {
+                    roles.extend(req.approver_roles().into_iter().map(String::from));
+                }
+                roles.extend(req.deciders(a.level).map(String::from));
+            }
+        }
+        ActionStatus::Approved
+        | ActionStatus::Executing
+        | ActionStatus::Failed
+        | ActionStatus::PartiallyApplied
+        | ActionStatus::RollbackIncomplete => {
+            roles.extend(req.execute.iter().flatten().map(|r| r.to_string()));
+        }
+        _ => {}
+    }
+    let mut seen = Vec::new();
+    roles.retain(|r| {
+        let fresh = !seen.contains(r);
+        seen.push(r.clone());
+        fresh
+    });
+    roles
+        .into_iter()
+        .map(|r| {
+            let people = people_for(site, inc, &r);
+            (r, people)
+        })
+        .collect()
+}
+
+async fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    let site = load_site(a.common.who.site.as_deref())?;
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    store.close().await;
+    let (p, st) = proposal(&inc, a.action)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &explain_json(&site, &inc, p, st))?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let req = &p.assessment.requirement;
+    writeln!(out, "#{} {}  [{}]", st.proposal, p.action, st.status)?;
+    writeln!(out, "proposed by {} at {}: {}", st.proposer, st.proposed_at, p.rationale)?;
+    writeln!(out, "safety verdict: {}", p.assessment.verdict.as_str())?;
+    for r in &p.assessment.unsafe_reasons {
+        writeln!(out, "  unsafe: {r}")?;
+    }
+    writeln!(out, "impact:")?;
+    for s in &p.assessment.summary {
+        writeln!(out, "  {s}")?;
+    }
+    writeln!(out, "why it needs what it needs (authority matrix {}):", p.authority_version)?;
+    for m in &req.rules {
+        writeln!(out, "  rule {}:", m.rule)?;
+        for b in &m.because {
+            writeln!(out, "    - {b}")?;
+        }
+    }
+    writeln!(out, "requires:")?;
+    for g in &req.groups {
+        writeln!(out, "  {} approval(s) from {}", g.count, g.roles.join(" or "))?;
+    }
+    if req.joint {
+        writeln!(out, "  joint sign-off: at least one approver from IT and one from OT")?;
+    }
+    if !req.veto.is_empty() {
+        writeln!(out, "  veto: {}", req.veto.join(", "))?;
+    }
+    writeln!(
+        out,
+        "  executed by: {}",
+        req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
+    )?;
+    writeln!(
+        out,
+        "  emergency override: {}",
+        if req.override_roles.is_empty() { "not allowed".to_string() } else { req.override_roles.join(" or ") }
+    )?;
+    let ladder: Vec<String> = req.ladder.iter().map(|r| format!("{} ({}m)", r.role, r.minutes)).collect();
+    writeln!(out, "  escalates after {}m to: {}", req.escalate_minutes, ladder.join(" -> "))?;
+    if !p.assessment.measures.is_empty() {
+        writeln!(out, "compensating measures (confirm each before execution):")?;
+        for (i, m) in p.assessment.measures.iter().enumerate() {
+            let done = if st.confirmed.iter().any(|(x, _)| *x as usize == i) { "x" } else { " " };
+            writeln!(out, "  [{done}] {}. {m}", i + 1)?;
+        }
+    }
+    let tally = st.tally(req);
+    for (g, have) in req.groups.iter().zip(&tally.counted) {
+        if !have.is_empty() {
+            writeln!(out, "counted towards {}: {}", g.roles.join(" or "), have.join(", "))?;
+        }
+    }
+    if st.level > 0 {
+        writeln!(out, "escalation level {} since {}", st.level, st.level_since)?;
+    }
+    writeln!(out, "next:")?;
+    for s in st.next_steps(p) {
+        writeln!(out, "  {s}")?;
+    }
+    let unblock = unblockers(&site, &inc, p, st);
+    if !unblock.is_empty() {
+        writeln!(out, "who can unblock it:")?;
+        for (role, people) in unblock {
+            let names: Vec<String> = people.iter().map(|(id, name, how)| format!("{name} ({id}, {how})")).collect();
+            writeln!(out, "  {role}: {}", if names.is_empty() { "nobody holds it".into() } else { names.join("; ") })?;
+        }
+    }
+    if let Some(o) = st.overridden {
+        writeln!(out, "overridden by #{o}: a post-incident review item")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(a: ListArgs) -> Result<ExitCode> {
+    let site = load_site(a.common.who.site.as_deref())?;
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v: Vec<Value> = inc
+            .actions
+            .values()
+            .filter_map(|st| inc.proposal(st.proposal).map(|p| explain_json(&site, &inc, p, st)))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if inc.actions.is_empty() {
+        writeln!(out, "no actions proposed in {}", inc.id())?;
+    }
+    for st in inc.actions.values() {
+        let Some(p) = inc.proposal(st.proposal) else { continue };
+        writeln!(
+            out,
+            "#{:<4} {:<18} {}  ({})",
+            st.proposal,
+            st.status.as_str(),
+            p.action,
+            p.assessment.verdict.as_str()
+        )?;
+        for s in st.next_steps(p) {
+            writeln!(out, "        {s}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn due(a: DueArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let now: Timestamp = clock.now();
+    if a.record {
+        let mut found = false;
+        let r = write_with(&a.common, &a.id, clock, true, |inc, _| {
+            let bodies: Vec<Body> = inc
+                .due(now)
+                .into_iter()
+                .map(|d| {
+                    Body::ActionEscalated(Escalation {
+                        action: d.action,
+                        level: d.level,
+                        cause: EscalationCause::Timeout,
+                        reason: format!("no decision by {}: escalated to {}", d.due_at, d.role).into(),
+                    })
+                })
+                .collect();
+            found = !bodies.is_empty();
+            Ok(bodies)
+        })
+        .await;
+        if !found && r.is_ok() {
+            println!("nothing due at {now}");
+        }
+        return r;
+    }
+    let store = open_store(&a.common.db).await?;
+    let inc = load(&store, &a.id).await?;
+    store.close().await;
+    let due = inc.due(now);
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v: Vec<Value> = due
+            .iter()
+            .map(|d| json!({"action": d.action, "level": d.level, "role": d.role, "due_at": d.due_at.to_string()}))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &json!({"now": now.to_string(), "due": v}))?;
+        writeln!(out)?;
+    } else if due.is_empty() {
+        writeln!(out, "nothing due at {now}")?;
+    } else {
+        for d in &due {
+            writeln!(out, "#{} escalates to level {} ({}): due since {}", d.action, d.level, d.role, d.due_at)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
