@@ -98,7 +98,8 @@ impl<'a> Engine<'a> {
         let matrix = self.authority()?;
         let action = Action::parse(self.site, text).map_err(|e| AssessError::Action(e.explain()))?;
         let imp = impact::analyze(self.site, self.graph, std::slice::from_ref(&action));
-        let half = half_applied(self.site, &action);
+        let touched = touched_assets(self.site, self.graph, &action);
+        let half = half_applied(self.site, &action, &touched);
         let facts = facts(self.site, &imp, half.as_deref());
         let intent = match action.intent {
             impact::Intent::Containment => IntentWord::Containment,
@@ -106,7 +107,6 @@ impl<'a> Engine<'a> {
             impact::Intent::Both => IntentWord::Both,
         };
         let cx = Context { verb: &action.verb, intent, phase, facts: &facts };
-        let touched = touched_assets(self.site, &action);
         let requirement = requirement(self.site, matrix, &cx, &touched)?;
         let (verdict, unsafe_reasons, mut measures) = match &imp.verdict {
             Verdict::Safe => (VerdictKind::Safe, Vec::new(), Vec::new()),
@@ -136,29 +136,34 @@ impl<'a> Engine<'a> {
 
 /// The assets an action touches, for the matrix's target conditions: a
 /// zone's assets (with its sub-zones), a conduit's zones' assets, where an
-/// account logs in, a pathway's targets, a process's assets.
-pub fn touched_assets(site: &Site, action: &Action) -> Vec<AssetIx> {
+/// account logs in, a pathway's targets, a process's assets. Zones are
+/// walked through the graph's per-zone index, never by scanning all assets.
+pub fn touched_assets(site: &Site, graph: &Graph, action: &Action) -> Vec<AssetIx> {
     let mut out: Vec<AssetIx> = Vec::new();
+    let zone_assets = |z: usize, out: &mut Vec<AssetIx>| {
+        if z < site.zones.len() {
+            out.extend(graph.zone_assets.row(z).iter().map(|a| AssetIx(*a)));
+        }
+    };
     for t in &action.targets {
         match t {
             Target::Asset(a) | Target::Address(_, Some(a)) => out.push(*a),
             Target::Address(_, None) => {}
-            Target::Zone(z) => out.extend(
-                site.assets
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| site.zone_chain(a.zone).any(|x| x == *z))
-                    .map(|(i, _)| AssetIx(i as u32)),
-            ),
+            Target::Zone(z) => {
+                let mut stack = vec![z.ix()];
+                let mut seen = vec![false; site.zones.len()];
+                while let Some(z) = stack.pop() {
+                    if z >= seen.len() || std::mem::replace(&mut seen[z], true) {
+                        continue;
+                    }
+                    zone_assets(z, &mut out);
+                    stack.extend(graph.zone_children.row(z).iter().map(|c| *c as usize));
+                }
+            }
             Target::Conduit(c) => {
-                let zones = &site.conduits[c.ix()].zones;
-                out.extend(
-                    site.assets
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, a)| zones.contains(&a.zone))
-                        .map(|(i, _)| AssetIx(i as u32)),
-                )
+                for z in &site.conduits[c.ix()].zones {
+                    zone_assets(z.ix(), &mut out);
+                }
             }
             Target::Account(acc) => out.extend(site.accounts[acc.ix()].assets.iter().copied()),
             Target::Vendor(v) => {
@@ -448,7 +453,7 @@ fn function_of(c: Category) -> site_model::Function {
 /// through the vendor pathway or account that reaches it) can interrupt a
 /// logic download or firmware update half way: the controller is left with
 /// a partial change. Returns the measure that guards against it.
-pub fn half_applied(site: &Site, action: &Action) -> Option<String> {
+pub fn half_applied(site: &Site, action: &Action, touched: &[AssetIx]) -> Option<String> {
     let interrupts = matches!(
         action.effect,
         Effect::KillSession
@@ -465,10 +470,8 @@ pub fn half_applied(site: &Site, action: &Action) -> Option<String> {
     if !interrupts {
         return None;
     }
-    let ews: Vec<AssetIx> = touched_assets(site, action)
-        .into_iter()
-        .filter(|a| site.asset(*a).kind == AssetKind::EngineeringWorkstation)
-        .collect();
+    let ews: Vec<AssetIx> =
+        touched.iter().copied().filter(|a| site.asset(*a).kind == AssetKind::EngineeringWorkstation).collect();
     if ews.is_empty() {
         return None;
     }

@@ -164,6 +164,38 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let island: Vec<String> = (0..args.samples.clamp(1, 20)).map(|_| "island-mode".to_string()).collect();
     analyze_row("impact: island-mode", 200.0, island)?;
 
+    // The authority matrix: the requirement for one proposed action, impact included (issue 5:
+    // p50 at most 20 ms at 1M assets), on a mix of actions.
+    if site.authority.is_some() {
+        let engine = authority::Engine { site: &site, graph: &graph };
+        let kinds: [(&str, fn(&Site, &mut Rng) -> String); 3] = [
+            ("take-offline ASSET", |s, r| {
+                format!("take-offline {}", s.asset(AssetIx(r.below(s.assets.len()) as u32)).id)
+            }),
+            ("isolate ASSET", |s, r| format!("isolate {}", s.asset(AssetIx(r.below(s.assets.len()) as u32)).id)),
+            ("isolate zone:ZONE", |s, r| format!("isolate zone:{}", s.zone(ZoneIx(r.below(s.zones.len()) as u32)).id)),
+        ];
+        for (what, make) in kinds {
+            let mut ms = Vec::new();
+            let mut rules = 0usize;
+            for _ in 0..args.samples {
+                let text = make(&site, &mut rng);
+                let (r, m) = time(|| engine.assess(&text, site_model::PhaseWord::Contain));
+                let a = r.map_err(|e| anyhow::anyhow!("{text}: {e}"))?;
+                rules = rules.max(a.requirement.rules.len());
+                ms.push(m);
+            }
+            rows.push(Row {
+                step: format!("requirement: {what}"),
+                ms,
+                budget_ms: Some(20.0),
+                note: format!(
+                    "authority::Engine::assess: parse, impact, facts, verdict, {rules} rules matched at most"
+                ),
+            });
+        }
+    }
+
     extra_rows(&site, &graph, args, &mut rng, &mut rows)?;
 
     writeln!(

@@ -342,6 +342,7 @@ impl<'a> Gen<'a> {
             write_role(b, id, name, domain, pid(primary), &deps);
         }
         self.summary.roles += roles.len() as u64;
+        b.push_str(AUTHORITY);
 
         // Accounts: personal ones for the enterprise people, and service accounts.
         let ent = &self.plan.ent;
@@ -1568,6 +1569,62 @@ fn write_team(b: &mut String, id: &str, name: &str, domain: &str) {
     }
     b.push('\n');
 }
+
+/// The enterprise's authority matrix over its headquarters roles (the shape
+/// of the example site's: every action approved; IT and OT targets by their
+/// leads; OT impact by operations with a safety veto; the shared picture
+/// jointly; safety losses by the safety officer, never overridden).
+const AUTHORITY: &str = r#"
+[authority]
+escalate_after = "15m"
+default_ladder = "command"
+override = ["incident-commander"]
+
+[[authority.ladder]]
+id = "command"
+steps = [
+  { role = "incident-commander", after = "15m" },
+  { role = "crisis-management-team", after = "1h" },
+]
+
+[[authority.rule]]
+id = "every-action"
+execute = ["it-lead", "ot-lead", "incident-commander"]
+approvals = [{ roles = ["incident-commander", "it-lead", "ot-lead"], count = 1 }]
+
+[[authority.rule]]
+id = "it-targets"
+target_domains = ["it"]
+execute = ["it-lead", "incident-commander"]
+approvals = [{ roles = ["it-lead"], count = 1 }]
+
+[[authority.rule]]
+id = "ot-targets"
+target_domains = ["ot"]
+execute = ["ot-lead"]
+approvals = [{ roles = ["ot-lead"], count = 1 }]
+escalate_after = "10m"
+
+[[authority.rule]]
+id = "ot-impact-needs-operations"
+impact = ["ot-control-loss", "ot-view-loss", "ot-alarm-loss", "ot-authentication-loss", "ot-asset-down", "process-affected", "process-stopped", "safety-loss", "half-applied-risk"]
+approvals = [{ roles = ["ot-lead"], count = 1 }]
+veto = ["safety-officer"]
+
+[[authority.rule]]
+id = "shared-picture-joint"
+impact = ["ot-view-loss", "it-telemetry-loss"]
+approvals = [{ roles = ["it-lead"], count = 1 }, { roles = ["ot-lead"], count = 1 }]
+joint = true
+
+[[authority.rule]]
+id = "safety-functions"
+impact = ["safety-loss"]
+approvals = [{ roles = ["safety-officer"], count = 1 }, { roles = ["ot-lead"], count = 1 }]
+veto = ["safety-officer"]
+override = []
+
+"#;
 
 fn write_role(b: &mut String, id: &str, name: &str, domain: &str, primary: &str, deputies: &[&str]) {
     b.push_str("[[role]]\n");
