@@ -86,6 +86,9 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (v, t.elapsed().as_secs_f64() * 1000.0)
 }
 
+/// Writes a random action of one kind.
+type MakeAction = fn(&Site, &mut Rng) -> String;
+
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let (site, load_ms) = time(|| crate::impact_cli::load_site(&args.dir));
     let site = site?;
@@ -168,7 +171,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     // p50 at most 20 ms at 1M assets), on a mix of actions.
     if site.authority.is_some() {
         let engine = authority::Engine { site: &site, graph: &graph };
-        let kinds: [(&str, fn(&Site, &mut Rng) -> String); 3] = [
+        let kinds: [(&str, MakeAction); 3] = [
             ("take-offline ASSET", |s, r| {
                 format!("take-offline {}", s.asset(AssetIx(r.below(s.assets.len()) as u32)).id)
             }),
