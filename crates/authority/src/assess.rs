@@ -100,7 +100,7 @@ impl<'a> Engine<'a> {
         let imp = impact::analyze(self.site, self.graph, std::slice::from_ref(&action));
         let touched = touched_assets(self.site, self.graph, &action);
         let half = half_applied(self.site, &action, &touched);
-        let facts = facts(self.site, &imp, half.as_deref());
+        let facts = facts(self.site, &imp, half.as_ref().map(|(fact, _)| fact.as_str()));
         let intent = match action.intent {
             impact::Intent::Containment => IntentWord::Containment,
             impact::Intent::Safety => IntentWord::Safety,
@@ -116,7 +116,7 @@ impl<'a> Engine<'a> {
         let mut measures: Vec<Box<str>> =
             measures.drain(..).map(|m| format!("{} ({})", m.what, m.why).into()).collect();
         let mut verdict = verdict;
-        if let Some(h) = half {
+        if let Some((_, h)) = half {
             measures.push(h.into());
             if verdict == VerdictKind::Safe {
                 verdict = VerdictKind::Measures;
@@ -452,8 +452,8 @@ fn function_of(c: Category) -> site_model::Function {
 /// Cutting an engineering workstation's session or connection (directly,
 /// through the vendor pathway or account that reaches it) can interrupt a
 /// logic download or firmware update half way: the controller is left with
-/// a partial change. Returns the measure that guards against it.
-pub fn half_applied(site: &Site, action: &Action, touched: &[AssetIx]) -> Option<String> {
+/// a partial change. Returns the fact, in a line, and the measure that guards against it.
+pub fn half_applied(site: &Site, action: &Action, touched: &[AssetIx]) -> Option<(String, String)> {
     let interrupts = matches!(
         action.effect,
         Effect::KillSession
@@ -475,9 +475,16 @@ pub fn half_applied(site: &Site, action: &Action, touched: &[AssetIx]) -> Option
     if ews.is_empty() {
         return None;
     }
-    Some(format!(
-        "before acting, operations confirms with the session's owner whether a logic download or firmware update from {} is in progress: interrupting it can leave a controller with a half-applied change; afterwards, the controllers it programs are checked against their baselines before they are trusted",
-        ids(site, &ews, 5)
+    Some((
+        format!(
+            "{} cuts the sessions of {}: a logic download or firmware update in progress would be left half-applied",
+            action.verb,
+            ids(site, &ews, 5)
+        ),
+        format!(
+            "before acting, operations confirms with the session's owner whether a logic download or firmware update from {} is in progress: interrupting it can leave a controller with a half-applied change; afterwards, the controllers it programs are checked against their baselines before they are trusted",
+            ids(site, &ews, 5)
+        ),
     ))
 }
 

@@ -161,8 +161,123 @@ pub fn run(out: &mut dyn Write) -> Result<std::process::ExitCode> {
             writeln!(out, "     unsafe: {}", reasons[0])?;
         }
     }
-    writeln!(out, "\nTry it on your own site: `interlock site check DIR`, `interlock impact DIR --action '...'`.")?;
+    authority_section(site, &graph, out)?;
+    writeln!(
+        out,
+        "\nTry it on your own site: `interlock site check DIR`, `interlock impact DIR --action '...'`, `interlock authority explain DIR --action '...'`."
+    )?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Section 7, who decides: the authority matrix on the brief's cases, and a scripted
+/// disagreement run through the incident's rules in memory.
+fn authority_section(site: &Site, graph: &impact::Graph, out: &mut dyn Write) -> Result<()> {
+    let engine = ::authority::Engine { site, graph };
+    writeln!(out, "\n7. Who decides: what the authority matrix requires, and why")?;
+    for (why, text) in [
+        ("IT disables the directory", "take-offline dc-corp-01,dc-corp-02 for containment"),
+        (
+            "IT kills the vendor's session on the engineering workstation",
+            "kill-session pathway:ridgeline/remote-support",
+        ),
+        ("someone isolates the segment that carries the historian", "isolate zone:plant-ops"),
+    ] {
+        let a = engine.assess(text, PhaseWord::Contain)?;
+        let req = &a.requirement;
+        let needs: Vec<String> = req.groups.iter().map(|g| format!("{} of {}", g.count, g.roles.join("/"))).collect();
+        writeln!(out, "   {why}: {text}")?;
+        writeln!(
+            out,
+            "     needs {}{}{}; executed by {}",
+            needs.join(" + "),
+            if req.joint { ", joint IT+OT sign-off" } else { "" },
+            if req.veto.is_empty() { String::new() } else { format!(", veto: {}", req.veto.join("/")) },
+            req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone".into())
+        )?;
+        for m in &req.rules {
+            for b in m.because.iter().filter(|b| b.starts_with("impact")).take(3) {
+                writeln!(out, "     rule {}: {b}", m.rule)?;
+            }
+        }
+        if let Some(h) = a.measures.iter().find(|m| m.contains("half-applied")) {
+            writeln!(out, "     flagged: {h}")?;
+        }
+    }
+    // The disagreement, through the incident's own rules (in memory).
+    let version = ::incident::Digest::parse(site.version()).ok_or_else(|| anyhow::anyhow!("site version"))?;
+    let matrix = engine.authority()?;
+    let av = ::incident::Digest::parse(&matrix.version).ok_or_else(|| anyhow::anyhow!("authority version"))?;
+    let policy = ::incident::Policy::default();
+    let cx = ::incident::Context { site, policy: &policy, engine: Some(engine) };
+    let t0 = ::incident::Timestamp::parse("2026-11-26T02:40:00-06:00")?;
+    let at = |m: i64| t0.plus_micros(m * 60_000_000);
+    let mut inc: Option<::incident::Incident> = None;
+    let mut add = |actor: &str, m: i64, body: ::incident::Body| -> Result<()> {
+        let e = match &inc {
+            None => {
+                ::incident::Event { incident: "DEMO-1".into(), seq: 1, recorded_at: at(m), actor: actor.into(), body }
+            }
+            Some(i) => i.next_event(actor, at(m), body),
+        };
+        ::incident::stage(&mut inc, vec![e], &cx)?;
+        Ok(())
+    };
+    use ::incident::{Body, Opened, Phase, Proposal, Stance};
+    add(
+        "tnguyen",
+        0,
+        Body::Opened(Opened {
+            title: "Vendor session on ews-01 at 02:10".into(),
+            summary: "Ridgeline session outside any work order".into(),
+            category: ::incident::Category::VendorCompromise,
+            severity: ::incident::Severity::High,
+            site_version: version,
+        }),
+    )?;
+    add("mgarcia", 1, Body::Declared { reason: "unexplained engineering access".into(), site_version: version })?;
+    add("mgarcia", 2, Body::PhaseChanged { phase: Phase::Contain, reason: "contain".into() })?;
+    let text = "isolate zone:plant-ops for containment";
+    let assessment = engine.assess(text, PhaseWord::Contain)?;
+    let req = assessment.requirement.clone();
+    add(
+        "tnguyen",
+        3,
+        Body::ActionProposed(Proposal {
+            action: text.into(),
+            rationale: "the session reached the historian".into(),
+            evidence: vec![],
+            phase: Phase::Contain,
+            site_version: version,
+            authority_version: av,
+            assessment,
+        }),
+    )?;
+    // Each decides in the roles of the requirement they hold, as the CLI records them.
+    let stance = |person: &str, why: &str| {
+        let roles: Vec<Box<str>> =
+            ::authority::site_roles_of(site, person, req.approver_roles()).into_iter().map(Box::from).collect();
+        let ixs: Vec<RoleIx> = roles.iter().filter_map(|r| site.role_by_id(r)).collect();
+        let side = site.person_by_id(person).and_then(|p| ::authority::person_side(site, p, &ixs));
+        Stance { action: 4, rationale: why.into(), roles, side, site_version: version, authority_version: av }
+    };
+    add("eschmidt", 5, Body::ActionApproved(stance("eschmidt", "the plant runs without the historian")))?;
+    add("psharma", 6, Body::ActionRejected(stance("psharma", "compliance reporting stops")))?;
+    let inc = inc.ok_or_else(|| anyhow::anyhow!("no incident"))?;
+    let st = &inc.actions[&4];
+    writeln!(out, "   A scripted disagreement on \"{text}\":")?;
+    writeln!(out, "     02:45 the OT lead approves; 02:46 the IT lead rejects")?;
+    writeln!(
+        out,
+        "     -> escalated at once to level {} ({}); status {}",
+        st.level,
+        st.requirement.deciders(st.level).collect::<Vec<_>>().join(", "),
+        st.status
+    )?;
+    if let Some((level, role, when)) = st.next_escalation(&st.requirement) {
+        writeln!(out, "     undecided, it goes to {role} (level {level}) at {when}")?;
+        writeln!(out, "     due at {}: {} escalation(s)", when, inc.due(when).len())?;
+    }
+    Ok(())
 }
 
 fn short_list(items: &[String]) -> String {
