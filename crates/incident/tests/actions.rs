@@ -297,8 +297,13 @@ fn isolating_the_historian_segment_needs_both_sides_and_disagreement_escalates_a
     assert_eq!(st.level, 1);
     assert_eq!(st.escalations.last().map(|e| e.1), Some(EscalationCause::Disagreement));
     assert_eq!(st.status, ActionStatus::Pending);
-    // The commander decides.
+    // Unified command has 15 minutes from the disagreement; then the plant manager.
+    assert!(log.inc().due(at(26)).is_empty());
+    let due = log.inc().due(at(27));
+    assert_eq!((due.len(), due[0].level, &*due[0].role), (1, 2, "plant-manager"));
+    // The commander decides in time.
     log.approve("mgarcia", 13, a).unwrap();
+    assert!(log.inc().due(at(27)).is_empty());
     assert_eq!(log.status(a), ActionStatus::Approved);
     assert_eq!(log.reload().actions, log.inc().actions);
 }
