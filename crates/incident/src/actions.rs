@@ -58,12 +58,9 @@ impl ActionStatus {
         }
     }
 
-    /// Nothing more can happen to it.
+    /// Decided against or withdrawn: nothing more can happen to it.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            ActionStatus::Rejected | ActionStatus::Vetoed | ActionStatus::Withdrawn | ActionStatus::RolledBack
-        )
+        matches!(self, ActionStatus::Rejected | ActionStatus::Vetoed | ActionStatus::Withdrawn)
     }
 
     /// Has (some of) it been applied to the site?

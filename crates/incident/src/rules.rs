@@ -551,6 +551,15 @@ impl Checker<'_> {
                 self.line("title", &d.title)?;
                 self.text("rationale", &d.rationale)?;
                 self.same_site(&d.site_version)?;
+                if let Some(av) = &d.authority_version {
+                    let loaded = self.site.authority.as_ref().and_then(|m| Digest::parse(&m.version));
+                    if loaded != Some(*av) {
+                        return Err(RuleError::SiteVersion {
+                            event: av.to_string(),
+                            site: loaded.map(|d| d.to_string()).unwrap_or_else(|| "no authority matrix".into()),
+                        });
+                    }
+                }
                 if d.options.is_empty() {
                     return Err(field("options", "a decision names the options considered"));
                 }
@@ -900,9 +909,16 @@ impl Checker<'_> {
         let (p, a) = self.action(inc, o.action)?;
         self.versions(p, &o.site_version, &o.authority_version)?;
         if a.status == ActionStatus::Vetoed {
+            let by = a
+                .rejections
+                .iter()
+                .find(|v| a.decided == Some(v.seq))
+                .map(|v| v.person.to_string())
+                .unwrap_or_default();
             return Err(state(format!(
-                "#{} was vetoed by the safety officer; a safety veto cannot be overridden",
-                o.action
+                "#{} was vetoed by {by} (a holder of {}); a safety veto cannot be overridden",
+                o.action,
+                p.assessment.requirement.veto.join(" or ")
             )));
         }
         if a.status != ActionStatus::Pending {

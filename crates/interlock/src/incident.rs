@@ -926,7 +926,7 @@ async fn decide(a: DecideArgs, clock: &dyn Clock) -> Result<ExitCode> {
             evidence: a.evidence.clone(),
             domain: a.domain,
             site_version: w.site_version()?,
-            authority_version: None,
+            authority_version: w.site.authority.as_ref().and_then(|m| Digest::parse(&m.version)),
         })])
     })
     .await

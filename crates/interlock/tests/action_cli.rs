@@ -135,6 +135,8 @@ fn an_undecided_action_escalates_on_the_clock() {
     let n = c.propose("tnguyen", 10, &id, "take-offline dc-corp-01,dc-corp-02 for containment");
     let due = c.ok("tnguyen", 24, &["action", "due", &id]);
     assert!(due.contains("nothing due"), "{due}");
+    let due = c.ok("tnguyen", 24, &["action", "due", &id, "--record"]);
+    assert!(due.contains("nothing due"), "{due}");
     let due = c.ok("tnguyen", 25, &["action", "due", &id]);
     assert!(due.contains(&format!("#{n} escalates to level 1 (incident-commander)")), "{due}");
     c.ok("tnguyen", 25, &["action", "due", &id, "--record"]);

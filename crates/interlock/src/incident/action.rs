@@ -575,6 +575,13 @@ async fn list(a: ListArgs) -> Result<ExitCode> {
 async fn due(a: DueArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let now: Timestamp = clock.now();
     if a.record {
+        let store = open_store(&a.common.db).await?;
+        let nothing = load(&store, &a.id).await?.due(now).is_empty();
+        store.close().await;
+        if nothing {
+            println!("nothing due at {now}");
+            return Ok(ExitCode::SUCCESS);
+        }
         let mut found = false;
         let r = write_with(&a.common, &a.id, clock, true, |inc, _| {
             let bodies: Vec<Body> = inc
