@@ -58,6 +58,18 @@ impl Requirement {
         v
     }
 
+    /// Every role whose holder can decide on the action at escalation `level`:
+    /// approvers, veto holders and the rungs reached. What an approval or
+    /// rejection records as the capacities its author holds.
+    pub fn decision_roles(&self, level: u32) -> Vec<&str> {
+        let mut roles = self.approver_roles();
+        roles.extend(self.veto.iter().map(|r| &**r));
+        roles.extend(self.deciders(level));
+        roles.sort_unstable();
+        roles.dedup();
+        roles
+    }
+
     /// Roles of the ladder's first `level` rungs: who decides at that escalation level.
     pub fn deciders(&self, level: u32) -> impl Iterator<Item = &str> {
         self.ladder.iter().take(level as usize).map(|r| &*r.role)

@@ -798,12 +798,11 @@ impl Checker<'_> {
     /// The roles of the requirement (approvers, vetoes, deciders at the
     /// current level) the actor holds, in the site or in this incident.
     fn capacities(&self, inc: &Incident, a: &ActionState, req: &authority::Requirement) -> Vec<Box<str>> {
-        let mut roles: Vec<&str> = req.approver_roles();
-        roles.extend(req.veto.iter().map(|r| &**r));
-        roles.extend(req.deciders(a.level));
-        roles.sort_unstable();
-        roles.dedup();
-        roles.into_iter().filter(|r| self.holds(Some(inc), self.actor, &[Box::from(*r)])).map(Box::from).collect()
+        req.decision_roles(a.level)
+            .into_iter()
+            .filter(|r| self.holds(Some(inc), self.actor, &[Box::from(*r)]))
+            .map(Box::from)
+            .collect()
     }
 
     fn side(&self, roles: &[Box<str>]) -> Option<Domain> {
@@ -848,11 +847,7 @@ impl Checker<'_> {
         }
         let held = self.capacities(inc, a, req);
         if held.is_empty() {
-            let mut roles: Vec<&str> = req.approver_roles();
-            roles.extend(req.veto.iter().map(|r| &**r));
-            roles.extend(req.deciders(a.level));
-            roles.sort_unstable();
-            roles.dedup();
+            let roles = req.decision_roles(a.level);
             return Err(RuleError::NotAuthorised {
                 actor: self.actor.into(),
                 action: if approve { "approve this action" } else { "reject this action" },

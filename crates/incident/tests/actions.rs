@@ -125,13 +125,10 @@ impl<'w> Log<'w> {
         let p = self.inc().proposal(action).unwrap();
         let a = &self.inc().actions[&action];
         let req = &p.assessment.requirement;
-        let mut roles: Vec<&str> = req.approver_roles();
-        roles.extend(req.veto.iter().map(|r| &**r));
-        roles.extend(req.deciders(a.level));
-        roles.sort_unstable();
-        roles.dedup();
-        let held: Vec<Box<str>> =
-            authority::site_roles_of(&self.w.site, actor, roles.iter().copied()).into_iter().map(Box::from).collect();
+        let held: Vec<Box<str>> = authority::site_roles_of(&self.w.site, actor, req.decision_roles(a.level))
+            .into_iter()
+            .map(Box::from)
+            .collect();
         let side = self.w.site.person_by_id(actor).and_then(|p| {
             let ixs: Vec<_> = held.iter().filter_map(|r| self.w.site.role_by_id(r)).collect();
             authority::person_side(&self.w.site, p, &ixs)

@@ -160,27 +160,9 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
             writeln!(out, "  {}: {}", f.fact, f.evidence)?;
         }
         writeln!(out, "matching rules:")?;
-        for r in &req.rules {
-            writeln!(out, "  {}:", r.rule)?;
-            for b in &r.because {
-                writeln!(out, "    - {b}")?;
-            }
-        }
+        write_rules(&mut out, req)?;
         writeln!(out, "needs:")?;
-        for g in &req.groups {
-            writeln!(out, "  {} approval(s) from {}", g.count, g.roles.join(" or "))?;
-        }
-        if req.joint {
-            writeln!(out, "  joint sign-off (an IT and an OT approver)")?;
-        }
-        if !req.veto.is_empty() {
-            writeln!(out, "  veto: {}", req.veto.join(", "))?;
-        }
-        writeln!(
-            out,
-            "  executed by: {}",
-            req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
-        )?;
+        write_needs(&mut out, req)?;
         for (i, me) in asm.measures.iter().enumerate() {
             writeln!(out, "  measure {}: {me}", i + 1)?;
         }
@@ -233,4 +215,42 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
         writeln!(out, "  {id}: {}", people.join(", "))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each matched rule and the facts that made it match.
+pub(crate) fn write_rules(out: &mut dyn Write, req: &authority::Requirement) -> Result<()> {
+    for m in &req.rules {
+        writeln!(out, "  rule {}:", m.rule)?;
+        for b in &m.because {
+            writeln!(out, "    - {b}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What the requirement asks for: approvals, joint sign-off, vetoes, who
+/// executes, who may override, the escalation ladder.
+pub(crate) fn write_needs(out: &mut dyn Write, req: &authority::Requirement) -> Result<()> {
+    for g in &req.groups {
+        writeln!(out, "  {} approval(s) from {}", g.count, g.roles.join(" or "))?;
+    }
+    if req.joint {
+        writeln!(out, "  joint sign-off: at least one approver from IT and one from OT")?;
+    }
+    if !req.veto.is_empty() {
+        writeln!(out, "  veto: {}", req.veto.join(", "))?;
+    }
+    writeln!(
+        out,
+        "  executed by: {}",
+        req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
+    )?;
+    writeln!(
+        out,
+        "  emergency override: {}",
+        if req.override_roles.is_empty() { "not allowed".to_string() } else { req.override_roles.join(" or ") }
+    )?;
+    let ladder: Vec<String> = req.ladder.iter().map(|r| format!("{} ({}m)", r.role, r.minutes)).collect();
+    writeln!(out, "  escalates after {}m to: {}", req.escalate_minutes, ladder.join(" -> "))?;
+    Ok(())
 }

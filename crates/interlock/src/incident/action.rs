@@ -197,12 +197,8 @@ fn versions(w: &Writing<'_>) -> Result<(Digest, Digest)> {
 fn capacities(inc: &Incident, w: &Writing<'_>, action: u64) -> Result<(Vec<Box<str>>, Option<site_model::Domain>)> {
     let (p, a) = proposal(inc, action)?;
     let req = &p.assessment.requirement;
-    let mut roles: Vec<&str> = req.approver_roles();
-    roles.extend(req.veto.iter().map(|r| &**r));
-    roles.extend(req.deciders(a.level));
-    roles.sort_unstable();
-    roles.dedup();
-    let held: Vec<Box<str>> = roles
+    let held: Vec<Box<str>> = req
+        .decision_roles(a.level)
         .into_iter()
         .filter(|r| {
             !authority::site_roles_of(w.site, w.actor, [*r]).is_empty()
@@ -474,34 +470,9 @@ async fn explain(a: ExplainArgs) -> Result<ExitCode> {
         writeln!(out, "  {s}")?;
     }
     writeln!(out, "why it needs what it needs (authority matrix {}):", p.authority_version)?;
-    for m in &req.rules {
-        writeln!(out, "  rule {}:", m.rule)?;
-        for b in &m.because {
-            writeln!(out, "    - {b}")?;
-        }
-    }
+    crate::authority_cli::write_rules(&mut out, req)?;
     writeln!(out, "requires:")?;
-    for g in &req.groups {
-        writeln!(out, "  {} approval(s) from {}", g.count, g.roles.join(" or "))?;
-    }
-    if req.joint {
-        writeln!(out, "  joint sign-off: at least one approver from IT and one from OT")?;
-    }
-    if !req.veto.is_empty() {
-        writeln!(out, "  veto: {}", req.veto.join(", "))?;
-    }
-    writeln!(
-        out,
-        "  executed by: {}",
-        req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
-    )?;
-    writeln!(
-        out,
-        "  emergency override: {}",
-        if req.override_roles.is_empty() { "not allowed".to_string() } else { req.override_roles.join(" or ") }
-    )?;
-    let ladder: Vec<String> = req.ladder.iter().map(|r| format!("{} ({}m)", r.role, r.minutes)).collect();
-    writeln!(out, "  escalates after {}m to: {}", req.escalate_minutes, ladder.join(" -> "))?;
+    crate::authority_cli::write_needs(&mut out, req)?;
     if !p.assessment.measures.is_empty() {
         writeln!(out, "compensating measures (confirm each before execution):")?;
         for (i, m) in p.assessment.measures.iter().enumerate() {
