@@ -8,6 +8,7 @@
 
 pub mod action;
 mod clock;
+pub mod evidence;
 mod render;
 mod tools;
 

@@ -2,6 +2,7 @@
 
 mod authority_cli;
 mod bench_engine;
+mod bench_evidence;
 mod contain_cli;
 mod demo;
 mod generate;
@@ -45,6 +46,17 @@ enum Command {
     /// Response actions through the authority workflow: propose, approve, reject, execute, verify, roll back, explain.
     #[command(subcommand)]
     Action(incident::action::ActionCommand),
+    /// Authorised work: maintenance windows and work orders (site-level records with their history).
+    #[command(subcommand)]
+    Work(incident::evidence::WorkCommand),
+    /// Vendor access: grants, the live session register, revocation.
+    #[command(subcommand)]
+    Vendor(incident::evidence::VendorCommand),
+    /// Observed activity from both sides, imported as streams and judged against authorised work.
+    #[command(subcommand)]
+    Evidence(incident::evidence::EvidenceCommand),
+    /// Judge each activity of a log: authorised, partially authorised, unauthorised or unknown, with the reason.
+    Correlate(incident::evidence::CorrelateArgs),
     /// The authority matrix: check it against the site, explain it.
     #[command(subcommand)]
     Authority(authority_cli::AuthorityCommand),
@@ -61,6 +73,12 @@ enum Command {
     /// The impact engine's numbers on one site (issue 3; used by bench/impact.sh).
     #[command(hide = true)]
     BenchEngine(bench_engine::BenchArgs),
+    /// Write a synthetic Zeek conn.log over a site's addresses (bench/evidence.sh).
+    #[command(hide = true)]
+    BenchEvidenceLog(bench_evidence::GenArgs),
+    /// Parse, or parse and correlate, a Zeek conn.log against generated work and grants (bench/evidence.sh).
+    #[command(hide = true)]
+    BenchCorrelate(bench_evidence::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -117,12 +135,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Incident(cmd) => incident::run(cmd),
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
+        Command::Work(cmd) => incident::evidence::run_work(cmd),
+        Command::Vendor(cmd) => incident::evidence::run_vendor(cmd),
+        Command::Evidence(cmd) => incident::evidence::run_evidence(cmd),
+        Command::Correlate(args) => incident::evidence::run_correlate(args),
         Command::Impact(args) => impact_cli::run(&args),
         Command::Contain(args) => contain_cli::run_contain(&args),
         Command::Reach(args) => contain_cli::run_reach(&args),
         Command::Spof(args) => spof_cli::run_spof(&args),
         Command::RestoreOrder(args) => spof_cli::run_restore_order(&args),
         Command::BenchEngine(args) => bench_engine::run(&args),
+        Command::BenchEvidenceLog(args) => bench_evidence::generate(&args),
+        Command::BenchCorrelate(args) => bench_evidence::bench(&args),
     }
 }
 

@@ -8,6 +8,15 @@
 //! appends with an expected sequence number so that a racing writer gets a
 //! [`StoreError::Conflict`] and retries; chains never fork and have no gaps.
 //!
+//! Beside incidents it keeps site-level [`Record`]s (maintenance windows and
+//! work orders, vendor access grants): operational records that change often
+//! and keep every version. Each is a (kind, id) with revisions numbered from 1
+//! without gaps; [`Store::put_record`] stores the next revision only if it is
+//! exactly one more than the latest, so a racing writer gets a
+//! [`StoreError::RecordConflict`] instead of overwriting; nothing is ever
+//! updated or deleted (the database refuses it). The body is JSON text the
+//! store does not read.
+//!
 //! Commits are durable: SQLite runs in WAL mode with `synchronous=FULL`;
 //! PostgreSQL keeps its default (`fsync`, `synchronous_commit=on`).
 
@@ -59,10 +68,31 @@ pub struct Stored {
     pub events: Vec<StoredEvent>,
 }
 
+/// One revision of a site-level record: `kind` (e.g. "work", "access") and
+/// `id` name the record, `rev` numbers its revisions from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: String,
+    pub id: String,
+    /// 1 for a new record, then one more than the latest stored revision.
+    pub rev: u64,
+    /// Unix microseconds.
+    pub recorded_at: i64,
+    pub actor: String,
+    /// Why this revision was made.
+    pub reason: String,
+    /// JSON text, opaque to the store.
+    pub body: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("incident {id} moved on: expected its last event to be {expected}, it is {actual}")]
     Conflict { id: String, expected: u64, actual: u64 },
+    /// A revision was put on top of `expected` (its `rev` - 1) but the
+    /// record's latest stored revision is `actual` (0: no such record).
+    #[error("record {kind}/{id} moved on: expected revision {expected}, it is {actual}")]
+    RecordConflict { kind: String, id: String, expected: u64, actual: u64 },
     #[error("no incident {0} in this store")]
     NotFound(String),
     #[error("{0}")]
@@ -101,6 +131,20 @@ pub trait Store: Send + Sync {
     /// Every incident's head, by id.
     fn incidents(&self) -> impl Future<Output = Result<Vec<Head>, StoreError>> + Send;
 
+    /// Stores one revision of a record. Its `rev` must be exactly one more
+    /// than the latest stored revision of (kind, id), 1 for a new record;
+    /// otherwise nothing is written and it fails with
+    /// [`StoreError::RecordConflict`]. Of two writers putting the same
+    /// revision exactly one succeeds.
+    fn put_record(&self, record: &Record) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The latest revision of every record of `kind`, by id (byte order on
+    /// both backends).
+    fn records(&self, kind: &str) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send;
+
+    /// Every revision of one record, in order; empty when there is none.
+    fn record_history(&self, kind: &str, id: &str) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send;
+
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 }
@@ -128,6 +172,53 @@ pub(crate) fn check_batch(id: &str, expected: u64, events: &[Sealed]) -> Result<
     }
     Ok(())
 }
+
+/// Checks a record before it is stored; returns its revision as stored.
+pub(crate) fn check_record(record: &Record) -> Result<i64, StoreError> {
+    if record.kind.is_empty() || record.id.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "a record needs a kind and an id (got kind {:?}, id {:?})",
+            record.kind, record.id
+        )));
+    }
+    if record.rev == 0 {
+        return Err(StoreError::Invalid(format!(
+            "record {}/{}: revisions are numbered from 1, got 0",
+            record.kind, record.id
+        )));
+    }
+    let rev = i64::try_from(record.rev)
+        .map_err(|_| StoreError::Invalid(format!("record {}/{}: revision out of range", record.kind, record.id)))?;
+    // PostgreSQL's text cannot hold NUL; refuse it on both backends alike.
+    let fields = [
+        ("kind", &record.kind),
+        ("id", &record.id),
+        ("actor", &record.actor),
+        ("reason", &record.reason),
+        ("body", &record.body),
+    ];
+    if let Some((name, _)) = fields.iter().find(|(_, v)| v.contains('\0')) {
+        return Err(StoreError::Invalid(format!(
+            "record {}/{}: its {name} contains a NUL character",
+            record.kind.escape_debug(),
+            record.id.escape_debug()
+        )));
+    }
+    Ok(rev)
+}
+
+/// A record's columns as both backends return them.
+pub(crate) type RecordRow = (String, String, i64, i64, String, String, String);
+
+pub(crate) fn record_from_row(
+    (kind, id, rev, recorded_at, actor, reason, body): RecordRow,
+) -> Result<Record, StoreError> {
+    Ok(Record { kind, id, rev: to_u64(rev, "revision")?, recorded_at, actor, reason, body })
+}
+
+/// How many times a put is tried again when it lost only because another
+/// writer brought the record up to the revision it expected in the meantime.
+pub(crate) const RECORD_ATTEMPTS: usize = 3;
 
 pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Invalid(format!("stored {what} {v} is negative")))
@@ -189,6 +280,27 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.incidents().await,
             AnyStore::Postgres(p) => p.incidents().await,
+        }
+    }
+
+    async fn put_record(&self, record: &Record) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_record(record).await,
+            AnyStore::Postgres(p) => p.put_record(record).await,
+        }
+    }
+
+    async fn records(&self, kind: &str) -> Result<Vec<Record>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.records(kind).await,
+            AnyStore::Postgres(p) => p.records(kind).await,
+        }
+    }
+
+    async fn record_history(&self, kind: &str, id: &str) -> Result<Vec<Record>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.record_history(kind, id).await,
+            AnyStore::Postgres(p) => p.record_history(kind, id).await,
         }
     }
 

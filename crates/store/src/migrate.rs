@@ -15,11 +15,15 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "events", sql: include_str!("../migrations/sqlite/0001_events.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "events", sql: include_str!("../migrations/sqlite/0001_events.sql") },
+    Migration { version: 2, name: "records", sql: include_str!("../migrations/sqlite/0002_records.sql") },
+];
 
-pub(crate) const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "events", sql: include_str!("../migrations/postgres/0001_events.sql") }];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "events", sql: include_str!("../migrations/postgres/0001_events.sql") },
+    Migration { version: 2, name: "records", sql: include_str!("../migrations/postgres/0002_records.sql") },
+];
 
 pub(crate) fn checksum(sql: &str) -> String {
     Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
@@ -62,6 +66,10 @@ mod tests {
         assert_eq!(pending(all, &[]).map(|p| p.len()).ok(), Some(all.len()));
         let applied = vec![(1, checksum(all[0].sql))];
         assert_eq!(pending(all, &applied).map(|p| p.len()).ok(), Some(all.len() - 1));
+        // A database at version 1 gets the records table and nothing else.
+        assert_eq!(pending(all, &applied).map(|p| p.iter().map(|m| m.version).collect::<Vec<_>>()).ok(), Some(vec![2]));
+        let current: Vec<(i64, String)> = all.iter().map(|m| (m.version, checksum(m.sql))).collect();
+        assert_eq!(pending(all, &current).map(|p| p.len()).ok(), Some(0));
         let edited = vec![(1, checksum("something else"))];
         assert!(pending(all, &edited).is_err_and(|e| e.to_string().contains("different text")));
         let newer = vec![(1, checksum(all[0].sql)), (99, "x".into())];

@@ -10,7 +10,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 
 use crate::migrate::{self, CREATE_TABLE};
-use crate::{Head, Store, StoreError, Stored, StoredEvent, check_batch, to_u64};
+use crate::{
+    Head, RECORD_ATTEMPTS, Record, RecordRow, Store, StoreError, Stored, StoredEvent, check_batch, check_record,
+    record_from_row, to_u64,
+};
 
 /// The database file in a data directory.
 pub const FILE: &str = "interlock.db";
@@ -112,6 +115,47 @@ impl SqliteStore {
             });
         }
         Ok(())
+    }
+
+    /// One revision of a record, in a single autocommit statement that
+    /// inserts nothing unless the latest stored revision is `rev - 1`. A
+    /// writer racing for the same revision hits the primary key, or a stale
+    /// snapshot (SQLITE_BUSY_SNAPSHOT). `Ok(false)`: it lost.
+    async fn insert_record(&self, record: &Record, rev: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO records (kind, id, rev, recorded_at, actor, reason, body) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
+             WHERE (SELECT COALESCE(MAX(rev), 0) FROM records WHERE kind = ?1 AND id = ?2) = ?8",
+        )
+        .bind(&record.kind)
+        .bind(&record.id)
+        .bind(rev)
+        .bind(record.recorded_at)
+        .bind(&record.actor)
+        .bind(&record.reason)
+        .bind(&record.body)
+        .bind(rev - 1)
+        .execute(&self.pool)
+        .await;
+        match r {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            Err(sqlx::Error::Database(db))
+                if db.kind() == sqlx::error::ErrorKind::UniqueViolation
+                    || db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5) =>
+            {
+                Ok(false)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn latest_rev(&self, kind: &str, id: &str) -> Result<u64, StoreError> {
+        let latest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rev), 0) FROM records WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        to_u64(latest, "revision")
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -283,6 +327,47 @@ impl Store for SqliteStore {
         let rows: Vec<(String, i64, Vec<u8>)> =
             sqlx::query_as("SELECT id, head_seq, head_hash FROM incidents ORDER BY id").fetch_all(&self.pool).await?;
         rows.into_iter().map(|(id, seq, hash)| Ok(Head { id, seq: to_u64(seq, "head")?, hash })).collect()
+    }
+
+    async fn put_record(&self, record: &Record) -> Result<(), StoreError> {
+        let rev = check_record(record)?;
+        let expected = record.rev - 1;
+        let mut actual = expected;
+        for _ in 0..RECORD_ATTEMPTS {
+            if self.insert_record(record, rev).await? {
+                return Ok(());
+            }
+            actual = self.latest_rev(&record.kind, &record.id).await?;
+            if actual != expected {
+                break;
+            }
+            // It lost only to a record that has since reached `expected`: try again.
+        }
+        Err(StoreError::RecordConflict { kind: record.kind.clone(), id: record.id.clone(), expected, actual })
+    }
+
+    async fn records(&self, kind: &str) -> Result<Vec<Record>, StoreError> {
+        // One statement: one snapshot. SQLite compares text bytewise.
+        let rows: Vec<RecordRow> = sqlx::query_as(
+            "SELECT kind, id, rev, recorded_at, actor, reason, body FROM records AS r \
+             WHERE kind = ?1 AND rev = (SELECT MAX(rev) FROM records WHERE kind = ?1 AND id = r.id) ORDER BY id",
+        )
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(record_from_row).collect()
+    }
+
+    async fn record_history(&self, kind: &str, id: &str) -> Result<Vec<Record>, StoreError> {
+        let rows: Vec<RecordRow> = sqlx::query_as(
+            "SELECT kind, id, rev, recorded_at, actor, reason, body FROM records \
+             WHERE kind = ? AND id = ? ORDER BY rev",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(record_from_row).collect()
     }
 
     fn backend(&self) -> &'static str {

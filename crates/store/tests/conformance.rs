@@ -11,7 +11,7 @@ use futures::FutureExt;
 use incident::*;
 use site_model::{LoadOptions, Site, Source};
 use store::pg::{ScratchDb, test_server};
-use store::{AnyStore, Log, LogError, Store, StoreError};
+use store::{AnyStore, Log, LogError, Record, Store, StoreError};
 
 fn site() -> Site {
     let text = include_str!("fixtures/site.toml");
@@ -68,6 +68,39 @@ async fn raw(store: &AnyStore, sqlite: &'static str, postgres: &'static str) -> 
     match store {
         AnyStore::Sqlite(s) => sqlx::raw_sql(sqlite).execute(s.pool()).await.map(|r| r.rows_affected()),
         AnyStore::Postgres(p) => sqlx::raw_sql(postgres).execute(p.pool()).await.map(|r| r.rows_affected()),
+    }
+}
+
+fn record(kind: &str, id: &str, rev: u64, body: &str) -> Record {
+    Record {
+        kind: kind.into(),
+        id: id.into(),
+        rev,
+        recorded_at: at(rev as i64).micros(),
+        actor: "planner".into(),
+        reason: format!("revision {rev}"),
+        body: body.into(),
+    }
+}
+
+/// (id, rev, body) of each record, for short assertions.
+fn summary(records: &[Record]) -> Vec<(&str, u64, &str)> {
+    records.iter().map(|r| (r.id.as_str(), r.rev, r.body.as_str())).collect()
+}
+
+async fn schema_versions(store: &AnyStore) -> Vec<i64> {
+    match store {
+        AnyStore::Sqlite(s) => sqlx::query_scalar("SELECT version FROM interlock_schema ORDER BY version")
+            .fetch_all(s.pool())
+            .await
+            .unwrap(),
+        AnyStore::Postgres(p) => sqlx::query_scalar::<_, i32>("SELECT version FROM interlock_schema ORDER BY version")
+            .fetch_all(p.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(i64::from)
+            .collect(),
     }
 }
 
@@ -314,7 +347,299 @@ mod cases {
                 .map(i64::from)
                 .collect(),
         };
-        assert_eq!(versions, vec![1]);
+        assert_eq!(versions, vec![1, 2]);
+    }
+
+    pub async fn records_are_put_and_read_back(store: Arc<AnyStore>) {
+        assert!(store.record_history("work", "WO-1").await.unwrap().is_empty());
+        assert!(store.records("work").await.unwrap().is_empty());
+        let revs = [
+            record("work", "WO-1", 1, r#"{"state":"planned"}"#),
+            record("work", "WO-1", 2, r#"{"state":"approved"}"#),
+            record("work", "WO-1", 3, r#"{"state":"open","note":"naïve — ✓"}"#),
+        ];
+        for r in &revs {
+            store.put_record(r).await.unwrap();
+        }
+        // Every field comes back as it was put, body text included byte for byte.
+        assert_eq!(store.record_history("work", "WO-1").await.unwrap(), revs.to_vec());
+        assert_eq!(store.records("work").await.unwrap(), vec![revs[2].clone()]);
+        // Kinds and ids are separate namespaces.
+        assert!(store.records("access").await.unwrap().is_empty());
+        assert!(store.record_history("access", "WO-1").await.unwrap().is_empty());
+        assert!(store.record_history("work", "WO-2").await.unwrap().is_empty());
+    }
+
+    pub async fn records_list_the_latest_revision_of_each_by_id(store: Arc<AnyStore>) {
+        // Put out of id order, interleaved, with another kind beside them.
+        store.put_record(&record("work", "WO-2", 1, "b1")).await.unwrap();
+        store.put_record(&record("work", "WO-10", 1, "c1")).await.unwrap();
+        store.put_record(&record("access", "VA-1", 1, "v1")).await.unwrap();
+        store.put_record(&record("work", "WO-2", 2, "b2")).await.unwrap();
+        store.put_record(&record("work", "wo-0", 1, "d1")).await.unwrap();
+        store.put_record(&record("work", "WO-1", 1, "a1")).await.unwrap();
+        store.put_record(&record("work", "WO-2", 3, "b3")).await.unwrap();
+        store.put_record(&record("access", "VA-1", 2, "v2")).await.unwrap();
+        store.put_record(&record("work", "WO-1", 2, "a2")).await.unwrap();
+        // By id in byte order on both backends: upper case before lower, "WO-10" before "WO-2".
+        assert_eq!(
+            summary(&store.records("work").await.unwrap()),
+            vec![("WO-1", 2, "a2"), ("WO-10", 1, "c1"), ("WO-2", 3, "b3"), ("wo-0", 1, "d1")]
+        );
+        assert_eq!(summary(&store.records("access").await.unwrap()), vec![("VA-1", 2, "v2")]);
+        assert!(store.records("nothing").await.unwrap().iter().all(|r| r.kind == "nothing"));
+    }
+
+    pub async fn record_history_is_every_revision_in_order(store: Arc<AnyStore>) {
+        for rev in 1..=12 {
+            store.put_record(&record("work", "WO-1", rev, &format!("{{\"rev\":{rev}}}"))).await.unwrap();
+            store.put_record(&record("work", "WO-9", rev, "other")).await.unwrap();
+        }
+        let history = store.record_history("work", "WO-1").await.unwrap();
+        assert_eq!(history.iter().map(|r| r.rev).collect::<Vec<_>>(), (1..=12).collect::<Vec<_>>());
+        for r in &history {
+            assert_eq!(r, &record("work", "WO-1", r.rev, &format!("{{\"rev\":{}}}", r.rev)));
+        }
+        assert_eq!(store.records("work").await.unwrap().iter().map(|r| r.rev).collect::<Vec<_>>(), vec![12, 12]);
+    }
+
+    pub async fn a_wrong_revision_is_a_record_conflict_and_writes_nothing(store: Arc<AnyStore>) {
+        store.put_record(&record("work", "WO-1", 1, "one")).await.unwrap();
+        store.put_record(&record("work", "WO-1", 2, "two")).await.unwrap();
+        let before = store.record_history("work", "WO-1").await.unwrap();
+        // A writer that did not see revision 2.
+        let err = store.put_record(&record("work", "WO-1", 2, "stale")).await.unwrap_err();
+        let StoreError::RecordConflict { kind, id, expected, actual } = &err else { panic!("{err:?}") };
+        assert_eq!((kind.as_str(), id.as_str(), *expected, *actual), ("work", "WO-1", 1, 2));
+        assert_eq!(err.to_string(), "record work/WO-1 moved on: expected revision 1, it is 2");
+        // One that skips a revision, and one that starts a new record at 2.
+        assert!(matches!(
+            store.put_record(&record("work", "WO-1", 4, "skip")).await,
+            Err(StoreError::RecordConflict { expected: 3, actual: 2, .. })
+        ));
+        assert!(matches!(
+            store.put_record(&record("work", "WO-2", 2, "no first")).await,
+            Err(StoreError::RecordConflict { expected: 1, actual: 0, .. })
+        ));
+        // Malformed records are refused before the database.
+        for bad in [record("", "WO-3", 1, "x"), record("work", "", 1, "x"), record("work", "WO-3", 0, "x")] {
+            let r = store.put_record(&bad).await;
+            assert!(matches!(r, Err(StoreError::Invalid(_))), "{bad:?}: {r:?}");
+        }
+        let mut nul = record("work", "WO-3", 1, "x");
+        nul.reason = "a\0b".into();
+        assert!(matches!(store.put_record(&nul).await, Err(StoreError::Invalid(_))));
+        // Nothing was written.
+        assert_eq!(store.record_history("work", "WO-1").await.unwrap(), before);
+        assert_eq!(summary(&store.records("work").await.unwrap()), vec![("WO-1", 2, "two")]);
+        // The right revision still goes in.
+        store.put_record(&record("work", "WO-1", 3, "three")).await.unwrap();
+    }
+
+    pub async fn two_writers_of_the_same_revision_exactly_one_wins(store: Arc<AnyStore>) {
+        for rev in 1..=20u64 {
+            let mut tasks = Vec::new();
+            for w in 0..2 {
+                let store = store.clone();
+                tasks.push(tokio::spawn(async move {
+                    store.put_record(&record("access", "VA-7", rev, &format!("writer {w}"))).await
+                }));
+            }
+            let mut winners = Vec::new();
+            for (w, t) in tasks.into_iter().enumerate() {
+                match t.await.unwrap() {
+                    Ok(()) => winners.push(format!("writer {w}")),
+                    Err(StoreError::RecordConflict { expected, actual, .. }) => {
+                        assert_eq!((expected, actual), (rev - 1, rev), "revision {rev}")
+                    }
+                    Err(other) => panic!("revision {rev}: {other:?}"),
+                }
+            }
+            assert_eq!(winners.len(), 1, "revision {rev}: {winners:?}");
+            let history = store.record_history("access", "VA-7").await.unwrap();
+            assert_eq!(history.len() as u64, rev);
+            assert_eq!(history[rev as usize - 1].body, winners[0], "the winner's revision is the one stored");
+        }
+    }
+
+    pub async fn records_are_append_only_in_the_database(store: Arc<AnyStore>) {
+        store.put_record(&record("work", "WO-1", 1, "one")).await.unwrap();
+        store.put_record(&record("work", "WO-1", 2, "two")).await.unwrap();
+        let update = "UPDATE records SET body = 'forged' WHERE kind = 'work' AND id = 'WO-1' AND rev = 1";
+        let err = raw(&store, update, update).await.unwrap_err();
+        assert!(err.to_string().contains("records are append-only"), "{err}");
+        let delete = "DELETE FROM records WHERE kind = 'work' AND id = 'WO-1' AND rev = 2";
+        let err = raw(&store, delete, delete).await.unwrap_err();
+        assert!(err.to_string().contains("records are append-only"), "{err}");
+        // Emptying the table wholesale is refused too (PostgreSQL's TRUNCATE fires no row trigger).
+        let err = raw(&store, "DELETE FROM records", "TRUNCATE records").await.unwrap_err();
+        assert!(err.to_string().contains("records are append-only"), "{err}");
+        assert_eq!(
+            summary(&store.record_history("work", "WO-1").await.unwrap()),
+            vec![("WO-1", 1, "one"), ("WO-1", 2, "two")]
+        );
+    }
+}
+
+/// Cases that start from a database no Interlock store has opened yet.
+mod fresh {
+    use super::*;
+
+    /// The schema an Interlock with migration 1 only left behind, exactly as it
+    /// recorded it, with an incident whose events its store would have written.
+    async fn build_version_1(db: &Fresh, events: &[Sealed]) {
+        const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS interlock_schema (
+            version INTEGER PRIMARY KEY NOT NULL,
+            name    TEXT NOT NULL,
+            sha256  TEXT NOT NULL
+        )";
+        let last = events.last().unwrap();
+        match db {
+            Fresh::Sqlite(dir) => {
+                const V1: &str = include_str!("../migrations/sqlite/0001_events.sql");
+                let pool = sqlx::SqlitePool::connect_with(store::SqliteStore::options(&dir.join("interlock.db")))
+                    .await
+                    .unwrap();
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query(SCHEMA).execute(&mut *tx).await.unwrap();
+                sqlx::raw_sql(V1).execute(&mut *tx).await.unwrap();
+                sqlx::query("INSERT INTO interlock_schema (version, name, sha256) VALUES (1, 'events', ?)")
+                    .bind(sha256(V1))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES ('INC-1', ?, ?)")
+                    .bind(last.seq as i64)
+                    .bind(&last.hash.0[..])
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                for e in events {
+                    sqlx::query(
+                        "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
+                         VALUES ('INC-1', ?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(e.seq as i64)
+                    .bind(e.kind.code() as i64)
+                    .bind(e.recorded_at)
+                    .bind(&*e.actor)
+                    .bind(&e.hash.0[..])
+                    .bind(&e.bytes[..])
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                }
+                tx.commit().await.unwrap();
+                pool.close().await;
+            }
+            Fresh::Postgres(url) => {
+                const V1: &str = include_str!("../migrations/postgres/0001_events.sql");
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query(SCHEMA).execute(&mut *tx).await.unwrap();
+                sqlx::raw_sql(V1).execute(&mut *tx).await.unwrap();
+                sqlx::query("INSERT INTO interlock_schema (version, name, sha256) VALUES (1, 'events', $1)")
+                    .bind(sha256(V1))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES ('INC-1', $1, $2)")
+                    .bind(last.seq as i64)
+                    .bind(&last.hash.0[..])
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                for e in events {
+                    sqlx::query(
+                        "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
+                         VALUES ('INC-1', $1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(e.seq as i64)
+                    .bind(e.kind.code() as i32)
+                    .bind(e.recorded_at)
+                    .bind(&*e.actor)
+                    .bind(&e.hash.0[..])
+                    .bind(&e.bytes[..])
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                }
+                tx.commit().await.unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
+    fn sha256(text: &str) -> String {
+        use sha2::{Digest as _, Sha256};
+        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub async fn a_version_1_database_upgrades_to_2_keeping_its_events(db: Fresh) {
+        let site = site();
+        let policy = Policy::default();
+        let cx = Context { site: &site, policy: &policy, engine: None };
+        let v = Digest::parse(site.version()).unwrap();
+        let mut events = vec![
+            first_event("INC-1", "analyst", at(0), opened(&site)),
+            Event {
+                incident: "INC-1".into(),
+                seq: 2,
+                recorded_at: at(1),
+                actor: "commander".into(),
+                body: Body::Declared { reason: "confirmed".into(), site_version: v },
+            },
+        ];
+        for i in 0..3u64 {
+            events.push(Event {
+                incident: "INC-1".into(),
+                seq: 3 + i,
+                recorded_at: at(2 + i as i64),
+                actor: "analyst".into(),
+                body: note(&format!("note {i}")),
+            });
+        }
+        let mut state = None;
+        let sealed = stage(&mut state, events, &cx).unwrap();
+        let inc = state.unwrap();
+        build_version_1(&db, &sealed).await;
+
+        // Opening it with this build runs migration 2 only.
+        let store = db.open().await;
+        assert_eq!(schema_versions(&store).await, vec![1, 2]);
+        let v = store::log::verify(&store, "INC-1").await.unwrap();
+        assert_eq!((v.seq, v.head), (5, inc.head()));
+        let loaded = store::load(&store, "INC-1").await.unwrap().unwrap();
+        assert_eq!(loaded.events(), inc.events());
+        assert_eq!(loaded.snapshot(), inc.snapshot());
+        // The new table is there, and the incident keeps going.
+        assert!(store.records("work").await.unwrap().is_empty());
+        store.put_record(&record("work", "WO-1", 1, "{}")).await.unwrap();
+        let mut log = Log::open(&store, cx, "INC-1").await.unwrap();
+        log.append(|inc| Ok(vec![inc.unwrap().next_event("analyst", at(9), note("after the upgrade"))])).await.unwrap();
+        store.close().await;
+
+        // Opening it again migrates nothing and finds everything.
+        let again = db.open().await;
+        assert_eq!(schema_versions(&again).await, vec![1, 2]);
+        assert_eq!(store::log::verify(&again, "INC-1").await.unwrap().seq, 6);
+        assert_eq!(summary(&again.records("work").await.unwrap()), vec![("WO-1", 1, "{}")]);
+        again.close().await;
+    }
+}
+
+/// A database no store has opened: a data directory, or a PostgreSQL URL.
+enum Fresh {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Fresh {
+    async fn open(&self) -> AnyStore {
+        match self {
+            Fresh::Sqlite(dir) => AnyStore::sqlite(dir).await.unwrap(),
+            Fresh::Postgres(url) => AnyStore::postgres(url).await.unwrap(),
+        }
     }
 }
 
@@ -357,13 +682,43 @@ where
     }
 }
 
+async fn with_fresh_sqlite<F, Fut>(case: F)
+where
+    F: FnOnce(Fresh) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    case(Fresh::Sqlite(dir.path().to_path_buf())).await;
+}
+
+async fn with_fresh_postgres<F, Fut>(test: &str, case: F)
+where
+    F: FnOnce(Fresh) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(url) = test_server(test).unwrap() else { return };
+    let db = ScratchDb::create(&url, "conformance").await.unwrap();
+    let result = AssertUnwindSafe(case(Fresh::Postgres(db.url.clone()))).catch_unwind().await;
+    db.drop_db().await.unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `cases` run against an opened store, `fresh` against an empty database.
 macro_rules! conformance {
-    ($($case:ident),+ $(,)?) => {
+    (cases: $($case:ident),+ $(,)?; fresh: $($fresh:ident),+ $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     super::with_sqlite(super::cases::$case).await;
+                }
+            )+
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $fresh() {
+                    super::with_fresh_sqlite(super::fresh::$fresh).await;
                 }
             )+
         }
@@ -374,11 +729,18 @@ macro_rules! conformance {
                     super::with_postgres(concat!("postgres::", stringify!($case)), super::cases::$case).await;
                 }
             )+
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $fresh() {
+                    super::with_fresh_postgres(concat!("postgres::", stringify!($fresh)), super::fresh::$fresh).await;
+                }
+            )+
         }
     };
 }
 
 conformance!(
+    cases:
     append_and_read_back,
     a_stale_writer_gets_a_conflict_and_nothing_is_written,
     creating_twice_conflicts_and_unknown_incidents_are_not_found,
@@ -390,4 +752,12 @@ conformance!(
     incidents_are_listed_by_id,
     a_large_batch_is_stored_whole,
     reopening_a_store_keeps_its_schema,
+    records_are_put_and_read_back,
+    records_list_the_latest_revision_of_each_by_id,
+    record_history_is_every_revision_in_order,
+    a_wrong_revision_is_a_record_conflict_and_writes_nothing,
+    two_writers_of_the_same_revision_exactly_one_wins,
+    records_are_append_only_in_the_database;
+    fresh:
+    a_version_1_database_upgrades_to_2_keeping_its_events,
 );
