@@ -414,6 +414,17 @@ pub fn analyze(site: &Site, g: &Graph, actions: &[Action]) -> Impact {
                         vendors.push(vendor_loss(site, v.ix(), p, i));
                     }
                 }
+                // Every vendor pathway that reaches into the zone (or its sub-zones).
+                (Effect::RevokeVendorAccess, Target::Zone(z)) => {
+                    let inside: HashSet<AssetIx> = g.assets_in_zone(*z).into_iter().collect();
+                    for (v, vendor) in site.vendors.iter().enumerate() {
+                        for (p, path) in vendor.pathways.iter().enumerate() {
+                            if path.targets.iter().any(|t| inside.contains(t)) {
+                                vendors.push(vendor_loss(site, v, p, i));
+                            }
+                        }
+                    }
+                }
                 (Effect::ShutDown, Target::Process(p)) => {
                     stopped.entry(*p).or_insert(i);
                 }

@@ -216,3 +216,22 @@ fn actions_are_checked_against_the_vocabulary() {
     let ok = Action::parse(&site, "restrict zone:idmz kinds remote-access for both").unwrap();
     assert_eq!(ok.intent, impact::Intent::Both);
 }
+
+#[test]
+fn revoking_vendor_access_to_a_zone_cuts_every_pathway_into_it() {
+    let site = common::riverbend();
+    let i = run(&site, &["revoke-vendor-access zone:plant"]);
+    let mut cut: Vec<String> = i
+        .vendors
+        .iter()
+        .map(|v| {
+            let vendor = &site.vendors[v.vendor];
+            format!("{}/{}", vendor.id, vendor.pathways[v.pathway].id)
+        })
+        .collect();
+    cut.sort();
+    assert_eq!(cut, vec!["keystone/sis-support", "ridgeline/remote-support"]);
+    // An enterprise zone holds no pathway target: nothing is cut.
+    let i = run(&site, &["revoke-vendor-access zone:enterprise"]);
+    assert!(i.vendors.is_empty());
+}

@@ -528,10 +528,12 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
         C::Open(a) => open(a, clock).await,
         C::Declare(a) => {
             let reason = a.reason.clone();
-            write(&a.common, &a.id, clock, move |_, w| {
+            let code = write(&a.common, &a.id, clock, move |_, w| {
                 Ok(vec![Body::Declared { reason: reason.as_str().into(), site_version: w.site_version()? }])
             })
-            .await
+            .await?;
+            evidence::incident_mode(&a.common, &a.id, clock).await?;
+            Ok(code)
         }
         C::Escalate(a) => {
             let reason = a.reason.clone();
@@ -880,6 +882,9 @@ async fn open(a: OpenArgs, clock: &dyn Clock) -> Result<ExitCode> {
                     eprintln!("{id} #{} {} recorded ({})", s.seq, s.kind, s.hash);
                 }
                 store.close().await;
+                if a.declare {
+                    evidence::incident_mode(&a.common, &id, clock).await?;
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             Err(LogError::Exists(_)) if auto => n += 1,

@@ -181,3 +181,108 @@ fn work_orders_import_from_csv_all_or_nothing() {
     assert_eq!(v[1].1, "partially-authorised");
     assert!(v[1].2.contains("outside its window"), "{}", v[1].2);
 }
+
+fn grant(c: &Cli, id: &str, vendor: &str, asset: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "vendor",
+        "grant",
+        "--id",
+        id,
+        "--vendor",
+        vendor,
+        "--asset",
+        asset,
+        "--start",
+        "2026-11-26T08:00:00Z",
+        "--end",
+        "2026-11-26T18:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    c.run(&args)
+}
+
+#[test]
+fn declaring_an_incident_applies_the_vendor_policy_and_the_kill_switch_goes_through_the_authority_workflow() {
+    let c = Cli { dir: tempfile::tempdir().unwrap() };
+    let ok = |r: (i32, String, String)| assert_eq!(r.0, 0, "{}{}", r.1, r.2);
+    ok(grant(&c, "VG-1", "ridgeline", "ews-01", &["--supervisor", "hpatel", "--recording"]));
+    ok(grant(&c, "VG-2", "keystone", "ews-sis-01", &["--safety-critical", "--supervisor", "ocarter", "--recording"]));
+    ok(grant(&c, "VG-3", "keystone", "ews-sis-01", &["--safety-critical"]));
+    let (code, out, err) = c.run(&[
+        "incident",
+        "open",
+        "--as",
+        "mgarcia",
+        "--title",
+        "Vendor session",
+        "--summary",
+        "s",
+        "--declare",
+        "--reason",
+        "r",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    assert!(err.contains("grant VG-1 suspended while incident"), "{err}");
+    assert!(err.contains("not safety-critical"), "{err}");
+    assert!(err.contains("grant VG-2 continues (safety-critical; supervised by ocarter, recorded)"), "{err}");
+    assert!(
+        err.contains("grant VG-3 suspended") && err.contains("only with a named supervisor and recording"),
+        "{err}"
+    );
+    let list = c.ok(&["vendor", "list"]);
+    assert!(
+        list.contains("VG-1 (rev 2) ridgeline SUSPENDED") && list.contains("VG-2 (rev 1) keystone ACTIVE"),
+        "{list}"
+    );
+
+    // The kill switch: one action, through the authority workflow.
+    let out = c.ok(&[
+        "action",
+        "propose",
+        &id,
+        "revoke-vendor-access zone:plant",
+        "--rationale",
+        "cut every vendor",
+        "--as",
+        "tnguyen",
+    ]);
+    let n = out.split_whitespace().nth(1).unwrap().trim_start_matches('#').to_string();
+    let (code, _, err) = c.run(&["action", "execute", &id, &n, "--as", "eschmidt"]);
+    assert_eq!(code, 2, "executed before approval");
+    assert!(err.contains("is pending"), "{err}");
+    c.ok(&["action", "approve", &id, &n, "--rationale", "safety work goes on site", "--as", "eschmidt"]);
+    let explain: serde_json::Value =
+        serde_json::from_str(&c.ok(&["action", "explain", &id, &n, "--json", "--as", "eschmidt"])).unwrap();
+    for m in explain["measures"].as_array().unwrap() {
+        let k = m["number"].to_string();
+        c.ok(&["action", "confirm", &id, &n, &k, "--note", "in place", "--as", "eschmidt"]);
+    }
+    c.ok(&["action", "execute", &id, &n, "--as", "eschmidt"]);
+    let out = c.ok(&["action", "execute", &id, &n, "--outcome", "completed", "--as", "eschmidt"]);
+    for g in ["VG-1", "VG-2", "VG-3"] {
+        assert!(out.contains(&format!("grant {g} revoked: revoked by action #{n} of {id}")), "{out}");
+    }
+    let list = c.ok(&["vendor", "list"]);
+    assert!(list.contains("VG-2 (rev 2) keystone REVOKED"), "{list}");
+
+    // Re-admission needs a fresh approval, by someone else, who holds a role that counts.
+    let (code, _, err) =
+        grant(&c, "VG-4", "keystone", "ews-sis-01", &["--safety-critical", "--supervisor", "ocarter", "--recording"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("re-admission needs a fresh approval: --approved-by a holder of"), "{err}");
+    let (code, _, err) = grant(&c, "VG-4", "keystone", "ews-sis-01", &["--approved-by", "hpatel"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("someone other than the person recording"), "{err}");
+    let (code, _, err) = grant(&c, "VG-4", "keystone", "ews-sis-01", &["--approved-by", "kpowell"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("kpowell holds none of"), "{err}");
+    ok(grant(
+        &c,
+        "VG-4",
+        "keystone",
+        "ews-sis-01",
+        &["--approved-by", "eschmidt", "--supervisor", "ocarter", "--recording"],
+    ));
+    assert!(c.ok(&["vendor", "list"]).contains("VG-4 (rev 1) keystone ACTIVE"));
+}

@@ -91,7 +91,7 @@ impl Effect {
             Effect::Restrict => &[Asset, Zone, Pathway],
             Effect::DisableAccount | Effect::ResetCredentials => &[Account],
             Effect::KillSession => &[Account, Pathway, Vendor],
-            Effect::RevokeVendorAccess => &[Vendor, Pathway],
+            Effect::RevokeVendorAccess => &[Vendor, Pathway, Zone],
             Effect::TakeOffline | Effect::PowerDown | Effect::Reimage => &[Asset],
             Effect::ShutDown => &[Process, Asset],
             Effect::IslandMode => &[Site],

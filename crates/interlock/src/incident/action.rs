@@ -288,14 +288,28 @@ async fn dispatch(cmd: ActionCommand, clock: &dyn Clock) -> Result<ExitCode> {
             .await
         }
         C::Execute(a) => {
-            write_with(&a.common, &a.id, clock, true, |_, _| {
+            let mut text: Option<String> = None;
+            let code = write_with(&a.common, &a.id, clock, true, |inc, _| {
+                text = inc.proposal(a.action).map(|p| p.action.to_string());
                 let note: Box<str> = a.note.as_str().into();
                 Ok(vec![match a.outcome {
                     None => Body::ExecutionStarted(ActionNote { action: a.action, note }),
                     Some(outcome) => Body::ExecutionReported(ExecutionReport { action: a.action, outcome, note }),
                 }])
             })
-            .await
+            .await?;
+            // A completed revocation of vendor access revokes the grants it covers.
+            if a.outcome == Some(ExecutionOutcome::Completed)
+                && let Some(text) = text
+            {
+                let site = load_site(a.common.who.site.as_deref())?;
+                let action = impact::Action::parse(&site, &text).map_err(|e| anyhow!("{}", e.explain()))?;
+                let why = format!("revoked by action #{} of {} ({text})", a.action, a.id);
+                for g in super::evidence::revoke_for_action(&a.common, &site, &action, &why, clock).await? {
+                    println!("grant {g} revoked: {why}");
+                }
+            }
+            Ok(code)
         }
         C::Verify(a) => {
             write_with(&a.common, &a.id, clock, true, |_, _| {

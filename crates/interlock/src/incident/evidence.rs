@@ -127,6 +127,10 @@ pub struct GrantArgs {
     safety_critical: bool,
     #[arg(long, default_value = "vendor support")]
     reason: String,
+    /// Re-admission after a revocation: who approved it (a holder of a role the authority matrix
+    /// requires for revoking this vendor's access; not the person recording).
+    #[arg(long)]
+    approved_by: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -229,6 +233,7 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             VendorCommand::Grant(a) => {
+                readmission(&a).await?;
                 let g = Grant {
                     id: a.id.clone(),
                     vendor: a.vendor.clone(),
@@ -243,7 +248,7 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
                     recording: a.recording,
                     safety_critical: a.safety_critical,
                     status: GrantStatus::Active,
-                    status_reason: None,
+                    status_reason: a.approved_by.as_ref().map(|p| format!("re-admitted with the approval of {p}")),
                 };
                 put(&a.common, &*clock, GRANT, &g.id.clone(), &a.reason, |site| {
                     g.check(site)?;
@@ -755,4 +760,154 @@ async fn sessions(a: &SessionsArgs, clock: &dyn Clock) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The site's vendor policy when an incident is declared: grants that are not
+/// safety-critical are suspended; safety-critical work continues only with a
+/// named supervisor and recording. Each change is a new revision of the grant.
+/// Reports on stderr (stdout may carry the incident id).
+pub(crate) async fn incident_mode(common: &Common, incident: &str, clock: &dyn Clock) -> Result<()> {
+    let actor = super::actor(&common.who)?.to_string();
+    let store = open_store(&common.db).await?;
+    let grants = store.records(GRANT).await?;
+    let now = clock.now().micros();
+    for r in grants {
+        let mut g: Grant = serde_json::from_str(&r.body)?;
+        if g.status != GrantStatus::Active || g.end <= now {
+            continue;
+        }
+        let reason = if !g.safety_critical {
+            format!("suspended while incident {incident} is declared: not safety-critical")
+        } else if g.supervisor.is_none() || !g.recording {
+            format!(
+                "suspended while incident {incident} is declared: safety-critical vendor work continues only with a named supervisor and recording"
+            )
+        } else {
+            eprintln!(
+                "vendor policy: grant {} continues (safety-critical; supervised by {}, recorded)",
+                g.id,
+                g.supervisor.as_deref().unwrap_or("?")
+            );
+            continue;
+        };
+        g.status = GrantStatus::Suspended;
+        g.status_reason = Some(reason.clone());
+        let next = Record {
+            kind: GRANT.into(),
+            id: r.id.clone(),
+            rev: r.rev + 1,
+            recorded_at: now,
+            actor: actor.clone(),
+            reason: reason.clone(),
+            body: serde_json::to_string(&g)?,
+        };
+        store.put_record(&next).await?;
+        eprintln!("vendor policy: grant {} {reason}", g.id);
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// After a `revoke-vendor-access` action is executed: every grant it covers
+/// (the vendor's, the pathway's, or those reaching into the zone) is revoked,
+/// a new revision naming the action.
+pub(crate) async fn revoke_for_action(
+    common: &Common,
+    site: &Site,
+    action: &impact::Action,
+    why: &str,
+    clock: &dyn Clock,
+) -> Result<Vec<String>> {
+    if action.effect != site_model::Effect::RevokeVendorAccess {
+        return Ok(Vec::new());
+    }
+    let graph = impact::Graph::compile(site);
+    let actor = super::actor(&common.who)?.to_string();
+    let store = open_store(&common.db).await?;
+    let now = clock.now().micros();
+    let mut revoked = Vec::new();
+    for r in store.records(GRANT).await? {
+        let mut g: Grant = serde_json::from_str(&r.body)?;
+        if g.status == GrantStatus::Revoked {
+            continue;
+        }
+        let covered = action.targets.iter().any(|t| match t {
+            impact::Target::Vendor(v) => *site.vendors[v.ix()].id == *g.vendor,
+            impact::Target::Pathway(v, p) => {
+                let vendor = &site.vendors[v.ix()];
+                let pid = vendor.pathways.get(*p).map(|x| &*x.id).unwrap_or("");
+                *vendor.id == *g.vendor
+                    && g.pathway.as_deref().is_none_or(|gp| gp.rsplit('/').next().unwrap_or(gp) == pid)
+            }
+            impact::Target::Zone(z) => {
+                let inside = graph.assets_in_zone(*z);
+                g.assets.iter().filter_map(|a| site.asset_by_id(a)).any(|a| inside.contains(&a))
+            }
+            _ => false,
+        });
+        if !covered {
+            continue;
+        }
+        g.status = GrantStatus::Revoked;
+        g.status_reason = Some(why.to_string());
+        store
+            .put_record(&Record {
+                kind: GRANT.into(),
+                id: r.id.clone(),
+                rev: r.rev + 1,
+                recorded_at: now,
+                actor: actor.clone(),
+                reason: why.to_string(),
+                body: serde_json::to_string(&g)?,
+            })
+            .await?;
+        revoked.push(g.id);
+    }
+    store.close().await;
+    Ok(revoked)
+}
+
+/// A vendor whose access was revoked is re-admitted only with a fresh
+/// approval: by someone other than the person recording, holding a role the
+/// authority matrix requires to approve revoking that vendor's access.
+async fn readmission(a: &GrantArgs) -> Result<()> {
+    let store = open_store(&a.common.db).await?;
+    let grants = store.records(GRANT).await?;
+    store.close().await;
+    let revoked: Vec<String> = grants
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Grant>(&r.body).ok())
+        .filter(|g| g.vendor == a.vendor && g.status == GrantStatus::Revoked)
+        .map(|g| g.id)
+        .collect();
+    if revoked.is_empty() {
+        return Ok(());
+    }
+    let site = load_site(a.common.who.site.as_deref())?;
+    let graph = impact::Graph::compile(&site);
+    let engine = ::authority::Engine { site: &site, graph: &graph };
+    let asm = engine.assess(&format!("revoke-vendor-access vendor:{}", a.vendor), site_model::PhaseWord::Recover)?;
+    let roles = asm.requirement.approver_roles();
+    let Some(approver) = &a.approved_by else {
+        bail!(
+            "refused, nothing written: {}'s access was revoked ({}); re-admission needs a fresh approval: --approved-by a holder of {}",
+            a.vendor,
+            revoked.join(", "),
+            roles.join(" or ")
+        );
+    };
+    let actor = super::actor(&a.common.who)?;
+    if approver == actor {
+        bail!(
+            "refused, nothing written: the approval of a re-admission is given by someone other than the person recording it"
+        );
+    }
+    if ::authority::site_roles_of(&site, approver, roles.iter().copied()).is_empty() {
+        bail!(
+            "refused, nothing written: {approver} holds none of {}, whose approval re-admits {}",
+            roles.join(", "),
+            a.vendor
+        );
+    }
+    Ok(())
 }
