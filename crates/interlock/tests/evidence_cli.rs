@@ -286,3 +286,82 @@ fn declaring_an_incident_applies_the_vendor_policy_and_the_kill_switch_goes_thro
     ));
     assert!(c.ok(&["vendor", "list"]).contains("VG-4 (rev 1) keystone ACTIVE"));
 }
+
+#[test]
+fn an_import_links_to_a_hypothesis_and_proposes_the_dependencies_it_saw() {
+    let c = Cli { dir: tempfile::tempdir().unwrap() };
+    let id = c.ok(&[
+        "incident",
+        "open",
+        "--as",
+        "mgarcia",
+        "--title",
+        "Vendor session",
+        "--summary",
+        "s",
+        "--declare",
+        "--reason",
+        "r",
+    ]);
+    let id = id.trim();
+    c.ok(&[
+        "incident",
+        "hypothesis",
+        "propose",
+        id,
+        "A host outside the inventory is writing to the PLCs",
+        "--as",
+        "tnguyen",
+    ]);
+    let sessions = samples().join("sessions.jsonl");
+    let proposals = c.dir.path().join("proposed.toml");
+    let out = c.ok(&[
+        "evidence",
+        "import",
+        "--format",
+        "sessions",
+        sessions.to_str().unwrap(),
+        "--incident",
+        id,
+        "--supports",
+        "3",
+        "--proposals",
+        proposals.to_str().unwrap(),
+        "--as",
+        "tnguyen",
+    ]);
+    assert!(
+        out.contains(&format!("{id} #4 evidence recorded"))
+            && out.contains(&format!("{id} #5 hypothesis-update recorded")),
+        "{out}"
+    );
+    let show: serde_json::Value = serde_json::from_str(&c.ok(&["incident", "show", id, "--json"])).unwrap();
+    assert!(show.to_string().contains("\"evidence_for\":[4]"), "{show}");
+    // The proposals are a reviewable file that the site model accepts once a person moves it in.
+    let text = std::fs::read_to_string(&proposals).unwrap();
+    assert!(
+        text.contains("[[dependency]]\nconsumer = \"ws-eng-01\"\nprovider = \"ews-02\"\nkind = \"remote-access\""),
+        "{text}"
+    );
+    let copy = c.dir.path().join("site");
+    for e in walk(&site()) {
+        let to = copy.join(e.strip_prefix(site()).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&e, &to).unwrap();
+    }
+    std::fs::write(copy.join("dependencies/proposed.toml"), &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_interlock")).args(["site", "check"]).arg(&copy).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}

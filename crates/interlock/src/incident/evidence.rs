@@ -170,6 +170,16 @@ pub struct EvidenceImportArgs {
     /// How many bad lines to list (all are counted).
     #[arg(long, default_value_t = 20)]
     max_errors: usize,
+    /// With --incident: link the evidence to a hypothesis (its event number) as supporting it.
+    #[arg(long, requires = "incident", conflicts_with = "refutes")]
+    supports: Option<u64>,
+    /// With --incident: link the evidence to a hypothesis as evidence against it.
+    #[arg(long, requires = "incident")]
+    refutes: Option<u64>,
+    /// Write the flows no dependency explains as proposed `[[dependency]]` tables to FILE.toml,
+    /// for a person to review (never written into the site model).
+    #[arg(long, value_name = "FILE.toml")]
+    proposals: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -294,6 +304,9 @@ pub fn run_correlate(a: CorrelateArgs) -> Result<ExitCode> {
         each: true,
         json: a.json,
         max_errors: 20,
+        supports: None,
+        refutes: None,
+        proposals: None,
     };
     runtime()?.block_on(import_evidence(&args, &*clock))
 }
@@ -570,8 +583,9 @@ async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<Ex
             a.file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
         );
         let location = Some(name.as_str().into());
-        write(&a.common, id, clock, move |_, w| {
-            Ok(vec![Body::EvidenceCollected(Evidence {
+        let link = a.supports.map(|h| (h, true)).or(a.refutes.map(|h| (h, false)));
+        write(&a.common, id, clock, move |inc, w| {
+            let mut bodies = vec![Body::EvidenceCollected(Evidence {
                 title: title.as_str().into(),
                 source: match a.format {
                     Format::Zeek => EvidenceSource::NetworkCapture,
@@ -585,11 +599,71 @@ async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<Ex
                 collected_at: w.now,
                 assets: concerned.clone(),
                 description: Some(description.as_str().into()),
-            })])
+            })];
+            // The evidence is the next event; the hypothesis update links it.
+            if let Some((h, supports)) = link {
+                let status = inc
+                    .hypotheses
+                    .get(&h)
+                    .map(|x| x.status)
+                    .ok_or_else(|| anyhow!("#{h} is not a hypothesis of {}", inc.id()))?;
+                let ev = inc.seq() + 1;
+                bodies.push(Body::HypothesisUpdated(::incident::HypothesisUpdate {
+                    hypothesis: h,
+                    status,
+                    evidence_for: if supports { vec![ev] } else { vec![] },
+                    evidence_against: if supports { vec![] } else { vec![ev] },
+                    reason: format!("{} import: {description}", a.format.as_str()).into(),
+                }));
+            }
+            Ok(bodies)
         })
         .await?;
     }
+    if let Some(path) = &a.proposals {
+        write_proposals(path, &name, a.format, &t, clock)?;
+        println!("proposed dependencies written to {} (review them; nothing was added to the site)", path.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The dependency kind a port suggests, for a proposal a person reviews.
+fn kind_for_port(port: u16) -> (&'static str, bool) {
+    if evidence::protocol::by_port(None, port).is_some()
+        || evidence::protocol::by_port(Some(evidence::Transport::Udp), port).is_some()
+    {
+        return ("control", true);
+    }
+    match port {
+        514 | 6514 | 5044 | 9997 => ("logging", true),
+        123 => ("time", true),
+        53 => ("name-resolution", true),
+        88 | 389 | 636 | 445 | 464 | 3268 | 3269 => ("authentication", true),
+        3389 | 22 | 5900 | 5938 => ("remote-access", true),
+        5450 | 5457 | 5459 => ("historian", true),
+        _ => ("business-data", false),
+    }
+}
+
+/// Writes the undocumented flows as `[[dependency]]` tables, commented for review.
+fn write_proposals(path: &std::path::Path, source: &str, format: Format, t: &Tally, clock: &dyn Clock) -> Result<()> {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Dependencies observed in {source} that the site model does not explain.\n# Proposed by `interlock evidence import` at {}: review each, fix its kind and direction, and only then\n# move it into the site model. Nothing here is loaded until a person does.\n",
+        clock.now()
+    ));
+    let mut flows: Vec<(&(String, String, u16), &u64)> = t.undocumented.iter().collect();
+    flows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for ((src, dst, port), n) in flows {
+        // A remote-access session log's flows are remote access.
+        let (kind, sure) = if format == Format::Sessions { ("remote-access", true) } else { kind_for_port(*port) };
+        out.push_str("\n[[dependency]]\n");
+        out.push_str(&format!("consumer = \"{src}\"\nprovider = \"{dst}\"\nkind = \"{kind}\"\n"));
+        let how = if *port == 0 { String::new() } else { format!(" on port {port}") };
+        let guess = if sure { "" } else { "; the kind is a guess: check it" };
+        out.push_str(&format!("description = \"{n} flow(s){how} seen in {}{guess}\"\n", source.replace('"', "'")));
+    }
+    std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn note(site: &Site, c: &Correlator<'_>, act: &evidence::Activity, j: &Decision, t: &mut Tally) {
