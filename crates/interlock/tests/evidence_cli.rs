@@ -166,6 +166,26 @@ fn work_orders_import_from_csv_all_or_nothing() {
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(v[0]["work"]["title"], "Filter PLC logic, backwash timer");
+    // A change is a new revision; the old one is kept.
+    let out = c.ok(&[
+        "work",
+        "add",
+        "--id",
+        "WO-2",
+        "--title",
+        "Patch HMIs (moved)",
+        "--asset",
+        "hmi-cr-01",
+        "--start",
+        "2026-11-26T13:00:00Z",
+        "--end",
+        "2026-11-26T15:00:00Z",
+        "--activity",
+        "patching",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["id"].as_str(), v["rev"].as_u64()), (Some("WO-2"), Some(2)));
     // A control change in the logic-download window is authorised by it; after the window, it is not.
     let flows = c.file(
         "activity.csv",

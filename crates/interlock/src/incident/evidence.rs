@@ -78,6 +78,9 @@ pub struct WorkAddArgs {
     supervisor: Option<String>,
     #[arg(long, default_value = "planned work")]
     reason: String,
+    /// Print what was recorded as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -93,6 +96,9 @@ pub struct ImportArgs {
     #[command(flatten)]
     common: Common,
     file: PathBuf,
+    /// Print what was recorded as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +137,9 @@ pub struct GrantArgs {
     /// requires for revoking this vendor's access; not the person recording).
     #[arg(long)]
     approved_by: Option<String>,
+    /// Print what was recorded as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -140,6 +149,9 @@ pub struct RevokeArgs {
     id: String,
     #[arg(long)]
     reason: String,
+    /// Print what was recorded as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -226,7 +238,7 @@ pub fn run_work(cmd: WorkCommand) -> Result<ExitCode> {
                     supervisor: a.supervisor.clone(),
                     cancelled: false,
                 };
-                put(&a.common, &*clock, WORK, &w.id.clone(), &a.reason, |site| {
+                put((&a.common, a.json), &*clock, WORK, &w.id.clone(), &a.reason, |site| {
                     w.check(site)?;
                     Ok(serde_json::to_string(&w)?)
                 })
@@ -260,7 +272,7 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
                     status: GrantStatus::Active,
                     status_reason: a.approved_by.as_ref().map(|p| format!("re-admitted with the approval of {p}")),
                 };
-                put(&a.common, &*clock, GRANT, &g.id.clone(), &a.reason, |site| {
+                put((&a.common, a.json), &*clock, GRANT, &g.id.clone(), &a.reason, |site| {
                     g.check(site)?;
                     Ok(serde_json::to_string(&g)?)
                 })
@@ -278,7 +290,7 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
                 }
                 g.status = GrantStatus::Revoked;
                 g.status_reason = Some(a.reason.clone());
-                put(&a.common, &*clock, GRANT, &a.id, &a.reason, |_| Ok(serde_json::to_string(&g)?)).await
+                put((&a.common, a.json), &*clock, GRANT, &a.id, &a.reason, |_| Ok(serde_json::to_string(&g)?)).await
             }
             VendorCommand::Sessions(a) => sessions(&a, &*clock).await,
         }
@@ -313,7 +325,7 @@ pub fn run_correlate(a: CorrelateArgs) -> Result<ExitCode> {
 
 /// Writes the next revision of a record, built and checked by `make` against the site.
 async fn put(
-    common: &Common,
+    (common, json): (&Common, bool),
     clock: &dyn Clock,
     kind: &str,
     id: &str,
@@ -340,7 +352,11 @@ async fn put(
     let result = store.put_record(&r).await;
     store.close().await;
     result.map_err(|e| anyhow!("refused, nothing written: {e}"))?;
-    println!("{kind} {id} revision {rev} recorded");
+    if json {
+        println!("{}", json!({"kind": kind, "id": id, "rev": rev}));
+    } else {
+        println!("{kind} {id} revision {rev} recorded");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -465,7 +481,12 @@ async fn import_work(a: &ImportArgs, clock: &dyn Clock) -> Result<ExitCode> {
         store.put_record(&r).await?;
     }
     store.close().await;
-    println!("imported {} work order(s) from {name}", orders.len());
+    if a.json {
+        let ids: Vec<&str> = orders.iter().map(|w| w.id.as_str()).collect();
+        println!("{}", json!({"imported": orders.len(), "ids": ids, "file": name}));
+    } else {
+        println!("imported {} work order(s) from {name}", orders.len());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
