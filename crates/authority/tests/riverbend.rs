@@ -133,3 +133,34 @@ fn an_action_no_rule_covers_is_refused() {
     let err = e.assess("isolate hist-ot-01", PhaseWord::Contain).unwrap_err();
     assert!(err.to_string().contains("no rule of the authority matrix covers"), "{err}");
 }
+
+#[test]
+fn assessing_is_deterministic() {
+    let site = common::riverbend();
+    let graph = impact::Graph::compile(&site);
+    let e = Engine { site: &site, graph: &graph };
+    // The proposal's assessment is recomputed when it is appended, and must be equal: every
+    // part of it (facts, measures, explanations) must be the same every time.
+    let mut texts: Vec<String> =
+        ["take-offline dc-corp-01,dc-corp-02", "island-mode"].iter().map(|s| s.to_string()).collect();
+    texts.extend(site.zones.iter().map(|z| format!("isolate zone:{}", z.id)));
+    texts.extend(site.assets.iter().step_by(3).map(|a| format!("take-offline {}", a.id)));
+    for text in &texts {
+        let text = text.as_str();
+        let Ok(first) = e.assess(text, PhaseWord::Contain) else { continue };
+        for _ in 0..5 {
+            let again = e.assess(text, PhaseWord::Contain).unwrap();
+            if again != first {
+                for (a, b) in first.measures.iter().zip(&again.measures) {
+                    assert_eq!(a, b, "{text}: measures differ");
+                }
+                for (a, b) in first.facts.iter().zip(&again.facts) {
+                    assert_eq!(a, b, "{text}: facts differ");
+                }
+                assert_eq!(first.summary, again.summary, "{text}");
+                assert_eq!(first.requirement, again.requirement, "{text}");
+                assert_eq!(first, again, "{text}");
+            }
+        }
+    }
+}

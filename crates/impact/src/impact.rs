@@ -295,8 +295,10 @@ impl Run<'_> {
 
     /// Cuts every dependency crossing the zone's boundary (of the given kinds only, if any).
     fn cut_zone_boundary(&mut self, z: site_model::ZoneIx, i: u16, kinds: Option<FunctionSet>) {
-        let inside: HashSet<u32> = self.g.assets_in_zone(z).into_iter().map(|a| a.0).collect();
-        for a in &inside {
+        let members: Vec<u32> = self.g.assets_in_zone(z).into_iter().map(|a| a.0).collect();
+        let inside: HashSet<u32> = members.iter().copied().collect();
+        // In the zone's asset order, so the impact (and its explanations) are the same every run.
+        for a in &members {
             for &d in self.g.by_consumer.row(*a as usize).iter().chain(self.g.by_provider.row(*a as usize)) {
                 let dep = &self.site.dependencies[d as usize];
                 let crosses = !(inside.contains(&dep.consumer.0) && inside.contains(&dep.provider.0));

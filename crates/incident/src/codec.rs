@@ -14,19 +14,20 @@
 //! `u32`s are varints; vocabulary values are their stable one-byte codes
 //! (the site model's impact facts, which have no codes, are their canonical
 //! word as a string); digests are 32 raw bytes. Nested records (a proposal's
-//! assessment and its requirement) are their fields in declaration order,
-//! lists of them prefixed by their length. The decoder accepts exactly one
-//! encoding of each event: non-minimal varints, numbers too large for their
-//! field, unknown codes or words, option and boolean bytes other than 0/1,
-//! invalid UTF-8, out-of-range times, a correction inside a correction and
-//! trailing bytes are all refused, so `encode(decode(b)) == b` for every `b`
-//! that decodes. That is what lets the hash chain be recomputed from stored
-//! bytes alone.
+//! assessment and its requirement, a recovery plan's items and their checks)
+//! are their fields in declaration order, lists of them prefixed by their
+//! length. The decoder accepts exactly one encoding of each event:
+//! non-minimal varints, numbers too large for their field, unknown codes or
+//! words, option and boolean bytes other than 0/1, invalid UTF-8,
+//! out-of-range times, a correction inside a correction and trailing bytes
+//! are all refused, so `encode(decode(b)) == b` for every `b` that decodes.
+//! That is what lets the hash chain be recomputed from stored bytes alone.
 //!
 //! Changing the layout of an existing kind means a new `ENCODING` value; the
 //! decoder keeps reading every earlier one. A new kind (a new code, such as
-//! the response-action kinds 64-74) leaves earlier events unchanged and so
-//! keeps the version.
+//! the response-action kinds 64-74 or the recovery kinds 128-133, whose codes
+//! take two varint bytes) leaves earlier events unchanged and so keeps the
+//! version.
 
 use authority::{Assessment, Fact, Group, Matched, Requirement, Rung, VerdictKind};
 use site_model::{Domain, ImpactFact};
@@ -346,6 +347,50 @@ impl Writer {
                 self.varint(v.action);
                 self.u8(v.result.code());
                 self.str(&v.note);
+            }
+            Body::RecoveryPlanned(p) => {
+                self.digest(&p.site_version);
+                self.varint(p.items.len() as u64);
+                for item in &p.items {
+                    self.str(&item.asset);
+                    self.str(&item.stage);
+                    self.str(&item.reason);
+                    self.opt_str(&item.reentry);
+                    self.varint(item.checks.len() as u64);
+                    for c in &item.checks {
+                        self.str(&c.kind);
+                        self.opt_str(&c.expected);
+                        self.str(&c.source);
+                    }
+                }
+            }
+            Body::RecoveryReordered(r) => {
+                self.str(&r.asset);
+                self.opt_str(&r.after);
+                self.str(&r.reason);
+            }
+            Body::CheckRecorded(c) => {
+                self.str(&c.asset);
+                self.str(&c.kind);
+                self.str(&c.observed);
+                self.opt_str(&c.expected);
+                self.bool(c.passed);
+                self.str(&c.detail);
+                self.opt_digest(&c.artefact);
+                self.opt_str(&c.note);
+            }
+            Body::MonitoringStarted(m) => {
+                self.strs(&m.assets);
+                self.time(m.until);
+                self.strs(&m.criteria);
+            }
+            Body::MonitoringEnded(m) => {
+                self.varint(m.window);
+                self.str(&m.reason);
+            }
+            Body::RecoveryEnded(r) => {
+                self.str(&r.reason);
+                self.strs(&r.open_items);
             }
             Body::Corrected(c) => {
                 self.varint(c.supersedes);
@@ -735,6 +780,41 @@ impl<'a> Reader<'a> {
             }),
             Kind::ActionRolledBack => Body::ActionRolledBack(self.execution_report()?),
             Kind::ActionWithdrawn => Body::ActionWithdrawn(self.action_note()?),
+            Kind::RecoveryPlanned => Body::RecoveryPlanned(RecoveryPlan {
+                site_version: self.digest()?,
+                items: self.list(|r| {
+                    Ok(PlanItem {
+                        asset: r.str()?,
+                        stage: r.str()?,
+                        reason: r.str()?,
+                        reentry: r.opt_str()?,
+                        checks: r
+                            .list(|r| Ok(CheckSpec { kind: r.str()?, expected: r.opt_str()?, source: r.str()? }))?,
+                    })
+                })?,
+            }),
+            Kind::RecoveryReordered => {
+                Body::RecoveryReordered(Reorder { asset: self.str()?, after: self.opt_str()?, reason: self.str()? })
+            }
+            Kind::CheckRecorded => Body::CheckRecorded(CheckRecord {
+                asset: self.str()?,
+                kind: self.str()?,
+                observed: self.str()?,
+                expected: self.opt_str()?,
+                passed: self.bool("passed flag")?,
+                detail: self.str()?,
+                artefact: self.opt_digest()?,
+                note: self.opt_str()?,
+            }),
+            Kind::MonitoringStarted => Body::MonitoringStarted(Monitoring {
+                assets: self.strs()?,
+                until: self.time()?,
+                criteria: self.strs()?,
+            }),
+            Kind::MonitoringEnded => {
+                Body::MonitoringEnded(MonitoringEnd { window: self.varint()?, reason: self.str()? })
+            }
+            Kind::RecoveryEnded => Body::RecoveryEnded(RecoveryEnd { reason: self.str()?, open_items: self.strs()? }),
             Kind::Corrected => {
                 if !allow_correction {
                     return Err(DecodeError::Invalid { what: "correction inside a correction", at });

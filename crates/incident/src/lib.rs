@@ -16,6 +16,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod codec;
 pub mod model;
+pub mod recovery;
 pub mod rules;
 mod state;
 pub mod time;
@@ -26,6 +27,7 @@ pub use chain::{ChainError, GENESIS, Mismatch, Row, Sealed, Verifier, link, seal
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use codec::{DecodeError, ENCODING, EncodeError, MAX_EVENT_BYTES, decode, encode};
 pub use model::*;
+pub use recovery::{RecoveryState, Window};
 pub use rules::{Context, Policy, RuleError, check, first_event};
 pub use state::{EvidenceState, FoldError, HypothesisState, Incident, Position, SituationState};
 pub use time::{TimeError, Timestamp};

@@ -339,6 +339,18 @@ pub enum Body {
     ActionRolledBack(ExecutionReport),
     /// The proposer (or a commander) withdraws a proposal that was not executed.
     ActionWithdrawn(ActionNote),
+    /// The recovery plan: affected assets in restoration order, each with its reason and checks.
+    RecoveryPlanned(RecoveryPlan),
+    /// A person moves an asset in the plan, with the reason.
+    RecoveryReordered(Reorder),
+    /// A verification of an asset before reconnection, with its result.
+    CheckRecorded(CheckRecord),
+    /// Heightened monitoring of reconnected assets, until a date and on criteria.
+    MonitoringStarted(Monitoring),
+    /// A monitoring window ends: its date has passed and its criteria are met.
+    MonitoringEnded(MonitoringEnd),
+    /// The end of recovery is declared, with the items still open.
+    RecoveryEnded(RecoveryEnd),
     /// Supersedes an earlier event: a corrected version of it, or a retraction.
     Corrected(Correction),
     /// A signature over the head before it (see [`crate::checkpoint`]).
@@ -582,6 +594,83 @@ pub struct Verification {
     pub note: Box<str>,
 }
 
+/// The recovery plan, frozen: the site model it was computed against, and the
+/// assets in restoration order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryPlan {
+    pub site_version: Digest,
+    pub items: Vec<PlanItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanItem {
+    /// Asset id of the site model.
+    pub asset: Box<str>,
+    /// identity, network, infrastructure, monitoring, supervisory, control, business.
+    pub stage: Box<str>,
+    /// Why it stands where it does.
+    pub reason: Box<str>,
+    /// identity, remote access or monitoring, for a re-entry point.
+    pub reentry: Option<Box<str>>,
+    pub checks: Vec<CheckSpec>,
+}
+
+/// A check an asset needs (`recovery::Check`, as recorded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckSpec {
+    /// A `recovery::CheckKind` word: config-hash, logic, firmware, proof-test...
+    pub kind: Box<str>,
+    pub expected: Option<Box<str>>,
+    pub source: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reorder {
+    pub asset: Box<str>,
+    /// Put it right after this asset; `None`: first.
+    pub after: Option<Box<str>>,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRecord {
+    pub asset: Box<str>,
+    pub kind: Box<str>,
+    /// What was observed: a hash or version, or `pass`/`fail` for a check done by a person.
+    pub observed: Box<str>,
+    /// For a backup-hash check: the catalogue's hash of the media.
+    pub expected: Option<Box<str>>,
+    pub passed: bool,
+    /// The comparison, in words (what differs).
+    pub detail: Box<str>,
+    /// SHA-256 of an uploaded file (a logic export, a test report, readings).
+    pub artefact: Option<Digest>,
+    pub note: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitoring {
+    /// Asset ids watched.
+    pub assets: Vec<Box<str>>,
+    pub until: Timestamp,
+    /// What must hold to end it.
+    pub criteria: Vec<Box<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitoringEnd {
+    /// The window (its event number).
+    pub window: u64,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryEnd {
+    pub reason: Box<str>,
+    /// Items still open, as computed when declared (assets not reconnected, checks failing).
+    pub open_items: Vec<Box<str>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
@@ -626,6 +715,12 @@ pub enum Kind {
     ActionVerified = 72,
     ActionRolledBack = 73,
     ActionWithdrawn = 74,
+    RecoveryPlanned = 128,
+    RecoveryReordered = 129,
+    CheckRecorded = 130,
+    MonitoringStarted = 131,
+    MonitoringEnded = 132,
+    RecoveryEnded = 133,
 }
 
 impl Kind {
@@ -662,6 +757,12 @@ impl Kind {
         Kind::ActionVerified,
         Kind::ActionRolledBack,
         Kind::ActionWithdrawn,
+        Kind::RecoveryPlanned,
+        Kind::RecoveryReordered,
+        Kind::CheckRecorded,
+        Kind::MonitoringStarted,
+        Kind::MonitoringEnded,
+        Kind::RecoveryEnded,
     ];
 
     pub fn code(self) -> u16 {
@@ -706,6 +807,12 @@ impl Kind {
             Kind::ActionVerified => "action-verified",
             Kind::ActionRolledBack => "action-rolled-back",
             Kind::ActionWithdrawn => "action-withdrawn",
+            Kind::RecoveryPlanned => "recovery-planned",
+            Kind::RecoveryReordered => "recovery-reordered",
+            Kind::CheckRecorded => "check-recorded",
+            Kind::MonitoringStarted => "monitoring-started",
+            Kind::MonitoringEnded => "monitoring-ended",
+            Kind::RecoveryEnded => "recovery-ended",
         }
     }
 
@@ -775,6 +882,12 @@ impl Body {
             Body::ActionVerified(_) => Kind::ActionVerified,
             Body::ActionRolledBack(_) => Kind::ActionRolledBack,
             Body::ActionWithdrawn(_) => Kind::ActionWithdrawn,
+            Body::RecoveryPlanned(_) => Kind::RecoveryPlanned,
+            Body::RecoveryReordered(_) => Kind::RecoveryReordered,
+            Body::CheckRecorded(_) => Kind::CheckRecorded,
+            Body::MonitoringStarted(_) => Kind::MonitoringStarted,
+            Body::MonitoringEnded(_) => Kind::MonitoringEnded,
+            Body::RecoveryEnded(_) => Kind::RecoveryEnded,
         }
     }
 
@@ -832,6 +945,9 @@ impl Body {
         match self {
             Body::Observation(o) => &o.assets,
             Body::EvidenceCollected(e) => &e.assets,
+            Body::MonitoringStarted(m) => &m.assets,
+            Body::CheckRecorded(c) => std::slice::from_ref(&c.asset),
+            Body::RecoveryReordered(r) => std::slice::from_ref(&r.asset),
             _ => &[],
         }
     }

@@ -109,6 +109,16 @@ impl Incident {
     }
 }
 
+/// Assets reconnected in an incident: targets of its completed `reconnect` actions.
+pub fn reconnected(inc: &Incident, cx: &Context<'_>) -> Vec<Box<str>> {
+    Checker { site: cx.site, policy: cx.policy, engine: cx.engine, actor: "", at: Timestamp::EPOCH }.reconnected(inc)
+}
+
+/// What is still open in recovery: assets not reconnected, checks not passed.
+pub fn recovery_open_items(inc: &Incident, cx: &Context<'_>) -> Vec<String> {
+    Checker { site: cx.site, policy: cx.policy, engine: cx.engine, actor: "", at: Timestamp::EPOCH }.open_items(inc)
+}
+
 /// Checks an event against the incident as it stands (`None` for the first
 /// event of a new incident), the site model and the policy.
 pub fn check(incident: Option<&Incident>, event: &Event, cx: &Context<'_>) -> Result<(), RuleError> {
@@ -690,6 +700,88 @@ impl Checker<'_> {
                 }
                 self.command(inc, "withdraw someone else's proposal")
             }
+            Body::RecoveryPlanned(p) => self.planned(inc, p),
+            Body::RecoveryReordered(r) => {
+                self.text("reason", &r.reason)?;
+                let Some(_) = inc.plan() else { return Err(state("there is no recovery plan to reorder")) };
+                let order = &inc.recovery.order;
+                for a in std::iter::once(&r.asset).chain(&r.after) {
+                    if !order.contains(a) {
+                        return Err(state(format!("{a} is not in the recovery plan")));
+                    }
+                }
+                if r.after.as_ref() == Some(&r.asset) {
+                    return Err(state("an asset is not moved after itself"));
+                }
+                self.command(inc, "reorder the recovery plan")
+            }
+            Body::CheckRecorded(c) => self.check_recorded(inc, c),
+            Body::MonitoringStarted(m) => {
+                if m.assets.is_empty() {
+                    return Err(field("assets", "name the assets watched"));
+                }
+                self.assets(&m.assets)?;
+                if m.criteria.is_empty() {
+                    return Err(field("criteria", "name what must hold to end the window"));
+                }
+                for c in &m.criteria {
+                    self.text("criteria", c)?;
+                }
+                if m.until.micros() <= self.at.micros() {
+                    return Err(field("until", format!("{} is not after now ({})", m.until, self.at)));
+                }
+                let reconnected = self.reconnected(inc);
+                if let Some(a) = m.assets.iter().find(|a| !reconnected.contains(a)) {
+                    return Err(state(format!(
+                        "{a} is not reconnected: heightened monitoring watches reconnected assets"
+                    )));
+                }
+                self.command(inc, "start heightened monitoring")
+            }
+            Body::MonitoringEnded(e) => {
+                self.text("reason", &e.reason)?;
+                let Some(w) = inc.recovery.windows.get(&e.window) else {
+                    return Err(RuleError::NoSuchEvent { what: "monitoring window", seq: e.window });
+                };
+                if let Some(by) = w.ended {
+                    return Err(state(format!("monitoring window #{} was ended by #{by}", e.window)));
+                }
+                if self.at.micros() < w.until.micros() {
+                    return Err(state(format!(
+                        "monitoring window #{} runs until {}; it ends on its date, with its criteria met",
+                        e.window, w.until
+                    )));
+                }
+                self.command(inc, "end heightened monitoring")
+            }
+            Body::RecoveryEnded(e) => {
+                self.text("reason", &e.reason)?;
+                if inc.plan().is_none() {
+                    return Err(state("there is no recovery plan: the end of recovery is declared on one"));
+                }
+                if let Some(by) = inc.recovery.ended {
+                    return Err(state(format!("the end of recovery was declared by #{by}")));
+                }
+                let open: Vec<String> = inc
+                    .recovery
+                    .open_windows()
+                    .map(|(seq, w)| {
+                        let ids: Vec<&str> = w.assets.iter().map(|a| &**a).collect();
+                        format!("monitoring window #{seq} of {} runs until {}", ids.join(", "), w.until)
+                    })
+                    .collect();
+                if !open.is_empty() {
+                    return Err(state(format!(
+                        "the end of recovery is refused while heightened monitoring is open: {}",
+                        open.join("; ")
+                    )));
+                }
+                let items = self.open_items(inc);
+                if e.open_items.iter().map(|x| x.to_string()).collect::<Vec<_>>() != items {
+                    return Err(field("open items", format!("the open items are: {}", items.join("; "))));
+                }
+                self.command(inc, "declare the end of recovery")
+            }
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
                 if c.seq != inc.seq() || c.head != inc.head() {
@@ -777,6 +869,7 @@ impl Checker<'_> {
         }
         let phase = site_model::PhaseWord::parse(p.phase.as_str())
             .ok_or_else(|| state(format!("phase {} has no authority-matrix word", p.phase)))?;
+        self.reconnection_gate(inc, &p.action)?;
         let computed = self.engine()?.assess(&p.action, phase).map_err(|e| field("action", e.to_string()))?;
         if computed != p.assessment {
             return Err(state(
@@ -966,6 +1059,176 @@ impl Checker<'_> {
             action: what,
             needed: format!("#{seq} is executed by a holder of {}", roles.join(" or ")),
         })
+    }
+
+    fn planned(&self, inc: &Incident, p: &RecoveryPlan) -> Result<(), RuleError> {
+        self.same_site(&p.site_version)?;
+        if inc.phase != Phase::Recover {
+            return Err(state(format!("recovery is planned in the recover phase; the incident is in {}", inc.phase)));
+        }
+        if p.items.is_empty() {
+            return Err(field("items", "a plan restores at least one asset"));
+        }
+        let mut ids: Vec<site_model::AssetIx> = Vec::new();
+        for item in &p.items {
+            self.assets(std::slice::from_ref(&item.asset))?;
+            let Some(a) = self.site.asset_by_id(&item.asset) else { continue };
+            if ids.contains(&a) {
+                return Err(field("items", format!("{} is in the plan twice", item.asset)));
+            }
+            ids.push(a);
+            if item.checks != crate::recovery::specs(&recovery::checks(self.site, a)) {
+                return Err(field("items", format!("the checks of {} are not those the site model gives", item.asset)));
+            }
+        }
+        // With the engine, the order and reasons are recomputed and must match.
+        if let Some(engine) = self.engine {
+            let plan = recovery::plan(self.site, engine.graph, &ids);
+            let same = plan.items.len() == p.items.len()
+                && plan.items.iter().zip(&p.items).all(|(a, b)| {
+                    *self.site.asset(a.asset).id == *b.asset && a.stage == &*b.stage && a.reason == *b.reason
+                });
+            if !same {
+                return Err(state("the recorded plan is not the one the loaded site model gives for these assets"));
+            }
+        }
+        self.command(inc, "plan recovery")
+    }
+
+    fn check_recorded(&self, inc: &Incident, c: &CheckRecord) -> Result<(), RuleError> {
+        self.line("observed", &c.observed)?;
+        self.text("detail", &c.detail)?;
+        if let Some(n) = &c.note {
+            self.text("note", n)?;
+        }
+        let Some(plan) = inc.plan() else { return Err(state("there is no recovery plan: plan recovery first")) };
+        let Some(item) = plan.items.iter().find(|i| i.asset == c.asset) else {
+            return Err(state(format!("{} is not in the recovery plan", c.asset)));
+        };
+        let Some(asset) = self.site.asset_by_id(&c.asset) else {
+            return Err(RuleError::Unknown { what: "asset", id: c.asset.to_string(), hint: None });
+        };
+        let backup = CheckSpec { kind: "backup-hash".into(), expected: None, source: "restoration media".into() };
+        let spec = match item.checks.iter().find(|s| s.kind == c.kind) {
+            Some(s) => s,
+            None if &*c.kind == "backup-hash" => &backup,
+            None => {
+                let kinds: Vec<&str> = item.checks.iter().map(|s| &*s.kind).collect();
+                return Err(field(
+                    "kind",
+                    format!(
+                        "{} needs no {} check; its checks are {} (and backup-hash for restoration media)",
+                        c.asset,
+                        c.kind,
+                        kinds.join(", ")
+                    ),
+                ));
+            }
+        };
+        let (passed, detail) = crate::recovery::judge_check(self.site, asset, spec, &c.observed, c.expected.as_deref())
+            .map_err(|e| field("kind", e))?;
+        if passed != c.passed || detail != *c.detail {
+            return Err(field("passed", format!("the check gives: {}", detail)));
+        }
+        Ok(())
+    }
+
+    /// Assets reconnected: targets of completed `reconnect` actions.
+    fn reconnected(&self, inc: &Incident) -> Vec<Box<str>> {
+        let mut out: Vec<Box<str>> = Vec::new();
+        for (seq, a) in &inc.actions {
+            if a.status != ActionStatus::Completed {
+                continue;
+            }
+            let Some(p) = inc.proposal(*seq) else { continue };
+            let Ok(action) = impact::Action::parse(self.site, &p.action) else { continue };
+            if action.effect != site_model::Effect::Reconnect {
+                continue;
+            }
+            for t in &action.targets {
+                match t {
+                    impact::Target::Asset(x) => out.push(self.site.asset(*x).id.clone()),
+                    impact::Target::Zone(z) => {
+                        if let Some(e) = self.engine {
+                            out.extend(e.graph.assets_in_zone(*z).into_iter().map(|x| self.site.asset(x).id.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// What is still open when recovery ends: assets not reconnected, checks not passed.
+    pub(crate) fn open_items(&self, inc: &Incident) -> Vec<String> {
+        let Some(plan) = inc.plan() else { return Vec::new() };
+        let reconnected = self.reconnected(inc);
+        let mut out = Vec::new();
+        for a in &inc.recovery.order {
+            let Some(item) = plan.items.iter().find(|i| i.asset == *a) else { continue };
+            if !reconnected.contains(a) {
+                out.push(format!("{a} is not reconnected"));
+            }
+            for (spec, last) in inc.recovery.pending_checks(item) {
+                out.push(match last {
+                    Some(seq) => format!("{a}: {} failed (#{seq})", spec.kind),
+                    None => format!("{a}: {} not checked", spec.kind),
+                });
+            }
+        }
+        out
+    }
+
+    /// A reconnection is proposed only for assets of the plan whose checks have all passed.
+    fn reconnection_gate(&self, inc: &Incident, text: &str) -> Result<(), RuleError> {
+        let Ok(action) = impact::Action::parse(self.site, text) else { return Ok(()) };
+        if action.effect != site_model::Effect::Reconnect {
+            return Ok(());
+        }
+        let Some(plan) = inc.plan() else {
+            return Err(state(
+                "there is no recovery plan: nothing is reconnected before its checks are planned and passed",
+            ));
+        };
+        let mut assets: Vec<site_model::AssetIx> = Vec::new();
+        for t in &action.targets {
+            match t {
+                impact::Target::Asset(a) => assets.push(*a),
+                impact::Target::Zone(z) => {
+                    let inside = self.engine.map(|e| e.graph.assets_in_zone(*z)).unwrap_or_default();
+                    assets.extend(
+                        inside.into_iter().filter(|a| plan.items.iter().any(|i| *i.asset == *self.site.asset(*a).id)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        let mut problems = Vec::new();
+        for a in assets {
+            let id = &self.site.asset(a).id;
+            let Some(item) = plan.items.iter().find(|i| i.asset == *id) else {
+                problems.push(format!("{id} is not in the recovery plan"));
+                continue;
+            };
+            for (spec, last) in inc.recovery.pending_checks(item) {
+                let why = match last.and_then(|seq| inc.event(seq)) {
+                    Some(Event { body: Body::CheckRecorded(c), .. }) => c.detail.to_string(),
+                    _ => format!(
+                        "{} of {id} not checked yet{}",
+                        spec.kind,
+                        spec.expected.as_deref().map(|e| format!(" (expected {e})")).unwrap_or_default()
+                    ),
+                };
+                problems.push(why);
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(state(format!("cannot reconnect before every check passes: {}", problems.join("; "))))
     }
 
     fn correction(&self, inc: &Incident, seq: u64, c: &Correction) -> Result<(), RuleError> {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::actions::{ActionState, Due};
 use crate::chain::{ChainError, Row, Verifier};
 use crate::model::*;
+use crate::recovery::RecoveryState;
 use crate::time::Timestamp;
 
 /// A position held in the incident.
@@ -95,6 +96,7 @@ pub struct Incident {
     pub actions: BTreeMap<u64, ActionState>,
     /// Post-incident review items: every emergency override.
     pub reviews: Vec<u64>,
+    pub recovery: RecoveryState,
 }
 
 impl Incident {
@@ -125,6 +127,7 @@ impl Incident {
             checkpoints: Vec::new(),
             actions: BTreeMap::new(),
             reviews: Vec::new(),
+            recovery: RecoveryState::default(),
         };
         for (i, e) in events.iter().enumerate() {
             let expected = i as u64 + 1;
@@ -267,6 +270,14 @@ impl Incident {
         }
     }
 
+    /// The recovery plan in force, if any.
+    pub fn plan(&self) -> Option<&RecoveryPlan> {
+        match &self.event(self.recovery.plan?)?.body {
+            Body::RecoveryPlanned(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The proposal event of an action.
     pub fn proposal(&self, seq: u64) -> Option<&Proposal> {
         match &self.event(seq)?.body {
@@ -353,6 +364,12 @@ impl Incident {
             Body::DecisionRecorded(_) => self.decisions.push(seq),
             Body::CommunicationPublished(_) => self.communications.push(seq),
             Body::Checkpoint(_) => self.checkpoints.push(seq),
+            Body::RecoveryPlanned(_)
+            | Body::RecoveryReordered(_)
+            | Body::CheckRecorded(_)
+            | Body::MonitoringStarted(_)
+            | Body::MonitoringEnded(_)
+            | Body::RecoveryEnded(_) => self.recovery.apply(seq, body),
             Body::ActionProposed(p) => {
                 self.actions.insert(seq, ActionState::new(seq, actor, at, p.assessment.requirement.clone()));
             }

@@ -140,6 +140,29 @@ fn execution_report() -> impl Strategy<Value = ExecutionReport> {
     })
 }
 
+fn check_spec() -> impl Strategy<Value = CheckSpec> {
+    (text(), option::of(text()), text()).prop_map(|(kind, expected, source)| CheckSpec { kind, expected, source })
+}
+
+fn plan_item() -> impl Strategy<Value = PlanItem> {
+    (text(), text(), text(), option::of(text()), vec(check_spec(), 0..3))
+        .prop_map(|(asset, stage, reason, reentry, checks)| PlanItem { asset, stage, reason, reentry, checks })
+}
+
+fn check_record() -> impl Strategy<Value = CheckRecord> {
+    (text(), text(), text(), option::of(text()), any::<bool>(), text(), option::of(digest()), option::of(text()))
+        .prop_map(|(asset, kind, observed, expected, passed, detail, artefact, note)| CheckRecord {
+            asset,
+            kind,
+            observed,
+            expected,
+            passed,
+            detail,
+            artefact,
+            note,
+        })
+}
+
 fn body() -> impl Strategy<Value = Body> {
     prop_oneof![
         (text(), text(), pick(Category::ALL), pick(Severity::ALL), digest()).prop_map(
@@ -294,7 +317,33 @@ fn body() -> impl Strategy<Value = Body> {
             .prop_map(|(action, result, note)| Body::ActionVerified(Verification { action, result, note })),
         execution_report().prop_map(Body::ActionRolledBack),
         action_note().prop_map(Body::ActionWithdrawn),
+        (digest(), vec(plan_item(), 0..4))
+            .prop_map(|(site_version, items)| Body::RecoveryPlanned(RecoveryPlan { site_version, items })),
+        (text(), option::of(text()), text()).prop_map(|(asset, after, reason)| Body::RecoveryReordered(Reorder {
+            asset,
+            after,
+            reason
+        })),
+        check_record().prop_map(Body::CheckRecorded),
+        (texts(), time(), texts()).prop_map(|(assets, until, criteria)| Body::MonitoringStarted(Monitoring {
+            assets,
+            until,
+            criteria
+        })),
+        (any::<u64>(), text()).prop_map(|(window, reason)| Body::MonitoringEnded(MonitoringEnd { window, reason })),
+        (text(), texts()).prop_map(|(reason, open_items)| Body::RecoveryEnded(RecoveryEnd { reason, open_items })),
     ]
+}
+
+/// A number as a minimal LEB128 varint, as the encoding writes it.
+fn varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+    out
 }
 
 fn event() -> impl Strategy<Value = Event> {
@@ -322,10 +371,11 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u8..24, 62u8..77]) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..24, 62u64..77, 126u64..136]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
-        // a real kind code) so that the body decoders are reached too.
-        let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a', kind];
+        // a real kind code, two varint bytes from 128) so that the body decoders are reached too.
+        let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a'];
+        headed.extend_from_slice(&varint(kind));
         headed.extend_from_slice(&tail);
         for bytes in [tail, headed] {
             if let Ok(e) = decode(&bytes) {
@@ -388,6 +438,11 @@ fn unknown_versions_and_kinds_are_named() {
     // Kind 22, between the first kinds and the response actions, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 22]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 22 at byte 6");
+    // Kind 134 (two varint bytes), after the recovery kinds 128-133, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 0x86, 0x01]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 134 at byte 6");
+    // And 128 written in three bytes is not a recovery plan.
+    assert_eq!(decode(&[1, 0, 1, 0, 0, 0, 0x80, 0x81, 0x00]), Err(DecodeError::Varint(6)));
 }
 
 /// Golden bytes: a change here breaks every stored chain. Bump `ENCODING`
@@ -640,6 +695,59 @@ fn example(kind: Kind) -> Body {
             note: "vendor restored".into(),
         }),
         Kind::ActionWithdrawn => Body::ActionWithdrawn(ActionNote { action: 12, note: "superseded by #14".into() }),
+        Kind::RecoveryPlanned => Body::RecoveryPlanned(RecoveryPlan {
+            site_version: Digest([1; 32]),
+            items: vec![
+                PlanItem {
+                    asset: "dc-corp-01".into(),
+                    stage: "identity".into(),
+                    reason: "everything authenticates against it".into(),
+                    reentry: Some("identity".into()),
+                    checks: vec![
+                        CheckSpec {
+                            kind: "config-hash".into(),
+                            expected: Some("sha256:ab".into()),
+                            source: "baseline".into(),
+                        },
+                        CheckSpec { kind: "credentials-reset".into(), expected: None, source: "policy".into() },
+                    ],
+                },
+                PlanItem {
+                    asset: "plc-chlor-01".into(),
+                    stage: "control".into(),
+                    reason: "after its HMI".into(),
+                    reentry: None,
+                    checks: vec![],
+                },
+            ],
+        }),
+        Kind::RecoveryReordered => Body::RecoveryReordered(Reorder {
+            asset: "plc-chlor-01".into(),
+            after: Some("hmi-cr-01".into()),
+            reason: "operators need the view first".into(),
+        }),
+        Kind::CheckRecorded => Body::CheckRecorded(CheckRecord {
+            asset: "plc-chlor-01".into(),
+            kind: "logic".into(),
+            observed: "v12".into(),
+            expected: None,
+            passed: false,
+            detail: "rung 14 differs".into(),
+            artefact: Some(Digest([7; 32])),
+            note: Some("export attached".into()),
+        }),
+        Kind::MonitoringStarted => Body::MonitoringStarted(Monitoring {
+            assets: vec!["plc-chlor-01".into(), "hmi-cr-01".into()],
+            until: Timestamp::from_unix_micros(4_000_000).unwrap(),
+            criteria: vec!["no unexpected logins".into()],
+        }),
+        Kind::MonitoringEnded => {
+            Body::MonitoringEnded(MonitoringEnd { window: 9, reason: "quiet for 72 hours".into() })
+        }
+        Kind::RecoveryEnded => Body::RecoveryEnded(RecoveryEnd {
+            reason: "back to normal operations".into(),
+            open_items: vec!["ws-eng-02 not reconnected".into()],
+        }),
     }
 }
 
@@ -693,6 +801,23 @@ fn proposals_refuse_unknown_fact_words_and_non_boolean_flags() {
 }
 
 #[test]
+fn check_records_refuse_non_boolean_passed_flags() {
+    let e = example_event(14, example(Kind::CheckRecorded));
+    let bytes = encode(&e).unwrap();
+    let Body::CheckRecorded(mut c) = e.body.clone() else { unreachable!() };
+    c.passed = true;
+    let other = encode(&example_event(14, Body::CheckRecorded(c))).unwrap();
+    let flag = bytes.iter().zip(&other).position(|(a, b)| a != b).unwrap();
+    assert_eq!((bytes[flag], other[flag]), (0, 1));
+    assert!(decode(&other).is_ok());
+    for b in [2, 0xff] {
+        let mut bad = bytes.clone();
+        bad[flag] = b;
+        assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "passed flag", at: flag }));
+    }
+}
+
+#[test]
 fn u32_fields_refuse_larger_numbers() {
     for (kind, what) in [(Kind::ActionEscalated, "escalation level"), (Kind::MeasureConfirmed, "measure")] {
         let bytes = encode(&example_event(13, example(kind))).unwrap();
@@ -743,6 +868,53 @@ fn golden_encoding_of_response_actions() {
         ),
         "0105494e432d310300000770736861726d61430c0201196e6f206465636973696f6e20696e203135206d696e75746573",
         "0105494e432d310400000770736861726d61470c02136f6e652073657373696f6e2072656d61696e73",
+    ];
+    assert_eq!(hex, expected);
+}
+
+/// Golden bytes of the recovery kinds (codes 128-133, two varint bytes):
+/// like `golden_encoding`, a change here breaks stored chains.
+#[test]
+fn golden_encoding_of_recovery() {
+    let hex: Vec<String> = [
+        Kind::RecoveryPlanned,
+        Kind::RecoveryReordered,
+        Kind::CheckRecorded,
+        Kind::MonitoringStarted,
+        Kind::MonitoringEnded,
+        Kind::RecoveryEnded,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, k)| encode(&example_event(i as u64 + 1, example(*k))).unwrap())
+    .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+    .collect();
+    let expected = [
+        concat!(
+            "0105494e432d310100000770736861726d61800101010101010101010101010101010101010101010101010101010101",
+            "01010101020a64632d636f72702d3031086964656e746974792365766572797468696e672061757468656e7469636174",
+            "657320616761696e737420697401086964656e74697479020b636f6e6669672d6861736801097368613235363a616208",
+            "626173656c696e651163726564656e7469616c732d72657365740006706f6c6963790c706c632d63686c6f722d303107",
+            "636f6e74726f6c0d61667465722069747320484d490000",
+        ),
+        concat!(
+            "0105494e432d310200000770736861726d6181010c706c632d63686c6f722d30310109686d692d63722d30311d6f7065",
+            "7261746f7273206e656564207468652076696577206669727374",
+        ),
+        concat!(
+            "0105494e432d310300000770736861726d6182010c706c632d63686c6f722d3031056c6f6769630376313200000f7275",
+            "6e672031342064696666657273010707070707070707070707070707070707070707070707070707070707070707010f",
+            "6578706f7274206174746163686564",
+        ),
+        concat!(
+            "0105494e432d310400000770736861726d618301020c706c632d63686c6f722d303109686d692d63722d303180a4e803",
+            "0001146e6f20756e6578706563746564206c6f67696e73",
+        ),
+        "0105494e432d310500000770736861726d6184010912717569657420666f7220373220686f757273",
+        concat!(
+            "0105494e432d310600000770736861726d618501196261636b20746f206e6f726d616c206f7065726174696f6e730119",
+            "77732d656e672d3032206e6f74207265636f6e6e6563746564",
+        ),
     ];
     assert_eq!(hex, expected);
 }

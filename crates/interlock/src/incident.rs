@@ -9,6 +9,7 @@
 pub mod action;
 mod clock;
 pub mod evidence;
+pub mod recovery;
 mod render;
 mod tools;
 

@@ -57,6 +57,10 @@ enum Command {
     Evidence(incident::evidence::EvidenceCommand),
     /// Judge each activity of a log: authorised, partially authorised, unauthorised or unknown, with the reason.
     Correlate(incident::evidence::CorrelateArgs),
+    /// Recovery: the restoration plan, checks against known-good, the reconnection gate,
+    /// heightened monitoring, the end of recovery.
+    #[command(subcommand)]
+    Recovery(incident::recovery::RecoveryCommand),
     /// The authority matrix: check it against the site, explain it.
     #[command(subcommand)]
     Authority(authority_cli::AuthorityCommand),
@@ -135,6 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Incident(cmd) => incident::run(cmd),
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
+        Command::Recovery(cmd) => incident::recovery::run(cmd),
         Command::Work(cmd) => incident::evidence::run_work(cmd),
         Command::Vendor(cmd) => incident::evidence::run_vendor(cmd),
         Command::Evidence(cmd) => incident::evidence::run_evidence(cmd),

@@ -35,6 +35,8 @@ pub enum Effect {
     BlockAddress,
     /// The process is run by hand under its manual-operation procedure.
     SwitchToManual,
+    /// A restored asset (or zone) is connected back, once its checks pass.
+    Reconnect,
 }
 
 impl Effect {
@@ -53,6 +55,7 @@ impl Effect {
         Effect::Reimage,
         Effect::BlockAddress,
         Effect::SwitchToManual,
+        Effect::Reconnect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Effect {
             Effect::Reimage => "reimage",
             Effect::BlockAddress => "block-address",
             Effect::SwitchToManual => "switch-to-manual",
+            Effect::Reconnect => "reconnect",
         }
     }
 
@@ -97,6 +101,7 @@ impl Effect {
             Effect::IslandMode => &[Site],
             Effect::BlockAddress => &[Address],
             Effect::SwitchToManual => &[Process],
+            Effect::Reconnect => &[Asset, Zone],
         }
     }
 }
@@ -292,6 +297,15 @@ const BUILTIN: &[Builtin] = &[
         reversible: true,
         reversal: "Return to automatic control after the control path is verified.",
         minutes: 12 * 60,
+    },
+    Builtin {
+        effect: Effect::Reconnect,
+        definition: "Connect a restored asset or zone back to the networks it was cut from, once its checks against the known-good baseline have passed.",
+        it: "Bring the host back on the network and re-enable its accounts.",
+        ot: "Back under control from the control room, after its logic, configuration and displays are verified.",
+        reversible: true,
+        reversal: "Isolate it again.",
+        minutes: 0,
     },
 ];
 

@@ -122,6 +122,45 @@ fn stance(verb: &str, s: &Stance) -> String {
     noted(format!("{verb} #{}{roles}{side}", s.action), &s.rationale)
 }
 
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 { format!("1 {thing}") } else { format!("{n} {thing}s") }
+}
+
+/// A recovery plan's head: `recovery plan: 12 assets (dc-corp-01, ntp-01, ... first); 3 re-entry points`.
+fn plan_head(p: &RecoveryPlan) -> String {
+    let first: Vec<&str> = p.items.iter().take(2).map(|i| &*i.asset).collect();
+    let more = if p.items.len() > first.len() { ", ..." } else { "" };
+    let assets = if first.is_empty() {
+        "no assets".to_string()
+    } else {
+        format!("{} ({}{more} first)", count(p.items.len(), "asset"), first.join(", "))
+    };
+    let reentry = p.items.iter().filter(|i| i.reentry.is_some()).count();
+    format!("recovery plan: {assets}; {}", count(reentry, "re-entry point"))
+}
+
+/// One line per item of a recovery plan:
+/// `1. dc-corp-01 [identity, re-entry: identity] no provider in the set; checks: config-hash, credentials-reset`.
+fn plan_details(p: &RecoveryPlan) -> Vec<String> {
+    let mut details: Vec<String> = p
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let reentry = i.reentry.as_deref().map(|r| format!(", re-entry: {r}")).unwrap_or_default();
+            let checks = if i.checks.is_empty() {
+                "no checks".to_string()
+            } else {
+                format!("checks: {}", i.checks.iter().map(|c| &*c.kind).collect::<Vec<_>>().join(", "))
+            };
+            format!("{}. {} [{}{reentry}] {}; {checks}", n + 1, i.asset, i.stage, i.reason)
+        })
+        .collect();
+    details.push(format!("computed against site model {}", p.site_version));
+    details
+}
+
 /// One line saying what an event records, and the lines that detail it. The
 /// incident is where the proposal an action-workflow event refers to is found.
 pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
@@ -302,6 +341,59 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
         Body::ActionVerified(v) => (noted(format!("#{} verified {}", v.action, v.result), &v.note), vec![]),
         Body::ActionRolledBack(r) => (noted(format!("#{} rolled back ({})", r.action, r.outcome), &r.note), vec![]),
         Body::ActionWithdrawn(n) => (noted(format!("#{} withdrawn", n.action), &n.note), vec![]),
+        Body::RecoveryPlanned(p) => (plan_head(p), plan_details(p)),
+        Body::RecoveryReordered(r) => {
+            let place = r.after.as_deref().map(|a| format!("after {a}")).unwrap_or_else(|| "first".into());
+            (noted(format!("moved {} {place}", r.asset), &r.reason), vec![])
+        }
+        Body::CheckRecorded(c) => {
+            let check = format!("check {} of {}", c.kind, c.asset);
+            let mut details = vec![format!("observed {}", c.observed)];
+            if let Some(e) = &c.expected {
+                details.push(format!("expected {e}"));
+            }
+            let head = if c.passed {
+                if !c.detail.is_empty() {
+                    details.push(c.detail.to_string());
+                }
+                format!("{check}: passed")
+            } else if c.detail.is_empty() {
+                format!("{check}: FAILED")
+            } else {
+                format!("{check}: FAILED — {}", c.detail)
+            };
+            if let Some(a) = &c.artefact {
+                details.push(format!("artefact {a}"));
+            }
+            if let Some(n) = &c.note {
+                details.push(format!("note: {n}"));
+            }
+            (head, details)
+        }
+        Body::MonitoringStarted(m) => {
+            let of = if m.assets.is_empty() { String::new() } else { format!(" of {}", m.assets.join(", ")) };
+            let criteria =
+                if m.criteria.is_empty() { String::new() } else { format!(": criteria {}", m.criteria.join("; ")) };
+            (format!("monitoring{of} until {}{criteria}", m.until), vec![])
+        }
+        Body::MonitoringEnded(m) => {
+            let details = match inc.effective(m.window) {
+                Some(Body::MonitoringStarted(w)) => {
+                    let of = if w.assets.is_empty() { String::new() } else { format!(" of {}", w.assets.join(", ")) };
+                    vec![format!("the monitoring{of} until {}", w.until)]
+                }
+                _ => vec![],
+            };
+            (noted(format!("monitoring #{} ended", m.window), &m.reason), details)
+        }
+        Body::RecoveryEnded(r) => {
+            let details = if r.open_items.is_empty() {
+                vec!["no open items".to_string()]
+            } else {
+                r.open_items.iter().map(|i| format!("open: {i}")).collect()
+            };
+            (noted("end of recovery declared".into(), &r.reason), details)
+        }
         Body::Corrected(c) => match &c.replacement {
             None => (format!("retracts #{}: {}", c.supersedes, c.reason), vec![]),
             Some(r) => {
@@ -522,6 +614,28 @@ fn body_json(body: &Body) -> Value {
             json!({ "action": r.action, "outcome": r.outcome.as_str(), "note": &*r.note })
         }
         Body::ActionVerified(v) => json!({ "action": v.action, "result": v.result.as_str(), "note": &*v.note }),
+        Body::RecoveryPlanned(p) => json!({
+            "site_version": p.site_version.to_string(),
+            "items": p.items.iter().map(|i| json!({
+                "asset": &*i.asset, "stage": &*i.stage, "reason": &*i.reason, "reentry": i.reentry.as_deref(),
+                "checks": i.checks.iter().map(|c| json!({
+                    "kind": &*c.kind, "expected": c.expected.as_deref(), "source": &*c.source,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }),
+        Body::RecoveryReordered(r) => {
+            json!({ "asset": &*r.asset, "after": r.after.as_deref(), "reason": &*r.reason })
+        }
+        Body::CheckRecorded(c) => json!({
+            "asset": &*c.asset, "kind": &*c.kind, "observed": &*c.observed, "expected": c.expected.as_deref(),
+            "passed": c.passed, "detail": &*c.detail, "artefact": c.artefact.map(|a| a.to_string()),
+            "note": c.note.as_deref(),
+        }),
+        Body::MonitoringStarted(m) => json!({
+            "assets": strs(&m.assets), "until": m.until.to_string(), "criteria": strs(&m.criteria),
+        }),
+        Body::MonitoringEnded(m) => json!({ "window": m.window, "reason": &*m.reason }),
+        Body::RecoveryEnded(r) => json!({ "reason": &*r.reason, "open_items": strs(&r.open_items) }),
         Body::Checkpoint(c) => checkpoint_json(c),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,
