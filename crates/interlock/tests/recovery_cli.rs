@@ -85,6 +85,17 @@ fn recovery_after_a_scripted_incident() {
     assert_eq!(dc["reentry"], "identity");
     assert!(dc["checks"].as_array().unwrap().iter().any(|c| c["kind"] == "credentials-reset"));
     c.ok("mgarcia", 3, &["recovery", "plan", &id, "--record"]);
+    // A person may reorder, with the reason recorded; the rules check what is moved.
+    c.ok(
+        "mgarcia",
+        3,
+        &["recovery", "reorder", &id, "hmi-cr-02", "--first", "--reason", "the operators need one console now"],
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&c.ok("mgarcia", 3, &["recovery", "status", &id, "--json"])).unwrap();
+    assert_eq!(status["assets"][0]["asset"], "hmi-cr-02");
+    let err = c.refused("mgarcia", 3, &["recovery", "reorder", &id, "ws-gm-01", "--first", "--reason", "x"]);
+    assert!(err.contains("ws-gm-01 is not in the recovery plan"), "{err}");
 
     // A controller whose logic differs from the baseline cannot be reconnected; the message names the expected hash.
     let wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
