@@ -287,6 +287,16 @@ impl Run<'_> {
                 (Effect::TakeOffline | Effect::PowerDown | Effect::Reimage | Effect::ShutDown, Target::Asset(a)) => {
                     self.stop(*a, i)
                 }
+                // Worst case: what intrusive collection touches halts (a controller under memory
+                // acquisition; the controllers and field devices of a scanned zone).
+                (Effect::IntrusiveCollection, Target::Asset(a)) => self.stop(*a, i),
+                (Effect::IntrusiveCollection, Target::Zone(z)) => {
+                    for a in g.assets_in_zone(*z) {
+                        if site.asset(a).kind.is_controller() {
+                            self.stop(a, i);
+                        }
+                    }
+                }
                 (Effect::DisableAccount | Effect::ResetCredentials, Target::Account(_)) => {}
                 _ => {}
             }

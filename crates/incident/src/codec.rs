@@ -25,9 +25,10 @@
 //!
 //! Changing the layout of an existing kind means a new `ENCODING` value; the
 //! decoder keeps reading every earlier one. A new kind (a new code, such as
-//! the response-action kinds 64-74 or the recovery kinds 128-133, whose codes
-//! take two varint bytes) leaves earlier events unchanged and so keeps the
-//! version.
+//! the work-plan kinds 40-46, the response-action kinds 64-74 or the recovery
+//! kinds 128-133, whose codes take two varint bytes) leaves earlier events
+//! unchanged and so keeps the version. A pair (a task's measure: action and
+//! measure index) is its two numbers in order.
 
 use authority::{Assessment, Fact, Group, Matched, Requirement, Rung, VerdictKind};
 use site_model::{Domain, ImpactFact};
@@ -171,6 +172,16 @@ impl Writer {
             Some(d) => {
                 self.u8(1);
                 self.digest(d);
+            }
+        }
+    }
+
+    fn opt_varint(&mut self, v: Option<u64>) {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1);
+                self.varint(v);
             }
         }
     }
@@ -392,6 +403,66 @@ impl Writer {
                 self.str(&r.reason);
                 self.strs(&r.open_items);
             }
+            Body::PeriodOpened(p) => {
+                self.time(p.start);
+                self.time(p.end);
+                self.strs(&p.objectives);
+                self.str(&p.safety);
+                self.str(&p.safety_by);
+            }
+            Body::SafetyConsiderations(s) => {
+                self.varint(s.period);
+                self.str(&s.safety);
+            }
+            Body::PeriodClosed(c) => {
+                self.varint(c.period);
+                self.strs(&c.summary);
+                self.opt_str(&c.note);
+            }
+            Body::TaskAdded(t) => {
+                self.str(&t.title);
+                self.opt_str(&t.owner);
+                self.opt_str(&t.role);
+                self.u8(t.domain.code());
+                self.strs(&t.assets);
+                match t.due {
+                    None => self.u8(0),
+                    Some(due) => {
+                        self.u8(1);
+                        self.time(due);
+                    }
+                }
+                self.opt_varint(t.hypothesis);
+                self.seqs(&t.evidence);
+                match t.measure {
+                    None => self.u8(0),
+                    Some((action, measure)) => {
+                        self.u8(1);
+                        self.varint(action);
+                        self.varint(measure as u64);
+                    }
+                }
+                match &t.collection {
+                    None => self.u8(0),
+                    Some(c) => {
+                        self.u8(1);
+                        self.str(&c.method);
+                        self.u8(c.intrusiveness.code());
+                    }
+                }
+            }
+            Body::TaskUpdated(u) => {
+                self.varint(u.task);
+                self.u8(u.status.code());
+                self.opt_str(&u.note);
+                self.opt_varint(u.action);
+            }
+            Body::FollowUpRecorded(f) => {
+                self.str(&f.item);
+                self.str(&f.text);
+                self.bool(f.changed);
+            }
+            Body::FollowUpAcknowledged(a) => self.str(&a.item),
             Body::Corrected(c) => {
                 self.varint(c.supersedes);
                 self.str(&c.reason);
@@ -577,6 +648,10 @@ impl<'a> Reader<'a> {
 
     fn opt_str(&mut self) -> Result<Option<Box<str>>, DecodeError> {
         Ok(if self.tag("option")? { Some(self.str()?) } else { None })
+    }
+
+    fn opt_varint(&mut self) -> Result<Option<u64>, DecodeError> {
+        Ok(if self.tag("option")? { Some(self.varint()?) } else { None })
     }
 
     fn strs(&mut self) -> Result<Vec<Box<str>>, DecodeError> {
@@ -815,6 +890,50 @@ impl<'a> Reader<'a> {
                 Body::MonitoringEnded(MonitoringEnd { window: self.varint()?, reason: self.str()? })
             }
             Kind::RecoveryEnded => Body::RecoveryEnded(RecoveryEnd { reason: self.str()?, open_items: self.strs()? }),
+            Kind::PeriodOpened => Body::PeriodOpened(Period {
+                start: self.time()?,
+                end: self.time()?,
+                objectives: self.strs()?,
+                safety: self.str()?,
+                safety_by: self.str()?,
+            }),
+            Kind::SafetyConsiderations => {
+                Body::SafetyConsiderations(SafetyRevision { period: self.varint()?, safety: self.str()? })
+            }
+            Kind::PeriodClosed => {
+                Body::PeriodClosed(PeriodClose { period: self.varint()?, summary: self.strs()?, note: self.opt_str()? })
+            }
+            Kind::TaskAdded => Body::TaskAdded(Task {
+                title: self.str()?,
+                owner: self.opt_str()?,
+                role: self.opt_str()?,
+                domain: self.code("task domain", TaskDomain::from_code)?,
+                assets: self.strs()?,
+                due: if self.tag("option")? { Some(self.time()?) } else { None },
+                hypothesis: self.opt_varint()?,
+                evidence: self.seqs()?,
+                measure: if self.tag("option")? { Some((self.varint()?, self.u32("measure")?)) } else { None },
+                collection: if self.tag("option")? {
+                    Some(Collection {
+                        method: self.str()?,
+                        intrusiveness: self.code("intrusiveness", Intrusiveness::from_code)?,
+                    })
+                } else {
+                    None
+                },
+            }),
+            Kind::TaskUpdated => Body::TaskUpdated(TaskUpdate {
+                task: self.varint()?,
+                status: self.code("task status", TaskStatus::from_code)?,
+                note: self.opt_str()?,
+                action: self.opt_varint()?,
+            }),
+            Kind::FollowUpRecorded => Body::FollowUpRecorded(FollowUp {
+                item: self.str()?,
+                text: self.str()?,
+                changed: self.bool("changed flag")?,
+            }),
+            Kind::FollowUpAcknowledged => Body::FollowUpAcknowledged(FollowUpAck { item: self.str()? }),
             Kind::Corrected => {
                 if !allow_correction {
                     return Err(DecodeError::Invalid { what: "correction inside a correction", at });

@@ -20,6 +20,7 @@ pub mod recovery;
 pub mod rules;
 mod state;
 pub mod time;
+pub mod workplan;
 
 pub use actions::{ActionState, ActionStatus, Due, Voice};
 pub use append::{StageError, stage};
@@ -31,3 +32,4 @@ pub use recovery::{RecoveryState, Window};
 pub use rules::{Context, Policy, RuleError, check, first_event};
 pub use state::{EvidenceState, FoldError, HypothesisState, Incident, Position, SituationState};
 pub use time::{TimeError, Timestamp};
+pub use workplan::{FollowUpItem, PeriodState, Reminder, TaskState, WorkPlan};

@@ -191,6 +191,39 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Where a task stands.
+    TaskStatus, "task status" {
+        Open = 1 "open",
+        InProgress = 2 "in-progress",
+        /// Blocked, with the reason.
+        Blocked = 3 "blocked",
+        Done = 4 "done",
+        Cancelled = 5 "cancelled",
+    }
+}
+
+vocabulary! {
+    /// How much evidence collection may disturb what it collects from.
+    Intrusiveness, "intrusiveness" {
+        /// Reads what is already produced (logs, a network tap).
+        Passive = 1 "passive",
+        /// Queries the asset lightly (a configuration export, a log pull).
+        Low = 2 "low",
+        /// Acts on the asset (memory acquisition on a controller, an active scan of a control network).
+        Intrusive = 3 "intrusive",
+    }
+}
+
+vocabulary! {
+    /// Which side a task belongs to.
+    TaskDomain, "task domain" {
+        It = 1 "it",
+        Ot = 2 "ot",
+        Joint = 3 "joint",
+    }
+}
+
 impl EvidenceSource {
     pub fn side(self) -> Side {
         use EvidenceSource::*;
@@ -351,6 +384,20 @@ pub enum Body {
     MonitoringEnded(MonitoringEnd),
     /// The end of recovery is declared, with the items still open.
     RecoveryEnded(RecoveryEnd),
+    /// An operational period opens, with its objectives and safety considerations (ICS 202).
+    PeriodOpened(Period),
+    /// The safety officer revises a period's safety considerations.
+    SafetyConsiderations(SafetyRevision),
+    /// A period closes, with its status summary.
+    PeriodClosed(PeriodClose),
+    /// A task (an assignment, ICS 204).
+    TaskAdded(Task),
+    /// A task changes status (or is linked to the action that authorises it).
+    TaskUpdated(TaskUpdate),
+    /// A follow-up after closure is recorded (lessons learned, a plan or site-model update, a review).
+    FollowUpRecorded(FollowUp),
+    /// A role holder acknowledges a changed plan.
+    FollowUpAcknowledged(FollowUpAck),
     /// Supersedes an earlier event: a corrected version of it, or a retraction.
     Corrected(Correction),
     /// A signature over the head before it (see [`crate::checkpoint`]).
@@ -671,6 +718,82 @@ pub struct RecoveryEnd {
     pub open_items: Vec<Box<str>>,
 }
 
+/// An operational period: its window, objectives and safety considerations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub objectives: Vec<Box<str>>,
+    /// The safety considerations: mandatory, owned by the safety officer.
+    pub safety: Box<str>,
+    /// The safety officer who owns them (a holder of the safety-officer role).
+    pub safety_by: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafetyRevision {
+    pub period: u64,
+    pub safety: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodClose {
+    pub period: u64,
+    /// The status summary at closing (computed from the incident; checked when appended).
+    pub summary: Vec<Box<str>>,
+    pub note: Option<Box<str>>,
+}
+
+/// What an evidence-collection task collects, and how much it may disturb.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collection {
+    /// What is collected, how (a memory image, a log pull, an active scan...).
+    pub method: Box<str>,
+    pub intrusiveness: Intrusiveness,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub title: Box<str>,
+    /// A person id, or `None` when owned by a role.
+    pub owner: Option<Box<str>>,
+    /// A role id whose holders own it.
+    pub role: Option<Box<str>>,
+    pub domain: TaskDomain,
+    pub assets: Vec<Box<str>>,
+    pub due: Option<Timestamp>,
+    /// The hypothesis it validates.
+    pub hypothesis: Option<u64>,
+    pub evidence: Vec<u64>,
+    /// The action whose compensating measure it carries out (action, measure index).
+    pub measure: Option<(u64, u32)>,
+    pub collection: Option<Collection>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUpdate {
+    pub task: u64,
+    pub status: TaskStatus,
+    pub note: Option<Box<str>>,
+    /// The approved action that authorises an intrusive collection.
+    pub action: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    /// `lessons-learned`, `plan-update`, `site-model-update`, or `review-N` for override `#N`.
+    pub item: Box<str>,
+    /// What was learned or changed; "none" is a valid record.
+    pub text: Box<str>,
+    /// For a plan update: the plan changed, so every role holder acknowledges it.
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpAck {
+    pub item: Box<str>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
@@ -721,6 +844,13 @@ pub enum Kind {
     MonitoringStarted = 131,
     MonitoringEnded = 132,
     RecoveryEnded = 133,
+    PeriodOpened = 40,
+    SafetyConsiderations = 41,
+    PeriodClosed = 42,
+    TaskAdded = 43,
+    TaskUpdated = 44,
+    FollowUpRecorded = 45,
+    FollowUpAcknowledged = 46,
 }
 
 impl Kind {
@@ -763,6 +893,13 @@ impl Kind {
         Kind::MonitoringStarted,
         Kind::MonitoringEnded,
         Kind::RecoveryEnded,
+        Kind::PeriodOpened,
+        Kind::SafetyConsiderations,
+        Kind::PeriodClosed,
+        Kind::TaskAdded,
+        Kind::TaskUpdated,
+        Kind::FollowUpRecorded,
+        Kind::FollowUpAcknowledged,
     ];
 
     pub fn code(self) -> u16 {
@@ -813,6 +950,13 @@ impl Kind {
             Kind::MonitoringStarted => "monitoring-started",
             Kind::MonitoringEnded => "monitoring-ended",
             Kind::RecoveryEnded => "recovery-ended",
+            Kind::PeriodOpened => "period-opened",
+            Kind::SafetyConsiderations => "safety-considerations",
+            Kind::PeriodClosed => "period-closed",
+            Kind::TaskAdded => "task-added",
+            Kind::TaskUpdated => "task-updated",
+            Kind::FollowUpRecorded => "follow-up-recorded",
+            Kind::FollowUpAcknowledged => "follow-up-acknowledged",
         }
     }
 
@@ -888,6 +1032,13 @@ impl Body {
             Body::MonitoringStarted(_) => Kind::MonitoringStarted,
             Body::MonitoringEnded(_) => Kind::MonitoringEnded,
             Body::RecoveryEnded(_) => Kind::RecoveryEnded,
+            Body::PeriodOpened(_) => Kind::PeriodOpened,
+            Body::SafetyConsiderations(_) => Kind::SafetyConsiderations,
+            Body::PeriodClosed(_) => Kind::PeriodClosed,
+            Body::TaskAdded(_) => Kind::TaskAdded,
+            Body::TaskUpdated(_) => Kind::TaskUpdated,
+            Body::FollowUpRecorded(_) => Kind::FollowUpRecorded,
+            Body::FollowUpAcknowledged(_) => Kind::FollowUpAcknowledged,
         }
     }
 
@@ -946,6 +1097,7 @@ impl Body {
             Body::Observation(o) => &o.assets,
             Body::EvidenceCollected(e) => &e.assets,
             Body::MonitoringStarted(m) => &m.assets,
+            Body::TaskAdded(t) => &t.assets,
             Body::CheckRecorded(c) => std::slice::from_ref(&c.asset),
             Body::RecoveryReordered(r) => std::slice::from_ref(&r.asset),
             _ => &[],

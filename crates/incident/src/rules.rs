@@ -366,6 +366,8 @@ impl Checker<'_> {
                     | Kind::CustodyTransferred
                     | Kind::PhaseChanged
                     | Kind::Checkpoint
+                    | Kind::FollowUpRecorded
+                    | Kind::FollowUpAcknowledged
             )
         {
             return Err(state(format!(
@@ -781,6 +783,110 @@ impl Checker<'_> {
                     return Err(field("open items", format!("the open items are: {}", items.join("; "))));
                 }
                 self.command(inc, "declare the end of recovery")
+            }
+            Body::PeriodOpened(p) => {
+                if !declared {
+                    return Err(state("operational periods start once the incident is declared"));
+                }
+                if p.objectives.is_empty() {
+                    return Err(field("objectives", "a period has at least one objective"));
+                }
+                self.items("objectives", &p.objectives)?;
+                for o in &p.objectives {
+                    self.text("objective", o)?;
+                }
+                self.text("safety considerations", &p.safety)?;
+                if p.end.micros() <= p.start.micros() {
+                    return Err(field("end", "must be after the start"));
+                }
+                self.person(&p.safety_by)?;
+                let so: [Box<str>; 1] = ["safety-officer".into()];
+                if !self.holds(Some(inc), &p.safety_by, &so) {
+                    return Err(field(
+                        "safety by",
+                        format!(
+                            "{} does not hold the safety-officer role: the safety considerations are the safety officer's",
+                            p.safety_by
+                        ),
+                    ));
+                }
+                if let Some((open, _)) = inc.work.open_period() {
+                    return Err(state(format!("period #{open} is still open; close it first")));
+                }
+                self.command(inc, "open an operational period")
+            }
+            Body::SafetyConsiderations(r) => {
+                self.text("safety considerations", &r.safety)?;
+                let Some(p) = inc.work.periods.get(&r.period) else {
+                    return Err(RuleError::NoSuchEvent { what: "period", seq: r.period });
+                };
+                if p.closed.is_some() {
+                    return Err(state(format!("period #{} is closed", r.period)));
+                }
+                let so: [Box<str>; 1] = ["safety-officer".into()];
+                if !self.holds(Some(inc), self.actor, &so) {
+                    return Err(RuleError::NotAuthorised {
+                        actor: self.actor.into(),
+                        action: "revise the safety considerations",
+                        needed: "they are owned by the safety officer (a holder of safety-officer)".into(),
+                    });
+                }
+                Ok(())
+            }
+            Body::PeriodClosed(c) => {
+                if let Some(n) = &c.note {
+                    self.text("note", n)?;
+                }
+                let Some(p) = inc.work.periods.get(&c.period) else {
+                    return Err(RuleError::NoSuchEvent { what: "period", seq: c.period });
+                };
+                if let Some(by) = p.closed {
+                    return Err(state(format!("period #{} was closed by #{by}", c.period)));
+                }
+                let expected = crate::workplan::period_summary(inc, c.period, self.at);
+                if c.summary.iter().map(|x| x.to_string()).collect::<Vec<_>>() != expected {
+                    return Err(field("summary", "is not the period's status summary as of now"));
+                }
+                self.command(inc, "close an operational period")
+            }
+            Body::TaskAdded(t) => self.task_added(inc, t),
+            Body::TaskUpdated(u) => self.task_updated(inc, u),
+            Body::FollowUpRecorded(f) => {
+                self.text("text", &f.text)?;
+                let Some(item) = inc.work.follow_up(&f.item) else {
+                    let items: Vec<&str> = inc.work.follow_ups.iter().map(|x| &*x.item).collect();
+                    return Err(state(if items.is_empty() {
+                        "follow-ups are created when the incident is closed".to_string()
+                    } else {
+                        format!("no follow-up \"{}\"; the follow-ups are {}", f.item, items.join(", "))
+                    }));
+                };
+                if let Some(by) = item.recorded {
+                    return Err(state(format!("follow-up {} was recorded by #{by}", f.item)));
+                }
+                if f.changed && *f.item != *"plan-update" {
+                    return Err(field("changed", "only a plan update changes the plan"));
+                }
+                Ok(())
+            }
+            Body::FollowUpAcknowledged(a) => {
+                let Some(item) = inc.work.follow_up(&a.item) else {
+                    return Err(state(format!("no follow-up \"{}\"", a.item)));
+                };
+                if item.recorded.is_none() || !item.changed {
+                    return Err(state(format!("follow-up {} records no changed plan to acknowledge", a.item)));
+                }
+                if item.acks.iter().any(|p| **p == *self.actor) {
+                    return Err(state(format!("{} has already acknowledged {}", self.actor, a.item)));
+                }
+                if role_holders(self.site).iter().all(|p| **p != *self.actor) {
+                    return Err(RuleError::NotAuthorised {
+                        actor: self.actor.into(),
+                        action: "acknowledge a plan change",
+                        needed: "acknowledgements are by the holders of the site's roles".into(),
+                    });
+                }
+                Ok(())
             }
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
@@ -1231,6 +1337,106 @@ impl Checker<'_> {
         Err(state(format!("cannot reconnect before every check passes: {}", problems.join("; "))))
     }
 
+    fn task_added(&self, inc: &Incident, t: &Task) -> Result<(), RuleError> {
+        self.line("title", &t.title)?;
+        match (&t.owner, &t.role) {
+            (Some(p), None) => self.person(p)?,
+            (None, Some(r)) => self.role(r)?,
+            _ => return Err(field("owner", "a task is owned by one person or one role")),
+        }
+        self.assets(&t.assets)?;
+        if let Some(h) = t.hypothesis {
+            self.hypothesis_ref(inc, h)?;
+        }
+        self.evidence_refs(inc, "evidence", &t.evidence)?;
+        if let Some((action, m)) = t.measure {
+            let (p, _) = self.action(inc, action)?;
+            if m as usize >= p.assessment.measures.len() {
+                return Err(field("measure", format!("#{action} has {} measure(s)", p.assessment.measures.len())));
+            }
+        }
+        if let Some(c) = &t.collection {
+            self.line("method", &c.method)?;
+            if t.assets.is_empty() {
+                return Err(field("assets", "an evidence-collection task names what it collects from"));
+            }
+        }
+        Ok(())
+    }
+
+    fn task_updated(&self, inc: &Incident, u: &TaskUpdate) -> Result<(), RuleError> {
+        if let Some(n) = &u.note {
+            self.text("note", n)?;
+        }
+        let Some(t) = inc.work.tasks.get(&u.task) else {
+            return Err(RuleError::NoSuchEvent { what: "task", seq: u.task });
+        };
+        if t.is_finished() {
+            return Err(state(format!("task #{} is {}", u.task, t.status)));
+        }
+        if u.status == TaskStatus::Blocked && u.note.is_none() {
+            return Err(field("note", "say why the task is blocked"));
+        }
+        if u.status == t.status && u.action.is_none() {
+            return Err(state(format!("task #{} is already {}", u.task, t.status)));
+        }
+        if let Some(a) = u.action {
+            self.action(inc, a)?;
+        }
+        // Intrusive collection on OT assets goes through the authority workflow.
+        let intrusive = t.task.collection.as_ref().is_some_and(|c| c.intrusiveness == Intrusiveness::Intrusive);
+        let ot: Vec<&str> = t
+            .task
+            .assets
+            .iter()
+            .filter(|a| self.site.asset_by_id(a).is_some_and(|x| self.site.asset(x).domain == Domain::Ot))
+            .map(|a| &**a)
+            .collect();
+        if intrusive && !ot.is_empty() && matches!(u.status, TaskStatus::InProgress | TaskStatus::Done) {
+            let Some(a) = u.action.or(t.action) else {
+                return Err(state(format!(
+                    "task #{} is an intrusive collection on OT assets ({}): it starts only under an approved action; propose `intrusive-collection {}` and link it",
+                    u.task,
+                    ot.join(", "),
+                    ot.join(",")
+                )));
+            };
+            let (p, st) = self.action(inc, a)?;
+            let approved = matches!(
+                st.status,
+                ActionStatus::Approved
+                    | ActionStatus::Executing
+                    | ActionStatus::Completed
+                    | ActionStatus::PartiallyApplied
+            );
+            let parsed = impact::Action::parse(self.site, &p.action).ok();
+            let covers = parsed.as_ref().is_some_and(|x| {
+                x.effect == site_model::Effect::IntrusiveCollection
+                    && ot.iter().all(|id| {
+                        x.targets.iter().any(|t| match t {
+                            impact::Target::Asset(a) => *self.site.asset(*a).id == **id,
+                            impact::Target::Zone(z) => self
+                                .site
+                                .asset_by_id(id)
+                                .is_some_and(|ax| self.site.zone_chain(self.site.asset(ax).zone).any(|x| x == *z)),
+                            _ => false,
+                        })
+                    })
+            });
+            if !covers {
+                return Err(state(format!(
+                    "action #{a} ({}) is not an intrusive collection covering {}",
+                    p.action,
+                    ot.join(", ")
+                )));
+            }
+            if !approved {
+                return Err(state(format!("action #{a} is {}; the collection starts once it is approved", st.status)));
+            }
+        }
+        Ok(())
+    }
+
     fn correction(&self, inc: &Incident, seq: u64, c: &Correction) -> Result<(), RuleError> {
         self.text("reason", &c.reason)?;
         let target = c.supersedes;
@@ -1261,6 +1467,20 @@ impl Checker<'_> {
 
 fn rule_ids(req: &authority::Requirement) -> String {
     req.rules.iter().map(|m| &*m.rule).collect::<Vec<_>>().join(", ")
+}
+
+/// Every person holding a role of the site (primary or deputy): who
+/// acknowledges a changed plan.
+pub fn role_holders(site: &Site) -> Vec<Box<str>> {
+    let mut v: Vec<Box<str>> = site
+        .roles
+        .iter()
+        .flat_map(|r| r.primary.iter().chain(&r.deputies))
+        .map(|p| site.people[p.ix()].id.clone())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// The nearest id within a small edit distance, for "did you mean".

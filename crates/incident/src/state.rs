@@ -12,6 +12,7 @@ use crate::chain::{ChainError, Row, Verifier};
 use crate::model::*;
 use crate::recovery::RecoveryState;
 use crate::time::Timestamp;
+use crate::workplan::WorkPlan;
 
 /// A position held in the incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +98,8 @@ pub struct Incident {
     /// Post-incident review items: every emergency override.
     pub reviews: Vec<u64>,
     pub recovery: RecoveryState,
+    /// Operational periods, tasks and follow-ups.
+    pub work: WorkPlan,
 }
 
 impl Incident {
@@ -128,6 +131,7 @@ impl Incident {
             actions: BTreeMap::new(),
             reviews: Vec::new(),
             recovery: RecoveryState::default(),
+            work: WorkPlan::default(),
         };
         for (i, e) in events.iter().enumerate() {
             let expected = i as u64 + 1;
@@ -270,6 +274,11 @@ impl Incident {
         }
     }
 
+    /// The work plan: periods, tasks, follow-ups.
+    pub fn plan_of_work(&self) -> &WorkPlan {
+        &self.work
+    }
+
     /// The recovery plan in force, if any.
     pub fn plan(&self) -> Option<&RecoveryPlan> {
         match &self.event(self.recovery.plan?)?.body {
@@ -312,7 +321,19 @@ impl Incident {
             Body::Dismissed { .. } => self.status = Status::Dismissed,
             Body::SeverityChanged { severity, .. } => self.severity = *severity,
             Body::CategoryChanged { category, .. } => self.category = *category,
-            Body::PhaseChanged { phase, .. } => self.phase = *phase,
+            Body::PhaseChanged { phase, .. } => {
+                self.phase = *phase;
+                if *phase == Phase::Closed {
+                    self.work.closed(at, &self.reviews);
+                }
+            }
+            Body::PeriodOpened(_)
+            | Body::SafetyConsiderations(_)
+            | Body::PeriodClosed(_)
+            | Body::TaskAdded(_)
+            | Body::TaskUpdated(_)
+            | Body::FollowUpRecorded(_)
+            | Body::FollowUpAcknowledged(_) => self.work.apply(seq, actor, at, body),
             Body::SituationAssessed(s) => {
                 let target = match &s.process {
                     None => &mut self.situation,

@@ -163,6 +163,33 @@ fn check_record() -> impl Strategy<Value = CheckRecord> {
         })
 }
 
+fn task() -> impl Strategy<Value = Task> {
+    (
+        text(),
+        option::of(text()),
+        option::of(text()),
+        pick(TaskDomain::ALL),
+        texts(),
+        option::of(time()),
+        option::of(any::<u64>()),
+        seqs(),
+        option::of((any::<u64>(), any::<u32>())),
+        option::of((text(), pick(Intrusiveness::ALL))),
+    )
+        .prop_map(|(title, owner, role, domain, assets, due, hypothesis, evidence, measure, collection)| Task {
+            title,
+            owner,
+            role,
+            domain,
+            assets,
+            due,
+            hypothesis,
+            evidence,
+            measure,
+            collection: collection.map(|(method, intrusiveness)| Collection { method, intrusiveness }),
+        })
+}
+
 fn body() -> impl Strategy<Value = Body> {
     prop_oneof![
         (text(), text(), pick(Category::ALL), pick(Severity::ALL), digest()).prop_map(
@@ -332,6 +359,22 @@ fn body() -> impl Strategy<Value = Body> {
         })),
         (any::<u64>(), text()).prop_map(|(window, reason)| Body::MonitoringEnded(MonitoringEnd { window, reason })),
         (text(), texts()).prop_map(|(reason, open_items)| Body::RecoveryEnded(RecoveryEnd { reason, open_items })),
+        (time(), time(), texts(), text(), text()).prop_map(|(start, end, objectives, safety, safety_by)| {
+            Body::PeriodOpened(Period { start, end, objectives, safety, safety_by })
+        }),
+        (any::<u64>(), text())
+            .prop_map(|(period, safety)| Body::SafetyConsiderations(SafetyRevision { period, safety })),
+        (any::<u64>(), texts(), option::of(text()))
+            .prop_map(|(period, summary, note)| Body::PeriodClosed(PeriodClose { period, summary, note })),
+        task().prop_map(Body::TaskAdded),
+        (any::<u64>(), pick(TaskStatus::ALL), option::of(text()), option::of(any::<u64>()))
+            .prop_map(|(task, status, note, action)| Body::TaskUpdated(TaskUpdate { task, status, note, action })),
+        (text(), text(), any::<bool>()).prop_map(|(item, text, changed)| Body::FollowUpRecorded(FollowUp {
+            item,
+            text,
+            changed
+        })),
+        text().prop_map(|item| Body::FollowUpAcknowledged(FollowUpAck { item })),
     ]
 }
 
@@ -371,7 +414,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..24, 62u64..77, 126u64..136]) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..24, 38u64..49, 62u64..77, 126u64..136]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
         // a real kind code, two varint bytes from 128) so that the body decoders are reached too.
         let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a'];
@@ -438,6 +481,9 @@ fn unknown_versions_and_kinds_are_named() {
     // Kind 22, between the first kinds and the response actions, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 22]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 22 at byte 6");
+    // Kind 47, after the work-plan kinds 40-46, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 47]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 47 at byte 6");
     // Kind 134 (two varint bytes), after the recovery kinds 128-133, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 0x86, 0x01]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 134 at byte 6");
@@ -748,6 +794,66 @@ fn example(kind: Kind) -> Body {
             reason: "back to normal operations".into(),
             open_items: vec!["ws-eng-02 not reconnected".into()],
         }),
+        Kind::PeriodOpened => Body::PeriodOpened(Period {
+            start: Timestamp::new(1_000_000, -360).unwrap(),
+            end: Timestamp::new(2_000_000, -360).unwrap(),
+            objectives: vec!["keep the line running".into(), "scope the vendor access".into()],
+            safety: "no scans of the SIS".into(),
+            safety_by: "ocarter".into(),
+        }),
+        Kind::SafetyConsiderations => {
+            Body::SafetyConsiderations(SafetyRevision { period: 3, safety: "no memory images of controllers".into() })
+        }
+        Kind::PeriodClosed => Body::PeriodClosed(PeriodClose {
+            period: 3,
+            summary: vec!["2 tasks done".into(), "1 task open".into()],
+            note: Some("handed to the night shift".into()),
+        }),
+        Kind::TaskAdded => Body::TaskAdded(example_task()),
+        Kind::TaskUpdated => Body::TaskUpdated(TaskUpdate {
+            task: 6,
+            status: TaskStatus::InProgress,
+            note: Some("imaging".into()),
+            action: Some(12),
+        }),
+        Kind::FollowUpRecorded => Body::FollowUpRecorded(FollowUp {
+            item: "plan-update".into(),
+            text: "add the SIS to the vendor window".into(),
+            changed: true,
+        }),
+        Kind::FollowUpAcknowledged => Body::FollowUpAcknowledged(FollowUpAck { item: "plan-update".into() }),
+    }
+}
+
+/// A task with every optional field present.
+fn example_task() -> Task {
+    Task {
+        title: "image ews-01".into(),
+        owner: Some("hpatel".into()),
+        role: None,
+        domain: TaskDomain::Ot,
+        assets: vec!["ews-01".into()],
+        due: Some(Timestamp::new(3_000_000, -360).unwrap()),
+        hypothesis: Some(5),
+        evidence: vec![4, 300],
+        measure: Some((12, 1)),
+        collection: Some(Collection { method: "memory image".into(), intrusiveness: Intrusiveness::Intrusive }),
+    }
+}
+
+/// A task owned by a role, with every optional field absent.
+fn example_role_task() -> Task {
+    Task {
+        title: "t".into(),
+        owner: None,
+        role: Some("ot-lead".into()),
+        domain: TaskDomain::Joint,
+        assets: vec![],
+        due: None,
+        hypothesis: None,
+        evidence: vec![],
+        measure: None,
+        collection: None,
     }
 }
 
@@ -917,4 +1023,115 @@ fn golden_encoding_of_recovery() {
         ),
     ];
     assert_eq!(hex, expected);
+}
+
+/// Golden bytes of the work-plan kinds (codes 40-46, one varint byte), with a
+/// second task whose optional fields are all absent: like `golden_encoding`,
+/// a change here breaks stored chains.
+#[test]
+fn golden_encoding_of_the_work_plan() {
+    let bodies = [
+        example(Kind::PeriodOpened),
+        example(Kind::SafetyConsiderations),
+        example(Kind::PeriodClosed),
+        example(Kind::TaskAdded),
+        example(Kind::TaskUpdated),
+        example(Kind::FollowUpRecorded),
+        example(Kind::FollowUpAcknowledged),
+        Body::TaskAdded(example_role_task()),
+    ];
+    let hex: Vec<String> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| encode(&example_event(i as u64 + 1, b)).unwrap())
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+        .collect();
+    // Header: version 01, "INC-1", seq, time 0 +0 (00 00), "psharma"; then the kind code (28-2e).
+    // Times -06:00 are zig-zag µs then cf05 (zig-zag -360); 1 s is 80897a, 2 s 8092f401, 3 s 809bee02.
+    let expected = [
+        concat!(
+            "0105494e432d310100000770736861726d612880897acf058092f401cf0502156b65657020746865206c696e652072756e",
+            "6e696e671773636f7065207468652076656e646f7220616363657373136e6f207363616e73206f662074686520534953",
+            "076f636172746572",
+        ),
+        "0105494e432d310200000770736861726d6129031f6e6f206d656d6f727920696d61676573206f6620636f6e74726f6c6c657273",
+        concat!(
+            "0105494e432d310300000770736861726d612a03020c32207461736b7320646f6e650b31207461736b206f70656e0119",
+            "68616e64656420746f20746865206e69676874207368696674",
+        ),
+        // title, owner 1 "hpatel", role 0, domain ot 02, assets, due 1 + time, hypothesis 1 5,
+        // evidence [4, 300], measure 1 (12, 1), collection 1 "memory image" intrusive 03.
+        concat!(
+            "0105494e432d310400000770736861726d612b0c696d616765206577732d3031010668706174656c000201066577732d",
+            "303101809bee02cf0501050204ac02010c01010c6d656d6f727920696d61676503",
+        ),
+        "0105494e432d310500000770736861726d612c06020107696d6167696e67010c",
+        concat!(
+            "0105494e432d310600000770736861726d612d0b706c616e2d75706461746520616464207468652053495320746f2074",
+            "68652076656e646f722077696e646f7701",
+        ),
+        "0105494e432d310700000770736861726d612e0b706c616e2d757064617465",
+        // owner 0, role 1 "ot-lead", domain joint 03, then an empty list or an absent option for every other field.
+        "0105494e432d310800000770736861726d612b01740001076f742d6c65616403000000000000",
+    ];
+    assert_eq!(hex, expected);
+}
+
+#[test]
+fn work_plan_events_refuse_bad_flags_codes_and_numbers() {
+    // A follow-up's changed flag (its last byte) is exactly 0 or 1.
+    let bytes = encode(&example_event(6, example(Kind::FollowUpRecorded))).unwrap();
+    let last = bytes.len() - 1;
+    assert_eq!(bytes[last], 1);
+    for b in [2, 0xff] {
+        let mut bad = bytes.clone();
+        bad[last] = b;
+        assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "changed flag", at: last }));
+    }
+
+    // A task update's status: after the kind code and the task number (one byte each).
+    let bytes = encode(&example_event(5, example(Kind::TaskUpdated))).unwrap();
+    let at = HEADER + 2;
+    assert_eq!(bytes[at], TaskStatus::InProgress.code());
+    for c in [0, 6] {
+        let mut bad = bytes.clone();
+        bad[at] = c;
+        assert_eq!(decode(&bad), Err(DecodeError::Code { what: "task status", code: c as u64, at }));
+    }
+
+    let e = example_event(4, example(Kind::TaskAdded));
+    let bytes = encode(&e).unwrap();
+    // The domain: after the kind, the title (13 bytes), the owner (1 + 7) and the absent role (1).
+    let at = HEADER + 1 + 13 + 8 + 1;
+    assert_eq!(bytes[at], TaskDomain::Ot.code());
+    let mut bad = bytes.clone();
+    bad[at] = 4;
+    assert_eq!(decode(&bad), Err(DecodeError::Code { what: "task domain", code: 4, at }));
+    // The intrusiveness is the last byte.
+    let last = bytes.len() - 1;
+    for c in [0, 4] {
+        let mut bad = bytes.clone();
+        bad[last] = c;
+        assert_eq!(decode(&bad), Err(DecodeError::Code { what: "intrusiveness", code: c as u64, at: last }));
+    }
+    // The due option byte is 0 or 1.
+    let Body::TaskAdded(t) = e.body.clone() else { unreachable!() };
+    let other = encode(&example_event(4, Body::TaskAdded(Task { due: None, ..t.clone() }))).unwrap();
+    let tag = bytes.iter().zip(&other).position(|(a, b)| a != b).unwrap();
+    assert_eq!((bytes[tag], other[tag]), (1, 0));
+    let mut bad = bytes.clone();
+    bad[tag] = 2;
+    assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "option", at: tag }));
+    // The measure index is a u32.
+    let other = encode(&example_event(4, Body::TaskAdded(Task { measure: Some((12, 2)), ..t }))).unwrap();
+    let at = bytes.iter().zip(&other).position(|(a, b)| a != b).unwrap();
+    assert_eq!((bytes[at], other[at]), (1, 2));
+    let mut bad = bytes[..at].to_vec();
+    bad.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x10]); // 2^32
+    bad.extend_from_slice(&bytes[at + 1..]);
+    assert_eq!(decode(&bad), Err(DecodeError::Invalid { what: "measure", at }));
+    let mut ok = bytes[..at].to_vec();
+    ok.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]); // u32::MAX
+    ok.extend_from_slice(&bytes[at + 1..]);
+    assert!(decode(&ok).is_ok());
 }

@@ -9,6 +9,7 @@
 pub mod action;
 mod clock;
 pub mod evidence;
+pub mod plan;
 pub mod recovery;
 mod render;
 mod tools;
@@ -489,6 +490,9 @@ macro_rules! from_word {
     )+};
 }
 from_word!(
+    ::incident::TaskDomain,
+    ::incident::TaskStatus,
+    ::incident::Intrusiveness,
     Category,
     Severity,
     Phase,

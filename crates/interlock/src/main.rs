@@ -57,6 +57,15 @@ enum Command {
     Evidence(incident::evidence::EvidenceCommand),
     /// Judge each activity of a log: authorised, partially authorised, unauthorised or unknown, with the reason.
     Correlate(incident::evidence::CorrelateArgs),
+    /// Operational periods: objectives and the safety officer's considerations.
+    #[command(subcommand)]
+    Period(incident::plan::PeriodCommand),
+    /// Tasks: owners, due times, reminders, evidence collection that respects the process.
+    #[command(subcommand)]
+    Task(incident::plan::TaskCommand),
+    /// Follow-ups after closure: lessons learned, plan and site-model updates, reviews, acknowledgements.
+    #[command(subcommand)]
+    Followup(incident::plan::FollowUpCommand),
     /// Recovery: the restoration plan, checks against known-good, the reconnection gate,
     /// heightened monitoring, the end of recovery.
     #[command(subcommand)]
@@ -140,6 +149,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
         Command::Recovery(cmd) => incident::recovery::run(cmd),
+        Command::Period(cmd) => incident::plan::run_period(cmd),
+        Command::Task(cmd) => incident::plan::run_task(cmd),
+        Command::Followup(cmd) => incident::plan::run_followup(cmd),
         Command::Work(cmd) => incident::evidence::run_work(cmd),
         Command::Vendor(cmd) => incident::evidence::run_vendor(cmd),
         Command::Evidence(cmd) => incident::evidence::run_evidence(cmd),

@@ -37,6 +37,9 @@ pub enum Effect {
     SwitchToManual,
     /// A restored asset (or zone) is connected back, once its checks pass.
     Reconnect,
+    /// Evidence is collected by acting on the target (memory acquisition on a controller, an
+    /// active scan of a control network): it may halt or disturb what it touches.
+    IntrusiveCollection,
 }
 
 impl Effect {
@@ -56,6 +59,7 @@ impl Effect {
         Effect::BlockAddress,
         Effect::SwitchToManual,
         Effect::Reconnect,
+        Effect::IntrusiveCollection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl Effect {
             Effect::BlockAddress => "block-address",
             Effect::SwitchToManual => "switch-to-manual",
             Effect::Reconnect => "reconnect",
+            Effect::IntrusiveCollection => "intrusive-collection",
         }
     }
 
@@ -102,6 +107,7 @@ impl Effect {
             Effect::BlockAddress => &[Address],
             Effect::SwitchToManual => &[Process],
             Effect::Reconnect => &[Asset, Zone],
+            Effect::IntrusiveCollection => &[Asset, Zone],
         }
     }
 }
@@ -306,6 +312,15 @@ const BUILTIN: &[Builtin] = &[
         reversible: true,
         reversal: "Isolate it again.",
         minutes: 0,
+    },
+    Builtin {
+        effect: Effect::IntrusiveCollection,
+        definition: "Collect evidence by acting on the target: memory acquisition on a controller, an active scan of a control network. Engineered for the worst case: what it touches may halt.",
+        it: "Standard forensics: image the memory, scan the subnet.",
+        ot: "A running controller or a fragile field device can stop or misbehave: only with the vendor's method and operations standing by.",
+        reversible: false,
+        reversal: "A halted controller is restarted by its start-up procedure and checked against its baseline.",
+        minutes: 60,
     },
 ];
 

@@ -161,6 +161,64 @@ fn plan_details(p: &RecoveryPlan) -> Vec<String> {
     details
 }
 
+/// The wall-clock time of a timestamp in its own offset: `08:00`.
+fn clock(t: Timestamp) -> String {
+    let s = t.to_string();
+    s.get(11..16).map(String::from).unwrap_or(s)
+}
+
+/// The task (event `seq`) a task update refers to.
+fn task(inc: &Incident, seq: u64) -> Option<&Task> {
+    match inc.effective(seq) {
+        Some(Body::TaskAdded(t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// A task's head: `task: image ews-01 (owner hpatel, ot, due 2026-11-26T20:00:00-06:00)`.
+fn task_head(t: &Task) -> String {
+    let mut parts = Vec::new();
+    if let Some(o) = &t.owner {
+        parts.push(format!("owner {o}"));
+    }
+    if let Some(r) = &t.role {
+        parts.push(format!("role {r}"));
+    }
+    if parts.is_empty() {
+        parts.push("no owner".into());
+    }
+    parts.push(t.domain.to_string());
+    if let Some(d) = t.due {
+        parts.push(format!("due {d}"));
+    }
+    format!("task: {} ({})", t.title, parts.join(", "))
+}
+
+/// The lines detailing a task: assets, hypothesis, evidence, measure, collection.
+fn task_details(inc: &Incident, t: &Task) -> Vec<String> {
+    let mut details = Vec::new();
+    if !t.assets.is_empty() {
+        details.push(format!("assets {}", t.assets.join(", ")));
+    }
+    if let Some(h) = t.hypothesis {
+        details.push(format!("validates hypothesis #{h}"));
+    }
+    if !t.evidence.is_empty() {
+        details.push(format!("evidence {}", seqs(&t.evidence)));
+    }
+    if let Some((action, measure)) = t.measure {
+        let text = proposal(inc, action)
+            .and_then(|p| p.assessment.measures.get(measure as usize))
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        details.push(format!("carries out measure {} of #{action}{text}", measure as u64 + 1));
+    }
+    if let Some(c) = &t.collection {
+        details.push(format!("collection: {} ({})", c.method, c.intrusiveness));
+    }
+    details
+}
+
 /// One line saying what an event records, and the lines that detail it. The
 /// incident is where the proposal an action-workflow event refers to is found.
 pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
@@ -394,6 +452,50 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
             };
             (noted("end of recovery declared".into(), &r.reason), details)
         }
+        Body::PeriodOpened(p) => (
+            format!(
+                "period opened {} to {}: {}; safety: {} ({})",
+                clock(p.start),
+                clock(p.end),
+                count(p.objectives.len(), "objective"),
+                p.safety,
+                p.safety_by
+            ),
+            std::iter::once(format!("from {} to {}", p.start, p.end))
+                .chain(p.objectives.iter().enumerate().map(|(i, o)| format!("objective {}: {o}", i + 1)))
+                .collect(),
+        ),
+        Body::SafetyConsiderations(s) => {
+            (format!("safety considerations of period #{} revised: {}", s.period, s.safety), vec![])
+        }
+        Body::PeriodClosed(c) => (
+            noted(format!("period #{} closed", c.period), c.note.as_deref().unwrap_or("")),
+            c.summary.iter().map(|l| l.to_string()).collect(),
+        ),
+        Body::TaskAdded(t) => (task_head(t), task_details(inc, t)),
+        Body::TaskUpdated(u) => {
+            let head = match u.action {
+                Some(a) => format!("task #{} linked to action #{a}", u.task),
+                None => format!("task #{} {}", u.task, u.status),
+            };
+            let mut details = Vec::new();
+            if let Some(t) = task(inc, u.task) {
+                details.push(format!("task: {}", t.title));
+            }
+            if let Some(a) = u.action {
+                details.push(format!("status {}", u.status));
+                if let Some(p) = proposal(inc, a) {
+                    details.push(format!("action: {}", p.action));
+                }
+            }
+            (noted(head, u.note.as_deref().unwrap_or("")), details)
+        }
+        Body::FollowUpRecorded(f) => {
+            let details =
+                if f.changed { vec!["plan changed: every role holder acknowledges".to_string()] } else { vec![] };
+            (format!("follow-up {}: {}", f.item, f.text), details)
+        }
+        Body::FollowUpAcknowledged(a) => (format!("acknowledged follow-up {}", a.item), vec![]),
         Body::Corrected(c) => match &c.replacement {
             None => (format!("retracts #{}: {}", c.supersedes, c.reason), vec![]),
             Some(r) => {
@@ -636,6 +738,28 @@ fn body_json(body: &Body) -> Value {
         }),
         Body::MonitoringEnded(m) => json!({ "window": m.window, "reason": &*m.reason }),
         Body::RecoveryEnded(r) => json!({ "reason": &*r.reason, "open_items": strs(&r.open_items) }),
+        Body::PeriodOpened(p) => json!({
+            "start": p.start.to_string(), "end": p.end.to_string(), "objectives": strs(&p.objectives),
+            "safety": &*p.safety, "safety_by": &*p.safety_by,
+        }),
+        Body::SafetyConsiderations(s) => json!({ "period": s.period, "safety": &*s.safety }),
+        Body::PeriodClosed(c) => {
+            json!({ "period": c.period, "summary": strs(&c.summary), "note": c.note.as_deref() })
+        }
+        Body::TaskAdded(t) => json!({
+            "title": &*t.title, "owner": t.owner.as_deref(), "role": t.role.as_deref(), "domain": t.domain.as_str(),
+            "assets": strs(&t.assets), "due": t.due.map(|d| d.to_string()), "hypothesis": t.hypothesis,
+            "evidence": t.evidence,
+            "measure": t.measure.map(|(action, measure)| json!({ "action": action, "measure": measure })),
+            "collection": t.collection.as_ref().map(|c| json!({
+                "method": &*c.method, "intrusiveness": c.intrusiveness.as_str(),
+            })),
+        }),
+        Body::TaskUpdated(u) => json!({
+            "task": u.task, "status": u.status.as_str(), "note": u.note.as_deref(), "action": u.action,
+        }),
+        Body::FollowUpRecorded(f) => json!({ "item": &*f.item, "text": &*f.text, "changed": f.changed }),
+        Body::FollowUpAcknowledged(a) => json!({ "item": &*a.item }),
         Body::Checkpoint(c) => checkpoint_json(c),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,
