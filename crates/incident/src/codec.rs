@@ -463,6 +463,11 @@ impl Writer {
                 self.bool(f.changed);
             }
             Body::FollowUpAcknowledged(a) => self.str(&a.item),
+            Body::FollowUpsOpened(f) => {
+                self.varint(f.days as u64);
+                self.time(f.due);
+                self.strs(&f.items);
+            }
             Body::Corrected(c) => {
                 self.varint(c.supersedes);
                 self.str(&c.reason);
@@ -934,6 +939,11 @@ impl<'a> Reader<'a> {
                 changed: self.bool("changed flag")?,
             }),
             Kind::FollowUpAcknowledged => Body::FollowUpAcknowledged(FollowUpAck { item: self.str()? }),
+            Kind::FollowUpsOpened => Body::FollowUpsOpened(FollowUpsOpened {
+                days: self.u32("follow-up days")?,
+                due: self.time()?,
+                items: self.strs()?,
+            }),
             Kind::Corrected => {
                 if !allow_correction {
                     return Err(DecodeError::Invalid { what: "correction inside a correction", at });

@@ -398,6 +398,8 @@ pub enum Body {
     FollowUpRecorded(FollowUp),
     /// A role holder acknowledges a changed plan.
     FollowUpAcknowledged(FollowUpAck),
+    /// Closing the incident opens its follow-ups, due after the site's follow-up days.
+    FollowUpsOpened(FollowUpsOpened),
     /// Supersedes an earlier event: a corrected version of it, or a retraction.
     Corrected(Correction),
     /// A signature over the head before it (see [`crate::checkpoint`]).
@@ -794,6 +796,17 @@ pub struct FollowUpAck {
     pub item: Box<str>,
 }
 
+/// The follow-ups a closing opens: `lessons-learned`, `plan-update`,
+/// `site-model-update`, and `review-N` for every emergency override `#N`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpsOpened {
+    /// The site's follow-up days (`[site] follow_up_days`, default 90).
+    pub days: u32,
+    /// When they are due: the closing plus `days`.
+    pub due: Timestamp,
+    pub items: Vec<Box<str>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
@@ -851,6 +864,7 @@ pub enum Kind {
     TaskUpdated = 44,
     FollowUpRecorded = 45,
     FollowUpAcknowledged = 46,
+    FollowUpsOpened = 47,
 }
 
 impl Kind {
@@ -900,6 +914,7 @@ impl Kind {
         Kind::TaskUpdated,
         Kind::FollowUpRecorded,
         Kind::FollowUpAcknowledged,
+        Kind::FollowUpsOpened,
     ];
 
     pub fn code(self) -> u16 {
@@ -957,6 +972,7 @@ impl Kind {
             Kind::TaskUpdated => "task-updated",
             Kind::FollowUpRecorded => "follow-up-recorded",
             Kind::FollowUpAcknowledged => "follow-up-acknowledged",
+            Kind::FollowUpsOpened => "follow-ups-opened",
         }
     }
 
@@ -1039,6 +1055,7 @@ impl Body {
             Body::TaskUpdated(_) => Kind::TaskUpdated,
             Body::FollowUpRecorded(_) => Kind::FollowUpRecorded,
             Body::FollowUpAcknowledged(_) => Kind::FollowUpAcknowledged,
+            Body::FollowUpsOpened(_) => Kind::FollowUpsOpened,
         }
     }
 

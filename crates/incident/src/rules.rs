@@ -368,6 +368,7 @@ impl Checker<'_> {
                     | Kind::Checkpoint
                     | Kind::FollowUpRecorded
                     | Kind::FollowUpAcknowledged
+                    | Kind::FollowUpsOpened
             )
         {
             return Err(state(format!(
@@ -856,7 +857,7 @@ impl Checker<'_> {
                 let Some(item) = inc.work.follow_up(&f.item) else {
                     let items: Vec<&str> = inc.work.follow_ups.iter().map(|x| &*x.item).collect();
                     return Err(state(if items.is_empty() {
-                        "follow-ups are created when the incident is closed".to_string()
+                        "follow-ups are opened when the incident is closed".to_string()
                     } else {
                         format!("no follow-up \"{}\"; the follow-ups are {}", f.item, items.join(", "))
                     }));
@@ -868,6 +869,27 @@ impl Checker<'_> {
                     return Err(field("changed", "only a plan update changes the plan"));
                 }
                 Ok(())
+            }
+            Body::FollowUpsOpened(f) => {
+                let Some(closed) = inc.work.closed_at.filter(|_| inc.phase == Phase::Closed) else {
+                    return Err(state("follow-ups are opened when the incident is closed"));
+                };
+                if !inc.work.follow_ups.is_empty() {
+                    return Err(state("the incident's follow-ups are already open"));
+                }
+                let days = self.site.info.follow_up_days.unwrap_or(crate::workplan::FOLLOW_UP_DAYS);
+                if f.days != days {
+                    return Err(field("days", format!("the site's follow-up days are {days}")));
+                }
+                let due = closed.plus_micros(days as i64 * 86_400 * 1_000_000);
+                if f.due != due {
+                    return Err(field("due", format!("{days} days after the closing is {due}")));
+                }
+                let items = crate::workplan::WorkPlan::items_for(&inc.reviews);
+                if f.items.iter().map(|x| x.to_string()).collect::<Vec<_>>() != items {
+                    return Err(field("items", format!("the follow-ups are {}", items.join(", "))));
+                }
+                self.command(inc, "open the follow-ups")
             }
             Body::FollowUpAcknowledged(a) => {
                 let Some(item) = inc.work.follow_up(&a.item) else {
@@ -975,13 +997,14 @@ impl Checker<'_> {
         }
         let phase = site_model::PhaseWord::parse(p.phase.as_str())
             .ok_or_else(|| state(format!("phase {} has no authority-matrix word", p.phase)))?;
-        self.reconnection_gate(inc, &p.action)?;
         let computed = self.engine()?.assess(&p.action, phase).map_err(|e| field("action", e.to_string()))?;
         if computed != p.assessment {
             return Err(state(
                 "the recorded assessment is not the one the loaded site model and authority matrix give for this action",
             ));
         }
+        self.operations_reconnect(&p.action, &computed.requirement)?;
+        self.reconnection_gate(inc, &p.action)?;
         if let Some(pid) = self.site.person_by_id(self.actor)
             && matches!(self.site.people[pid.ix()].affiliation, Some(Affiliation::Vendor(_)))
         {
@@ -1286,6 +1309,36 @@ impl Checker<'_> {
             }
         }
         out
+    }
+
+    /// Reconnecting an OT asset always needs operations: an approval group of
+    /// OT roles, or joint sign-off, whatever the matrix says otherwise.
+    fn operations_reconnect(&self, text: &str, req: &authority::Requirement) -> Result<(), RuleError> {
+        let Ok(action) = impact::Action::parse(self.site, text) else { return Ok(()) };
+        if action.effect != site_model::Effect::Reconnect {
+            return Ok(());
+        }
+        let ot = action.targets.iter().any(|t| match t {
+            impact::Target::Asset(a) => self.site.asset(*a).domain == Domain::Ot,
+            impact::Target::Zone(z) => {
+                self.site.zone_chain(*z).find_map(|x| self.site.zone(x).domain) == Some(Domain::Ot)
+            }
+            _ => false,
+        });
+        let operations = req.joint
+            || req.groups.iter().any(|g| {
+                !g.roles.is_empty()
+                    && g.roles.iter().all(|r| {
+                        self.site.role_by_id(r).is_some_and(|ix| self.site.roles[ix.ix()].domain == Some(Domain::Ot))
+                    })
+            });
+        if ot && !operations {
+            return Err(state(format!(
+                "`{text}` reconnects an OT asset, which always needs operations approval, but the authority matrix asks for none (rules: {}); add a rule",
+                rule_ids(req)
+            )));
+        }
+        Ok(())
     }
 
     /// A reconnection is proposed only for assets of the plan whose checks have all passed.

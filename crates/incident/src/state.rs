@@ -324,7 +324,7 @@ impl Incident {
             Body::PhaseChanged { phase, .. } => {
                 self.phase = *phase;
                 if *phase == Phase::Closed {
-                    self.work.closed(at, &self.reviews);
+                    self.work.closed_at = Some(at);
                 }
             }
             Body::PeriodOpened(_)
@@ -333,7 +333,8 @@ impl Incident {
             | Body::TaskAdded(_)
             | Body::TaskUpdated(_)
             | Body::FollowUpRecorded(_)
-            | Body::FollowUpAcknowledged(_) => self.work.apply(seq, actor, at, body),
+            | Body::FollowUpAcknowledged(_)
+            | Body::FollowUpsOpened(_) => self.work.apply(seq, actor, at, body),
             Body::SituationAssessed(s) => {
                 let target = match &s.process {
                     None => &mut self.situation,

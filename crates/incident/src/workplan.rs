@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use crate::model::*;
 use crate::time::Timestamp;
 
-/// Days after closing by which follow-ups are due (NERC CIP-008: 90 days).
-pub const FOLLOW_UP_DAYS: i64 = 90;
+/// Days after closing by which follow-ups are due when the site does not say
+/// (`[site] follow_up_days`; NERC CIP-008: 90 days).
+pub const FOLLOW_UP_DAYS: u32 = 90;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodState {
@@ -67,6 +68,8 @@ pub struct WorkPlan {
     pub periods: BTreeMap<u64, PeriodState>,
     pub tasks: BTreeMap<u64, TaskState>,
     pub follow_ups: Vec<FollowUpItem>,
+    /// When the incident was last closed.
+    pub closed_at: Option<Timestamp>,
 }
 
 impl WorkPlan {
@@ -124,6 +127,7 @@ impl WorkPlan {
                     x.changed = f.changed;
                 }
             }
+            Body::FollowUpsOpened(f) => self.open_follow_ups(f),
             Body::FollowUpAcknowledged(a) => {
                 if let Some(x) = self.follow_ups.iter_mut().find(|x| x.item == a.item)
                     && !x.acks.iter().any(|p| **p == *actor)
@@ -135,27 +139,37 @@ impl WorkPlan {
         }
     }
 
-    /// Closing the incident creates the follow-ups (once), due `FOLLOW_UP_DAYS` later.
-    pub(crate) fn closed(&mut self, at: Timestamp, reviews: &[u64]) {
-        if !self.follow_ups.is_empty() {
-            return;
+    /// The follow-ups closing opens (they are recorded by a `follow-ups-opened` event).
+    pub fn items_for(reviews: &[u64]) -> Vec<String> {
+        let mut v: Vec<String> =
+            ["lessons-learned", "plan-update", "site-model-update"].iter().map(|s| s.to_string()).collect();
+        v.extend(reviews.iter().map(|r| format!("review-{r}")));
+        v
+    }
+
+    /// What a follow-up item is, in words.
+    pub fn describe(item: &str) -> String {
+        match item {
+            "lessons-learned" => "lessons learned (\"none\" is a valid record)".into(),
+            "plan-update" => "updates to the response plan; every role holder acknowledges a changed plan".into(),
+            "site-model-update" => "updates to the site model (assets, dependencies, authority matrix)".into(),
+            other => match other.strip_prefix("review-") {
+                Some(n) => format!("post-incident review of the emergency override #{n}"),
+                None => other.to_string(),
+            },
         }
-        let due = at.plus_micros(FOLLOW_UP_DAYS * 86_400 * 1_000_000);
-        let mut add = |item: String, what: String| {
+    }
+
+    fn open_follow_ups(&mut self, f: &FollowUpsOpened) {
+        for item in &f.items {
             self.follow_ups.push(FollowUpItem {
-                item: item.into(),
-                what: what.into(),
-                due,
+                item: item.clone(),
+                what: Self::describe(item).into(),
+                due: f.due,
                 recorded: None,
                 changed: false,
                 acks: Vec::new(),
-            })
-        };
-        add("lessons-learned".into(), "lessons learned (\"none\" is a valid record)".into());
-        add("plan-update".into(), "updates to the response plan; every role holder acknowledges a changed plan".into());
-        add("site-model-update".into(), "updates to the site model (assets, dependencies, authority matrix)".into());
-        for r in reviews {
-            add(format!("review-{r}"), format!("post-incident review of the emergency override #{r}"));
+            });
         }
     }
 

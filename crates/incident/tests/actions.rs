@@ -503,3 +503,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn reconnecting_an_ot_asset_always_needs_operations_whatever_the_matrix_says() {
+    let mut w = World::new();
+    // A matrix whose only rule lets IT approve everything.
+    if let Some(m) = &mut w.site.authority {
+        m.rules.retain(|r| &*r.id == "it-targets");
+        m.rules[0].when.target_domains.clear();
+    }
+    let mut log = Log::declared(&w);
+    log.add("mgarcia", 3, Body::PhaseChanged { phase: Phase::Recover, reason: s("contained") }).unwrap();
+    let assessment = w.engine().assess("reconnect plc-chlor-01", PhaseWord::Recover).unwrap();
+    assert!(assessment.requirement.groups.iter().all(|g| g.roles.iter().all(|r| &**r != "ot-lead")));
+    let body = Body::ActionProposed(Proposal {
+        action: assessment.action.clone(),
+        rationale: s("restored"),
+        evidence: vec![],
+        phase: Phase::Recover,
+        site_version: w.v(),
+        authority_version: w.av(),
+        assessment,
+    });
+    let e = err(log.add("tnguyen", 10, body));
+    assert!(e.contains("always needs operations approval"), "{e}");
+}

@@ -375,6 +375,11 @@ fn body() -> impl Strategy<Value = Body> {
             changed
         })),
         text().prop_map(|item| Body::FollowUpAcknowledged(FollowUpAck { item })),
+        (any::<u32>(), time(), texts()).prop_map(|(days, due, items)| Body::FollowUpsOpened(FollowUpsOpened {
+            days,
+            due,
+            items
+        })),
     ]
 }
 
@@ -481,9 +486,9 @@ fn unknown_versions_and_kinds_are_named() {
     // Kind 22, between the first kinds and the response actions, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 22]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 22 at byte 6");
-    // Kind 47, after the work-plan kinds 40-46, is unused too.
-    let err = decode(&[1, 0, 1, 0, 0, 0, 47]).unwrap_err();
-    assert_eq!(err.to_string(), "unknown event kind code 47 at byte 6");
+    // Kind 48, after the work-plan kinds 40-47, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 48]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 48 at byte 6");
     // Kind 134 (two varint bytes), after the recovery kinds 128-133, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 0x86, 0x01]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 134 at byte 6");
@@ -822,6 +827,11 @@ fn example(kind: Kind) -> Body {
             changed: true,
         }),
         Kind::FollowUpAcknowledged => Body::FollowUpAcknowledged(FollowUpAck { item: "plan-update".into() }),
+        Kind::FollowUpsOpened => Body::FollowUpsOpened(FollowUpsOpened {
+            days: 90,
+            due: Timestamp::parse("2027-02-24T09:00:00-06:00").unwrap(),
+            items: vec!["lessons-learned".into(), "plan-update".into(), "site-model-update".into(), "review-16".into()],
+        }),
     }
 }
 

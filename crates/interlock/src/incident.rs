@@ -979,7 +979,7 @@ async fn assign(a: AssignArgs, clock: &dyn Clock) -> Result<ExitCode> {
 }
 
 async fn status(a: StatusArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |_, _| {
+    write(&a.common, &a.id, clock, |inc, w| {
         let reason: Box<str> = a.reason.as_str().into();
         let mut bodies = Vec::new();
         if let Some(severity) = a.severity {
@@ -990,6 +990,15 @@ async fn status(a: StatusArgs, clock: &dyn Clock) -> Result<ExitCode> {
         }
         if let Some(phase) = a.phase {
             bodies.push(Body::PhaseChanged { phase, reason: reason.clone() });
+            // Closing opens the follow-ups (once), due after the site's follow-up days.
+            if phase == Phase::Closed && inc.work.follow_ups.is_empty() {
+                let days = w.site.info.follow_up_days.unwrap_or(::incident::workplan::FOLLOW_UP_DAYS);
+                bodies.push(Body::FollowUpsOpened(::incident::FollowUpsOpened {
+                    days,
+                    due: w.now.plus_micros(days as i64 * 86_400 * 1_000_000),
+                    items: ::incident::WorkPlan::items_for(&inc.reviews).into_iter().map(Into::into).collect(),
+                }));
+            }
         }
         if a.process_state.is_some() || a.control.is_some() || a.view.is_some() {
             bodies.push(Body::SituationAssessed(Situation {

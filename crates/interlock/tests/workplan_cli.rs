@@ -216,3 +216,54 @@ fn the_work_plan_of_a_scripted_incident() {
     assert!(list.contains("site-model-update") && list.contains("OVERDUE"), "{list}");
     assert!(!list.lines().any(|l| l.starts_with("lessons-learned") && l.contains("OVERDUE")), "{list}");
 }
+
+#[test]
+fn the_follow_up_deadline_comes_from_the_site() {
+    // A copy of the example site whose follow-ups are due in 30 days.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("site");
+    let mut stack = vec![site()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let to = copy.join(p.strip_prefix(site()).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            let mut text = std::fs::read_to_string(&p).unwrap();
+            if p.file_name().is_some_and(|n| n == "site.toml") {
+                text = text.replace("[site]\n", "[site]\nfollow_up_days = 30\n");
+            }
+            std::fs::write(&to, text).unwrap();
+        }
+    }
+    let run = |user: &str, minute: i64, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_interlock"))
+            .args(args)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .env("INTERLOCK_SITE", &copy)
+            .env("INTERLOCK_USER", user)
+            .env("INTERLOCK_NOW", at(minute))
+            .env_remove("INTERLOCK_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let id = run("mgarcia", 0, &["incident", "open", "--title", "t", "--summary", "s", "--declare", "--reason", "r"]);
+    let id = id.trim();
+    run("mgarcia", 10, &["incident", "status", id, "--phase", "closed", "--reason", "a false alarm, contained"]);
+    let f: serde_json::Value = serde_json::from_str(&run("mgarcia", 11, &["followup", "list", id, "--json"])).unwrap();
+    let due = incident::Timestamp::parse(f[0]["due"].as_str().unwrap()).unwrap();
+    let closed = incident::Timestamp::parse(&at(10)).unwrap();
+    assert_eq!(due.micros() - closed.micros(), 30 * 86_400 * 1_000_000);
+    assert_eq!(f.as_array().unwrap().len(), 3, "no override, no review item: {f}");
+}

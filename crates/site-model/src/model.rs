@@ -59,6 +59,8 @@ pub struct SiteInfo {
     /// IANA time-zone name of the plant, e.g. `America/Chicago`.
     pub timezone: Option<Box<str>>,
     pub description: Option<Box<str>>,
+    /// Days after an incident closes by which its follow-ups are due (default 90, NERC CIP-008).
+    pub follow_up_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

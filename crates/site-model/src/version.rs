@@ -174,6 +174,10 @@ pub(crate) fn version(site: &Site, threads: usize) -> String {
     c.opt(i.organisation.as_deref());
     c.opt(i.timezone.as_deref());
     c.opt(i.description.as_deref());
+    // Only when given, so the versions of sites that leave it out are unchanged.
+    if let Some(d) = i.follow_up_days {
+        c.tag("follow_up_days", d as usize);
+    }
 
     c.tag("zone", site.zones.len());
     for z in site.zone_ids.in_id_order().iter().map(|i| &site.zones[*i as usize]) {

@@ -496,6 +496,10 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
             (format!("follow-up {}: {}", f.item, f.text), details)
         }
         Body::FollowUpAcknowledged(a) => (format!("acknowledged follow-up {}", a.item), vec![]),
+        Body::FollowUpsOpened(f) => (
+            format!("follow-ups opened, due {} ({} days after closing)", f.due, f.days),
+            f.items.iter().map(|i| format!("{i}: {}", ::incident::WorkPlan::describe(i))).collect(),
+        ),
         Body::Corrected(c) => match &c.replacement {
             None => (format!("retracts #{}: {}", c.supersedes, c.reason), vec![]),
             Some(r) => {
@@ -760,6 +764,11 @@ fn body_json(body: &Body) -> Value {
         }),
         Body::FollowUpRecorded(f) => json!({ "item": &*f.item, "text": &*f.text, "changed": f.changed }),
         Body::FollowUpAcknowledged(a) => json!({ "item": &*a.item }),
+        Body::FollowUpsOpened(f) => json!({
+            "days": f.days,
+            "due": f.due.to_string(),
+            "items": f.items.iter().map(|i| &**i).collect::<Vec<_>>(),
+        }),
         Body::Checkpoint(c) => checkpoint_json(c),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,

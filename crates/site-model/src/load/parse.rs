@@ -166,7 +166,7 @@ impl T<'_, '_> {
     }
 }
 
-const SITE_KEYS: &[&str] = &["id", "name", "organisation", "timezone", "description"];
+const SITE_KEYS: &[&str] = &["id", "name", "organisation", "timezone", "description", "follow_up_days"];
 const ZONE_KEYS: &[&str] = &["id", "name", "parent", "domain", "purdue_level", "security_level", "description"];
 const CONDUIT_KEYS: &[&str] = &["id", "name", "zones", "channels", "description"];
 const CHANNEL_KEYS: &[&str] = &["name", "protocol", "port", "description"];
@@ -752,8 +752,17 @@ impl<'a, 'de> P<'a, 'de> {
         let organisation = self.text(&t, "organisation");
         let timezone = self.text(&t, "timezone");
         let description = self.text(&t, "description");
+        let follow_up_days = self.integer(&t, "follow_up_days", false, 1, 3650).map(|d| d as u32);
         if let (Some((id, _)), Some(name)) = (id, name) {
-            self.raw.site.push(RawSite { at, id: id.into(), name, organisation, timezone, description });
+            self.raw.site.push(RawSite {
+                at,
+                id: id.into(),
+                name,
+                organisation,
+                timezone,
+                description,
+                follow_up_days,
+            });
         }
     }
 

@@ -48,6 +48,7 @@ pub struct RawSite {
     pub organisation: Option<Box<str>>,
     pub timezone: Option<Box<str>>,
     pub description: Option<Box<str>>,
+    pub follow_up_days: Option<u32>,
 }
 
 #[derive(Debug)]

@@ -259,6 +259,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                     organisation: s.organisation,
                     timezone: s.timezone,
                     description: s.description,
+                    follow_up_days: s.follow_up_days,
                 });
             }
             locs.site.push(loc);
@@ -645,6 +646,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             organisation: None,
             timezone: None,
             description: None,
+            follow_up_days: None,
         }),
         asset_ids: IdIndex::new(assets.iter().map(|a| &*a.id)),
         zone_ids: IdIndex::new(zones.iter().map(|z| &*z.id)),
