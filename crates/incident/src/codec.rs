@@ -488,6 +488,17 @@ impl Writer {
                 self.buf.extend_from_slice(&c.public_key);
                 self.buf.extend_from_slice(&c.signature);
             }
+            Body::Determined(d) => {
+                self.str(&d.kind);
+                self.time(d.at);
+                self.str(&d.reason);
+            }
+            Body::ReportFiled(r) => {
+                self.str(&r.deadline);
+                self.varint(r.trigger);
+                self.str(&r.to);
+                self.str(&r.reference);
+            }
         }
         Ok(())
     }
@@ -962,6 +973,15 @@ impl<'a> Reader<'a> {
                 signature.copy_from_slice(self.bytes(64)?);
                 Body::Checkpoint(crate::checkpoint::Checkpoint { seq, head, public_key, signature })
             }
+            Kind::Determined => {
+                Body::Determined(Determination { kind: self.str()?, at: self.time()?, reason: self.str()? })
+            }
+            Kind::ReportFiled => Body::ReportFiled(ReportFiling {
+                deadline: self.str()?,
+                trigger: self.varint()?,
+                to: self.str()?,
+                reference: self.str()?,
+            }),
         })
     }
 

@@ -404,6 +404,11 @@ pub enum Body {
     Corrected(Correction),
     /// A signature over the head before it (see [`crate::checkpoint`]).
     Checkpoint(crate::checkpoint::Checkpoint),
+    /// A determination that starts regulatory clocks: reportable, an attempt to compromise, a
+    /// changed attribute (the moment of determination may be before it is recorded).
+    Determined(Determination),
+    /// A report due under a regulatory clock is filed.
+    ReportFiled(ReportFiling),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -808,6 +813,28 @@ pub struct FollowUpsOpened {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct Determination {
+    /// `reportable`, `attempt` or `attribute-change` (a `site_model::Trigger` word; `closed` is the
+    /// phase change itself).
+    pub kind: Box<str>,
+    /// The moment of determination.
+    pub at: Timestamp,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFiling {
+    /// The deadline's id (`cip-008-reportable`).
+    pub deadline: Box<str>,
+    /// The event that started the clock (a determination, or the closing).
+    pub trigger: u64,
+    /// Whom it went to.
+    pub to: Box<str>,
+    /// Their reference, or how it was sent.
+    pub reference: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
     pub supersedes: u64,
@@ -840,6 +867,8 @@ pub enum Kind {
     CommunicationPublished = 19,
     Corrected = 20,
     Checkpoint = 21,
+    Determined = 22,
+    ReportFiled = 23,
     ActionProposed = 64,
     ActionApproved = 65,
     ActionRejected = 66,
@@ -890,6 +919,8 @@ impl Kind {
         Kind::CommunicationPublished,
         Kind::Corrected,
         Kind::Checkpoint,
+        Kind::Determined,
+        Kind::ReportFiled,
         Kind::ActionProposed,
         Kind::ActionApproved,
         Kind::ActionRejected,
@@ -948,6 +979,8 @@ impl Kind {
             Kind::CommunicationPublished => "communication",
             Kind::Corrected => "correction",
             Kind::Checkpoint => "checkpoint",
+            Kind::Determined => "determined",
+            Kind::ReportFiled => "report-filed",
             Kind::ActionProposed => "action-proposed",
             Kind::ActionApproved => "action-approved",
             Kind::ActionRejected => "action-rejected",
@@ -1031,6 +1064,8 @@ impl Body {
             Body::CommunicationPublished(_) => Kind::CommunicationPublished,
             Body::Corrected(_) => Kind::Corrected,
             Body::Checkpoint(_) => Kind::Checkpoint,
+            Body::Determined(_) => Kind::Determined,
+            Body::ReportFiled(_) => Kind::ReportFiled,
             Body::ActionProposed(_) => Kind::ActionProposed,
             Body::ActionApproved(_) => Kind::ActionApproved,
             Body::ActionRejected(_) => Kind::ActionRejected,
@@ -1128,6 +1163,7 @@ impl Body {
             Body::Observation(o) => Some(o.observed_at),
             Body::EvidenceCollected(e) => Some(e.collected_at),
             Body::CustodyTransferred(c) => Some(c.at),
+            Body::Determined(d) => Some(d.at),
             _ => None,
         }
     }

@@ -910,6 +910,54 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
+            Body::Determined(d) => {
+                self.text("reason", &d.reason)?;
+                let kind = site_model::Trigger::parse(&d.kind).filter(|k| *k != site_model::Trigger::Closed);
+                if kind.is_none() {
+                    return Err(field(
+                        "kind",
+                        "one of reportable, attempt, attribute-change (closing starts its own clocks)",
+                    ));
+                }
+                self.not_after_recording("determined at", d.at)?;
+                if d.at.micros() < inc.opened_at().micros() {
+                    return Err(field("determined at", format!("{} is before the incident was opened", d.at)));
+                }
+                self.command(inc, "record a determination")
+            }
+            Body::ReportFiled(f) => {
+                self.line("to", &f.to)?;
+                self.line("reference", &f.reference)?;
+                let deadlines = self.site.deadlines_in_force();
+                let Some(rule) = deadlines.iter().find(|d| *d.id == *f.deadline) else {
+                    let ids: Vec<&str> = deadlines.iter().map(|d| &*d.id).collect();
+                    return Err(field(
+                        "deadline",
+                        format!("no deadline \"{}\"; the site's are {}", f.deadline, ids.join(", ")),
+                    ));
+                };
+                let starts = match inc.event(f.trigger).map(|e| &e.body) {
+                    Some(Body::Determined(d)) => site_model::Trigger::parse(&d.kind) == Some(rule.trigger),
+                    Some(Body::PhaseChanged { phase: Phase::Closed, .. }) => {
+                        rule.trigger == site_model::Trigger::Closed
+                    }
+                    _ => false,
+                };
+                if !starts {
+                    return Err(field(
+                        "trigger",
+                        format!("#{} did not start {} (its clock starts on: {})", f.trigger, rule.id, rule.trigger),
+                    ));
+                }
+                let filed = inc.events().iter().find_map(|e| match &e.body {
+                    Body::ReportFiled(x) if x.deadline == f.deadline && x.trigger == f.trigger => Some(e.seq),
+                    _ => None,
+                });
+                if let Some(by) = filed {
+                    return Err(state(format!("{} for #{} was filed by #{by}", f.deadline, f.trigger)));
+                }
+                Ok(())
+            }
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
                 if c.seq != inc.seq() || c.head != inc.head() {

@@ -380,6 +380,10 @@ fn body() -> impl Strategy<Value = Body> {
             due,
             items
         })),
+        (text(), time(), text()).prop_map(|(kind, at, reason)| Body::Determined(Determination { kind, at, reason })),
+        (text(), any::<u64>(), text(), text()).prop_map(|(deadline, trigger, to, reference)| {
+            Body::ReportFiled(ReportFiling { deadline, trigger, to, reference })
+        }),
     ]
 }
 
@@ -419,7 +423,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..24, 38u64..49, 62u64..77, 126u64..136]) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..26, 38u64..49, 62u64..77, 126u64..136]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
         // a real kind code, two varint bytes from 128) so that the body decoders are reached too.
         let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a'];
@@ -484,8 +488,8 @@ fn unknown_versions_and_kinds_are_named() {
     let err = decode(&[1, 0, 1, 0, 0, 0, 75]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 75 at byte 6");
     // Kind 22, between the first kinds and the response actions, is unused too.
-    let err = decode(&[1, 0, 1, 0, 0, 0, 22]).unwrap_err();
-    assert_eq!(err.to_string(), "unknown event kind code 22 at byte 6");
+    let err = decode(&[1, 0, 1, 0, 0, 0, 24]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 24 at byte 6");
     // Kind 48, after the work-plan kinds 40-47, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 48]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 48 at byte 6");
@@ -827,6 +831,17 @@ fn example(kind: Kind) -> Body {
             changed: true,
         }),
         Kind::FollowUpAcknowledged => Body::FollowUpAcknowledged(FollowUpAck { item: "plan-update".into() }),
+        Kind::Determined => Body::Determined(Determination {
+            kind: "reportable".into(),
+            at: Timestamp::parse("2026-11-26T08:40:00-06:00").unwrap(),
+            reason: "confirmed logic change on a BES Cyber System".into(),
+        }),
+        Kind::ReportFiled => Body::ReportFiled(ReportFiling {
+            deadline: "cip-008-reportable".into(),
+            trigger: 7,
+            to: "E-ISAC".into(),
+            reference: "portal case 2026-1144".into(),
+        }),
         Kind::FollowUpsOpened => Body::FollowUpsOpened(FollowUpsOpened {
             days: 90,
             due: Timestamp::parse("2027-02-24T09:00:00-06:00").unwrap(),

@@ -8,6 +8,7 @@
 
 pub mod action;
 mod clock;
+pub mod deadlines;
 pub mod evidence;
 pub mod plan;
 pub mod recovery;
@@ -93,6 +94,10 @@ pub enum IncidentCommand {
     Status(StatusArgs),
     /// Record a communication published to an audience.
     Communicate(CommunicateArgs),
+    /// Record a determination that starts regulatory clocks: reportable, attempt, attribute-change.
+    Determine(deadlines::DetermineArgs),
+    /// Record that a report due under a regulatory clock was filed.
+    Report(deadlines::ReportArgs),
     /// Correct or retract an earlier entry (a new event that supersedes it; nothing is edited).
     Correct(CorrectArgs),
     /// The timeline, filtered by kind, person, domain and time.
@@ -653,6 +658,8 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
             .await
         }
         C::Correct(a) => correct(a, clock).await,
+        C::Determine(a) => deadlines::determine(a, clock).await,
+        C::Report(a) => deadlines::report(a, clock).await,
         C::Keygen(a) => keygen(a),
         C::Checkpoint(a) => checkpoint(a, clock).await,
         C::AppendLoop(a) => tools::append_loop(a, clock).await,

@@ -57,6 +57,8 @@ enum Command {
     Evidence(incident::evidence::EvidenceCommand),
     /// Judge each activity of a log: authorised, partially authorised, unauthorised or unknown, with the reason.
     Correlate(incident::evidence::CorrelateArgs),
+    /// Regulatory clocks: when each report is due, in the site's time zone, and whether it was filed.
+    Clocks(incident::deadlines::ClocksArgs),
     /// Operational periods: objectives and the safety officer's considerations.
     #[command(subcommand)]
     Period(incident::plan::PeriodCommand),
@@ -149,6 +151,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
         Command::Recovery(cmd) => incident::recovery::run(cmd),
+        Command::Clocks(args) => incident::deadlines::run(args),
         Command::Period(cmd) => incident::plan::run_period(cmd),
         Command::Task(cmd) => incident::plan::run_task(cmd),
         Command::Followup(cmd) => incident::plan::run_followup(cmd),

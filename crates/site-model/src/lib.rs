@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod authority;
+pub mod deadline;
 pub mod diag;
 pub mod import;
 mod load;

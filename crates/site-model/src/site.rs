@@ -53,6 +53,8 @@ pub struct Site {
     pub actions: Vec<crate::action::ActionDef>,
     /// The authority matrix, when the site has one.
     pub authority: Option<crate::authority::Authority>,
+    /// Regulatory deadlines (`[[deadline]]`); empty: the site did not say (NERC CIP-008 applies).
+    pub deadlines: Vec<crate::deadline::Deadline>,
     pub(crate) asset_ids: IdIndex,
     pub(crate) zone_ids: IdIndex,
     pub(crate) role_ids: IdIndex,
@@ -112,6 +114,25 @@ impl Site {
             next = self.zones[z.ix()].parent;
             Some(z)
         })
+    }
+
+    /// The site's time zone (`[site] timezone`), from the IANA database
+    /// embedded in the crate; UTC when the site names none. (The loader
+    /// rejects names the database does not know.) Calendar deadlines
+    /// ([`crate::deadline::Due::CalendarDays`], [`crate::deadline::Due::EndOfDay`]) are
+    /// computed in it.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        self.info
+            .timezone
+            .as_deref()
+            .and_then(|name| jiff::tz::TimeZoneDatabase::bundled().get(name).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The regulatory deadlines that apply: the site's `[[deadline]]` tables,
+    /// or NERC CIP-008's ([`crate::deadline::cip_008`]) when it writes none.
+    pub fn deadlines_in_force(&self) -> Vec<crate::deadline::Deadline> {
+        if self.deadlines.is_empty() { crate::deadline::cip_008() } else { self.deadlines.clone() }
     }
 
     /// The verb of the action vocabulary with this name.

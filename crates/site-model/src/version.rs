@@ -6,12 +6,13 @@
 use sha2::{Digest, Sha256};
 
 use crate::authority::Authority;
+use crate::deadline::{Deadline, Due};
 use crate::model::*;
 use crate::site::Site;
 
-/// Bumped whenever the canonical encoding changes. (The authority matrix was
-/// added at the end, only for sites that have one: the versions of sites
-/// without a matrix did not change.)
+/// Bumped whenever the canonical encoding changes. (The authority matrix and
+/// the deadlines were added at the end, only for sites that have them: the
+/// versions of sites without them did not change.)
 const ENCODING: &str = "interlock-site-model/1";
 
 /// The encoding of the authority matrix on its own ([`Authority::version`]).
@@ -159,7 +160,8 @@ fn sorted_by_key<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec
     v
 }
 
-pub(crate) fn version(site: &Site, threads: usize) -> String {
+/// `deadline_descriptions` are those of `site.deadlines`, index for index.
+pub(crate) fn version(site: &Site, deadline_descriptions: &[Option<Box<str>>], threads: usize) -> String {
     let mut c = Canon::new();
     let zone = |z: ZoneIx| &*site.zones[z.ix()].id;
     let asset = |a: &AssetIx| &*site.assets[a.ix()].id;
@@ -383,6 +385,30 @@ pub(crate) fn version(site: &Site, threads: usize) -> String {
     if let Some(a) = &site.authority {
         c.tag("authority", 1);
         c.s(&a.version);
+    }
+
+    // Likewise the deadlines, only when the site writes some; a set, by id.
+    if !site.deadlines.is_empty() {
+        let mut deadlines: Vec<(&Deadline, Option<&str>)> = site
+            .deadlines
+            .iter()
+            .enumerate()
+            .map(|(i, dl)| (dl, deadline_descriptions.get(i).and_then(|d| d.as_deref())))
+            .collect();
+        deadlines.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        c.tag("deadline", deadlines.len());
+        for (dl, description) in deadlines {
+            c.s(&dl.id);
+            c.s(&dl.regime);
+            c.s(dl.trigger.as_str());
+            match dl.due {
+                Due::Within(minutes) => c.tag("within", minutes as usize),
+                Due::CalendarDays(days) => c.tag("calendar_days", days as usize),
+                Due::EndOfDay(days) => c.tag("end_of_day", days as usize),
+            }
+            c.s(&dl.report);
+            c.opt(description);
+        }
     }
     c.finish()
 }

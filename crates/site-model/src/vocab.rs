@@ -51,6 +51,20 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
+    /// What starts a regulatory clock.
+    Trigger, "deadline trigger" {
+        /// The incident is determined to be reportable (CIP-008: a Reportable Cyber Security Incident).
+        Reportable = "reportable",
+        /// It is determined to be an attempt to compromise.
+        Attempt = "attempt",
+        /// An attribute already reported changes (new information).
+        AttributeChange = "attribute-change",
+        /// The incident is closed.
+        Closed = "closed",
+    }
+}
+
+vocabulary! {
     /// Facts about the computed impact of a proposed action that authority
     /// rules match on (`impact = [...]` in the authority matrix).
     ImpactFact, "impact fact" {

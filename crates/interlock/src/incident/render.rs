@@ -352,6 +352,10 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
             format!("checkpoint: signed #{} {}", c.seq, c.head),
             vec![format!("ed25519 key {}", checkpoint::key_hex(&c.public_key))],
         ),
+        Body::Determined(d) => (format!("determined {} at {}: {}", d.kind, d.at, d.reason), vec![]),
+        Body::ReportFiled(f) => {
+            (format!("report {} (clock of #{}) filed with {}: {}", f.deadline, f.trigger, f.to, f.reference), vec![])
+        }
         Body::ActionProposed(p) => {
             let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
             (
@@ -770,6 +774,13 @@ fn body_json(body: &Body) -> Value {
             "items": f.items.iter().map(|i| &**i).collect::<Vec<_>>(),
         }),
         Body::Checkpoint(c) => checkpoint_json(c),
+        Body::Determined(d) => json!({ "kind": &*d.kind, "at": d.at.to_string(), "reason": &*d.reason }),
+        Body::ReportFiled(f) => json!({
+            "deadline": &*f.deadline,
+            "trigger": f.trigger,
+            "to": &*f.to,
+            "reference": &*f.reference,
+        }),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,
             "replacement": c.replacement.as_ref().map(|r| json!({ "kind": r.kind().as_str(), "body": body_json(r) })),

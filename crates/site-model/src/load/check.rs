@@ -37,6 +37,24 @@ pub(crate) fn check(
     vendors(site, locs, d);
     baselines(site, locs, d);
     terms(site, locs, d);
+    deadlines(site, locs, d);
+}
+
+/// Calendar deadlines (whole days, end of day) need the plant's time zone.
+fn deadlines(site: &Site, locs: &Locs, d: &mut Diags) {
+    use crate::deadline::Due;
+    let Some(at) = locs.site.first() else { return };
+    let calendar = |due: Due| matches!(due, Due::CalendarDays(_) | Due::EndOfDay(_));
+    if site.info.timezone.is_none() && site.deadlines_in_force().iter().any(|dl| calendar(dl.due)) {
+        d.push(
+            Severity::Warning,
+            *at,
+            "site".into(),
+            "no [site] timezone: calendar deadlines are computed in UTC".into(),
+            None,
+            Some("set `timezone` to the plant's IANA time zone, e.g. \"America/Chicago\"".into()),
+        );
+    }
 }
 
 /// Breaks parent loops (after reporting them) and returns each zone's

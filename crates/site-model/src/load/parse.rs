@@ -8,6 +8,7 @@ use std::sync::Arc;
 use toml_spanner::{Item, Table, TableStyle, Value};
 
 use super::raw::*;
+use crate::deadline::Due;
 use crate::diag::{Diagnostic, LineIndex, Severity, nearest, one_of};
 use crate::model::{Channel, Contact, Date};
 use crate::vocab::*;
@@ -241,6 +242,11 @@ const RULE_KEYS: &[&str] = &[
     "override",
 ];
 const APPROVAL_KEYS: &[&str] = &["roles", "count"];
+const DEADLINE_KEYS: &[&str] = &["id", "regime", "trigger", "within", "by_end_of_day", "report", "description"];
+const WITHIN_EXPECTED: &str = "a duration such as \"1h\" or \"90m\", or whole calendar days such as \"7d\"";
+/// What a deadline's due time may be written as.
+const DUE_EXPECTED: &str = "exactly one of `within` (a duration: \"1h\", \"90m\", or whole calendar days \"7d\") \
+     and `by_end_of_day` (an integer from 0 to 31: the end of the calendar day that many days later)";
 
 /// Top-level keys. Large files are cut before `[[key]]` headers of these
 /// (`[[authority.rule]]` is not such a header: it does not end after the key).
@@ -260,6 +266,7 @@ const TOP_KEYS: &[&str] = &[
     "term",
     "action",
     "authority",
+    "deadline",
 ];
 
 /// Whether `s` is a valid id: `[a-z0-9][a-z0-9._-]*`, at most 128 bytes.
@@ -346,6 +353,7 @@ impl<'a, 'de> P<'a, 'de> {
                 "baseline" => self.each(item, name, |p, t| p.baseline(t)),
                 "term" => self.each(item, name, |p, t| p.term(t)),
                 "action" => self.each(item, name, |p, t| p.action(t)),
+                "deadline" => self.each(item, name, |p, t| p.deadline(t)),
                 "authority" => match item.as_table() {
                     Some(t) => self.authority(t, at),
                     None => self.err(
@@ -750,7 +758,10 @@ impl<'a, 'de> P<'a, 'de> {
         }
         let name = self.required_text(&t, "name");
         let organisation = self.text(&t, "organisation");
-        let timezone = self.text(&t, "timezone");
+        let timezone = self.string(&t, "timezone", false).map(|(tz, at)| {
+            self.time_zone(&t, tz, at);
+            Box::from(tz)
+        });
         let description = self.text(&t, "description");
         let follow_up_days = self.integer(&t, "follow_up_days", false, 1, 3650).map(|d| d as u32);
         if let (Some((id, _)), Some(name)) = (id, name) {
@@ -763,6 +774,40 @@ impl<'a, 'de> P<'a, 'de> {
                 description,
                 follow_up_days,
             });
+        }
+    }
+
+    /// Checks `[site] timezone` against the IANA database embedded in the crate
+    /// (never the system's: loading reads no files).
+    fn time_zone(&mut self, t: &T<'_, 'de>, name: &str, at: u32) {
+        const EXPECTED: &str = "an IANA time-zone name, e.g. \"America/Chicago\" or \"Europe/Berlin\"";
+        let db = jiff::tz::TimeZoneDatabase::bundled();
+        match db.get(name) {
+            Ok(tz) if !tz.is_unknown() => {
+                // The database matches names without regard to case; other tools may not.
+                if let Some(canonical) = tz.iana_name().filter(|c| *c != name) {
+                    self.push(
+                        Severity::Warning,
+                        at,
+                        Self::field(t, "timezone"),
+                        format!("time zone \"{name}\" is spelled \"{canonical}\" in the IANA database"),
+                        None,
+                        Some(format!("write \"{canonical}\"")),
+                    );
+                }
+            }
+            _ => {
+                let names: Vec<jiff::tz::TimeZoneName<'_>> = db.available().collect();
+                let help = nearest(name, names.iter().map(|n| n.as_str())).map(|n| format!("did you mean \"{n}\"?"));
+                self.push(
+                    Severity::Error,
+                    at,
+                    Self::field(t, "timezone"),
+                    format!("unknown time zone \"{name}\""),
+                    Some(EXPECTED.into()),
+                    help,
+                );
+            }
         }
     }
 
@@ -1181,6 +1226,62 @@ impl<'a, 'de> P<'a, 'de> {
 }
 
 impl<'de> P<'_, 'de> {
+    // ----- regulatory deadlines -----
+
+    fn deadline(&mut self, table: &Table<'de>) {
+        let t = self.named(table, "deadline", "id");
+        self.keys(&t, DEADLINE_KEYS);
+        let id = self.string(&t, "id", true);
+        if let Some((s, at)) = id {
+            self.check_id(&t, "id", s, at);
+        }
+        let regime = self.required_text(&t, "regime");
+        let trigger = self.word(&t, "trigger", true, Trigger::parse, Trigger::WORDS, Trigger::WHAT);
+        let written = (table.get("within").is_some(), table.get("by_end_of_day").is_some());
+        let within = self.string(&t, "within", false).and_then(|(s, at)| {
+            let minutes = parse_duration(s);
+            if minutes.is_none() {
+                self.err(
+                    at,
+                    Self::field(&t, "within"),
+                    format!("\"{s}\" is not a duration"),
+                    Some(WITHIN_EXPECTED.into()),
+                );
+            }
+            // Written in days: whole calendar days in the site's time zone, not 24-hour periods.
+            minutes.map(|m| if s.trim().ends_with('d') { Due::CalendarDays(m / (24 * 60)) } else { Due::Within(m) })
+        });
+        let end_of_day = self.integer(&t, "by_end_of_day", false, 0, 31).map(|n| Due::EndOfDay(n as u32));
+        let due = match written {
+            (true, true) => {
+                self.err(
+                    self.base + table.span().start,
+                    t.what(),
+                    "gives both `within` and `by_end_of_day`",
+                    Some(DUE_EXPECTED.into()),
+                );
+                None
+            }
+            (false, false) => {
+                self.err(
+                    self.base + table.span().start,
+                    t.what(),
+                    "says neither `within` nor `by_end_of_day`: when is it due?",
+                    Some(DUE_EXPECTED.into()),
+                );
+                None
+            }
+            _ => within.or(end_of_day),
+        };
+        let report = self.required_text(&t, "report");
+        let description = self.text(&t, "description");
+        if let (Some((id, id_at)), Some(regime), Some(trigger), Some(due), Some(report)) =
+            (id, regime, trigger, due, report)
+        {
+            self.raw.deadlines.push(RawDeadline { id: id.into(), id_at, regime, trigger, due, report, description });
+        }
+    }
+
     // ----- the authority matrix -----
 
     /// `[authority]` (or the table implied by `[[authority.rule]]`...); `at` is

@@ -38,6 +38,7 @@ pub struct RawFile {
     pub terms: Vec<RawTerm>,
     /// The `[authority]` table of this parse unit (at most one; a file holds one).
     pub authority: Vec<RawAuthority>,
+    pub deadlines: Vec<RawDeadline>,
 }
 
 #[derive(Debug)]
@@ -247,6 +248,19 @@ pub struct RawTerm {
     pub ot_reading: Option<Box<str>>,
     /// (term, offset) pairs.
     pub not_to_be_confused_with: Vec<(Box<str>, u32)>,
+}
+
+/// A `[[deadline]]` table: only complete ones are kept (the rest are reported).
+#[derive(Debug)]
+pub struct RawDeadline {
+    pub id: Box<str>,
+    /// Offset of the `id` value, for "duplicate deadline id".
+    pub id_at: u32,
+    pub regime: Box<str>,
+    pub trigger: Trigger,
+    pub due: crate::deadline::Due,
+    pub report: Box<str>,
+    pub description: Option<Box<str>>,
 }
 
 /// The authority matrix as written in one parse unit.

@@ -8,6 +8,7 @@ use super::raw::*;
 use super::{Diags, Loc, check};
 use crate::LoadOptions;
 use crate::authority::{ApprovalGroup, Authority, Conditions, Ladder, Outcome, Rule, Step};
+use crate::deadline::Deadline;
 use crate::diag::{Severity, nearest};
 use crate::model::*;
 use crate::site::{IdIndex, Site};
@@ -620,6 +621,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             });
         }
     }
+    let (deadlines, deadline_descriptions) = deadlines(&mut raws, d);
     let mut actions = crate::action::builtin_actions();
     let mut site_verbs: Vec<(Box<str>, Loc)> = Vec::new();
     for (f, raw) in raws.iter_mut().enumerate() {
@@ -668,6 +670,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         channel_names,
         actions,
         authority: None,
+        deadlines,
         version: String::new(),
     };
     let (authority, notes) = match authority {
@@ -687,8 +690,35 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             a.version = v;
         }
     }
-    site.version = crate::version::version(&site, threads(options));
+    site.version = crate::version::version(&site, &deadline_descriptions, threads(options));
     Some(site)
+}
+
+/// The `[[deadline]]` tables in file order, ids unique (a duplicate is
+/// reported and dropped), with their descriptions (kept for the version only).
+fn deadlines(raws: &mut [RawFile], d: &mut Diags) -> (Vec<Deadline>, Vec<Option<Box<str>>>) {
+    let mut first: HashMap<Box<str>, Loc, foldhash::fast::RandomState> = HashMap::default();
+    let mut out = Vec::new();
+    let mut descriptions = Vec::new();
+    for (f, raw) in raws.iter_mut().enumerate() {
+        for r in std::mem::take(&mut raw.deadlines) {
+            let loc = Loc { file: f as u32, at: r.id_at };
+            if let Some(at) = first.get(&r.id) {
+                let at = d.position(*at);
+                d.error(
+                    loc,
+                    format!("deadline \"{}\" > id", r.id),
+                    format!("duplicate deadline id \"{}\", first defined at {at}", r.id),
+                    Some("ids unique among deadlines".into()),
+                );
+                continue;
+            }
+            first.insert(r.id.clone(), loc);
+            descriptions.push(r.description);
+            out.push(Deadline { id: r.id, regime: r.regime, trigger: r.trigger, due: r.due, report: r.report });
+        }
+    }
+    (out, descriptions)
 }
 
 /// Applies one `[[action]]` table: rewords a built-in verb, or adds a site verb.
