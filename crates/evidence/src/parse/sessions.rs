@@ -16,37 +16,14 @@
 use std::io::BufRead;
 
 use super::json;
-use super::lines::{Line, Lines};
+use super::lines::{JsonLines, Lines};
 use super::shown;
 use crate::activity::{Activity, Format, LineError, Recognised};
 use crate::protocol;
 
 /// Sessions from JSON lines in `reader`.
 pub fn sessions<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Activity, LineError>> {
-    Sessions { lines: Lines::new(reader) }
-}
-
-struct Sessions<R> {
-    lines: Lines<R>,
-}
-
-impl<R: BufRead> Iterator for Sessions<R> {
-    type Item = Result<Activity, LineError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line, text) = match self.lines.next_line() {
-                Line::Text(n, t) => (n, t),
-                Line::Bad(e) | Line::Failed(e) => return Some(Err(e)),
-                Line::End => return None,
-            };
-            let text = text.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
-            return Some(record(line, text).map_err(|reason| LineError { line, reason }));
-        }
-    }
+    JsonLines { lines: Lines::new(reader), record: |line, text| record(line, text).map(Some) }
 }
 
 fn record(line: u64, text: &str) -> Result<Activity, String> {

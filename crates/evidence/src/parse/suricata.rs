@@ -20,41 +20,14 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use super::json::{self, Object};
-use super::lines::{Line, Lines};
+use super::lines::{JsonLines, Lines};
 use super::{operation, recognise, transport};
 use crate::activity::{Activity, Format, LineError, Protocol, Recognised};
 use crate::protocol;
 
 /// Activity from Suricata eve.json lines in `reader`.
 pub fn suricata<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Activity, LineError>> {
-    Suricata { lines: Lines::new(reader) }
-}
-
-struct Suricata<R> {
-    lines: Lines<R>,
-}
-
-impl<R: BufRead> Iterator for Suricata<R> {
-    type Item = Result<Activity, LineError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line, text) = match self.lines.next_line() {
-                Line::Text(n, t) => (n, t),
-                Line::Bad(e) | Line::Failed(e) => return Some(Err(e)),
-                Line::End => return None,
-            };
-            let text = text.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
-            match record(line, text) {
-                Ok(None) => continue,
-                Ok(Some(a)) => return Some(Ok(a)),
-                Err(reason) => return Some(Err(LineError { line, reason })),
-            }
-        }
-    }
+    JsonLines { lines: Lines::new(reader), record }
 }
 
 /// The event types read; every other yields nothing.
