@@ -107,6 +107,37 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// Records read one JSON object per line: blank and `#` lines are skipped, and
+/// every other line is parsed by `record` (`Ok(None)`: not activity, skipped;
+/// `Err`: the line's reason).
+pub(crate) struct JsonLines<R> {
+    pub lines: Lines<R>,
+    pub record: fn(u64, &str) -> Result<Option<crate::activity::Activity>, String>,
+}
+
+impl<R: std::io::BufRead> Iterator for JsonLines<R> {
+    type Item = Result<crate::activity::Activity, crate::activity::LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (line, text) = match self.lines.next_line() {
+                Line::Text(n, t) => (n, t),
+                Line::Bad(e) | Line::Failed(e) => return Some(Err(e)),
+                Line::End => return None,
+            };
+            let text = text.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            match (self.record)(line, text) {
+                Ok(None) => continue,
+                Ok(Some(a)) => return Some(Ok(a)),
+                Err(reason) => return Some(Err(crate::activity::LineError { line, reason })),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -150,36 +181,5 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert!(matches!(&got[0], Err(e) if e.line == 1 && e.reason.contains("longer than")));
         assert_eq!(got[1], Ok((2, "next".to_string())));
-    }
-}
-
-/// Records read one JSON object per line: blank and `#` lines are skipped, and
-/// every other line is parsed by `record` (`Ok(None)`: not activity, skipped;
-/// `Err`: the line's reason).
-pub(crate) struct JsonLines<R> {
-    pub lines: Lines<R>,
-    pub record: fn(u64, &str) -> Result<Option<crate::activity::Activity>, String>,
-}
-
-impl<R: std::io::BufRead> Iterator for JsonLines<R> {
-    type Item = Result<crate::activity::Activity, crate::activity::LineError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line, text) = match self.lines.next_line() {
-                Line::Text(n, t) => (n, t),
-                Line::Bad(e) | Line::Failed(e) => return Some(Err(e)),
-                Line::End => return None,
-            };
-            let text = text.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
-            match (self.record)(line, text) {
-                Ok(None) => continue,
-                Ok(Some(a)) => return Some(Ok(a)),
-                Err(reason) => return Some(Err(crate::activity::LineError { line, reason })),
-            }
-        }
     }
 }
