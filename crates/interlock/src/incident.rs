@@ -14,6 +14,7 @@ pub mod plan;
 pub mod recovery;
 mod render;
 mod tools;
+pub mod updates;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -57,6 +57,9 @@ enum Command {
     Evidence(incident::evidence::EvidenceCommand),
     /// Judge each activity of a log: authorised, partially authorised, unauthorised or unknown, with the reason.
     Correlate(incident::evidence::CorrelateArgs),
+    /// Status updates per audience, drafted from the incident, checked for ambiguous words, published.
+    #[command(subcommand)]
+    Update(incident::updates::UpdateCommand),
     /// Regulatory clocks: when each report is due, in the site's time zone, and whether it was filed.
     Clocks(incident::deadlines::ClocksArgs),
     /// Operational periods: objectives and the safety officer's considerations.
@@ -152,6 +155,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Authority(cmd) => authority_cli::run(cmd),
         Command::Recovery(cmd) => incident::recovery::run(cmd),
         Command::Clocks(args) => incident::deadlines::run(args),
+        Command::Update(cmd) => incident::updates::run(cmd),
         Command::Period(cmd) => incident::plan::run_period(cmd),
         Command::Task(cmd) => incident::plan::run_task(cmd),
         Command::Followup(cmd) => incident::plan::run_followup(cmd),
