@@ -235,3 +235,64 @@ impl Grant {
         Ok(())
     }
 }
+
+/// What the site's vendor policy does to a grant when an incident is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentMode {
+    /// Not in force at that time (not active, or already ended): untouched.
+    NotInForce,
+    /// Safety-critical, supervised and recorded: it continues.
+    Continues,
+    /// Suspended, with the reason.
+    Suspended(String),
+}
+
+impl Grant {
+    /// The vendor policy in incident mode: grants that are not safety-critical
+    /// are suspended; safety-critical work continues only with a named
+    /// supervisor and recording.
+    pub fn incident_mode(&self, incident: &str, now: i64) -> IncidentMode {
+        if self.status != GrantStatus::Active || self.end <= now {
+            return IncidentMode::NotInForce;
+        }
+        if !self.safety_critical {
+            IncidentMode::Suspended(format!("suspended while incident {incident} is declared: not safety-critical"))
+        } else if self.supervisor.is_none() || !self.recording {
+            IncidentMode::Suspended(format!(
+                "suspended while incident {incident} is declared: safety-critical vendor work continues only with a named supervisor and recording"
+            ))
+        } else {
+            IncidentMode::Continues
+        }
+    }
+}
+
+/// What a revocation of vendor access covers: a vendor, one of its pathways,
+/// or the grants reaching assets (those of a zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    Vendor(String),
+    Pathway { vendor: String, pathway: String },
+    Assets(Vec<String>),
+}
+
+impl Revocation {
+    /// Does it cover the grant? (A grant naming no pathway is covered by any pathway of its vendor.)
+    pub fn covers(&self, g: &Grant) -> bool {
+        if g.status == GrantStatus::Revoked {
+            return false;
+        }
+        match self {
+            Revocation::Vendor(v) => g.vendor == *v,
+            Revocation::Pathway { vendor, pathway } => {
+                g.vendor == *vendor && g.pathway.as_deref().is_none_or(|p| p.rsplit('/').next().unwrap_or(p) == pathway)
+            }
+            Revocation::Assets(assets) => g.assets.iter().any(|a| assets.contains(a)),
+        }
+    }
+}
+
+/// The revoked grants of a vendor: while there is one, a new grant needs a fresh approval.
+pub fn revoked_grants<'g>(grants: &'g [Grant], vendor: &str) -> Vec<&'g Grant> {
+    grants.iter().filter(|g| g.vendor == vendor && g.status == GrantStatus::Revoked).collect()
+}

@@ -10,6 +10,7 @@ use ::incident::{Body, Evidence, EvidenceSource, Timestamp};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use evidence::correlate::Decision;
+use evidence::work::{IncidentMode, Revocation};
 use evidence::{Correlator, Format, Grant, GrantStatus, Verdict, WorkActivity, WorkOrder};
 use serde_json::{Value, json};
 use site_model::Site;
@@ -868,22 +869,17 @@ pub(crate) async fn incident_mode(common: &Common, incident: &str, clock: &dyn C
     let now = clock.now().micros();
     for r in grants {
         let mut g: Grant = serde_json::from_str(&r.body)?;
-        if g.status != GrantStatus::Active || g.end <= now {
-            continue;
-        }
-        let reason = if !g.safety_critical {
-            format!("suspended while incident {incident} is declared: not safety-critical")
-        } else if g.supervisor.is_none() || !g.recording {
-            format!(
-                "suspended while incident {incident} is declared: safety-critical vendor work continues only with a named supervisor and recording"
-            )
-        } else {
-            eprintln!(
-                "vendor policy: grant {} continues (safety-critical; supervised by {}, recorded)",
-                g.id,
-                g.supervisor.as_deref().unwrap_or("?")
-            );
-            continue;
+        let reason = match g.incident_mode(incident, now) {
+            IncidentMode::NotInForce => continue,
+            IncidentMode::Continues => {
+                eprintln!(
+                    "vendor policy: grant {} continues (safety-critical; supervised by {}, recorded)",
+                    g.id,
+                    g.supervisor.as_deref().unwrap_or("?")
+                );
+                continue;
+            }
+            IncidentMode::Suspended(reason) => reason,
         };
         g.status = GrantStatus::Suspended;
         g.status_reason = Some(reason.clone());
@@ -917,30 +913,32 @@ pub(crate) async fn revoke_for_action(
         return Ok(Vec::new());
     }
     let graph = impact::Graph::compile(site);
+    // What the action's targets cover, as the evidence crate's revocations.
+    let scopes: Vec<Revocation> = action
+        .targets
+        .iter()
+        .filter_map(|t| match t {
+            impact::Target::Vendor(v) => Some(Revocation::Vendor(site.vendors[v.ix()].id.to_string())),
+            impact::Target::Pathway(v, p) => {
+                let vendor = &site.vendors[v.ix()];
+                Some(Revocation::Pathway {
+                    vendor: vendor.id.to_string(),
+                    pathway: vendor.pathways.get(*p).map(|x| x.id.to_string()).unwrap_or_default(),
+                })
+            }
+            impact::Target::Zone(z) => Some(Revocation::Assets(
+                graph.assets_in_zone(*z).into_iter().map(|a| site.asset(a).id.to_string()).collect(),
+            )),
+            _ => None,
+        })
+        .collect();
     let actor = super::actor(&common.who)?.to_string();
     let store = open_store(&common.db).await?;
     let now = clock.now().micros();
     let mut revoked = Vec::new();
     for r in store.records(GRANT).await? {
         let mut g: Grant = serde_json::from_str(&r.body)?;
-        if g.status == GrantStatus::Revoked {
-            continue;
-        }
-        let covered = action.targets.iter().any(|t| match t {
-            impact::Target::Vendor(v) => *site.vendors[v.ix()].id == *g.vendor,
-            impact::Target::Pathway(v, p) => {
-                let vendor = &site.vendors[v.ix()];
-                let pid = vendor.pathways.get(*p).map(|x| &*x.id).unwrap_or("");
-                *vendor.id == *g.vendor
-                    && g.pathway.as_deref().is_none_or(|gp| gp.rsplit('/').next().unwrap_or(gp) == pid)
-            }
-            impact::Target::Zone(z) => {
-                let inside = graph.assets_in_zone(*z);
-                g.assets.iter().filter_map(|a| site.asset_by_id(a)).any(|a| inside.contains(&a))
-            }
-            _ => false,
-        });
-        if !covered {
+        if !scopes.iter().any(|s| s.covers(&g)) {
             continue;
         }
         g.status = GrantStatus::Revoked;
@@ -969,12 +967,9 @@ async fn readmission(a: &GrantArgs) -> Result<()> {
     let store = open_store(&a.common.db).await?;
     let grants = store.records(GRANT).await?;
     store.close().await;
-    let revoked: Vec<String> = grants
-        .iter()
-        .filter_map(|r| serde_json::from_str::<Grant>(&r.body).ok())
-        .filter(|g| g.vendor == a.vendor && g.status == GrantStatus::Revoked)
-        .map(|g| g.id)
-        .collect();
+    let grants: Vec<Grant> = grants.iter().filter_map(|r| serde_json::from_str::<Grant>(&r.body).ok()).collect();
+    let revoked: Vec<String> =
+        evidence::work::revoked_grants(&grants, &a.vendor).iter().map(|g| g.id.clone()).collect();
     if revoked.is_empty() {
         return Ok(());
     }
