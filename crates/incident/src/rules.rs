@@ -109,6 +109,24 @@ impl Incident {
     }
 }
 
+/// The capacities `person` decides action `#action` in, as an approval or
+/// rejection records them: the roles of its requirement they hold (in the
+/// site or in the incident), and their side of the house. `None` when the
+/// event is not an action proposal.
+pub fn capacities(
+    inc: &Incident,
+    cx: &Context<'_>,
+    person: &str,
+    action: u64,
+) -> Option<(Vec<Box<str>>, Option<Domain>)> {
+    let a = inc.actions.get(&action)?;
+    let p = inc.proposal(action)?;
+    let c = Checker { site: cx.site, policy: cx.policy, engine: cx.engine, actor: person, at: Timestamp::EPOCH };
+    let roles = c.capacities(inc, a, &p.assessment.requirement);
+    let side = c.side(&roles);
+    Some((roles, side))
+}
+
 /// Assets reconnected in an incident: targets of its completed `reconnect` actions.
 pub fn reconnected(inc: &Incident, cx: &Context<'_>) -> Vec<Box<str>> {
     Checker { site: cx.site, policy: cx.policy, engine: cx.engine, actor: "", at: Timestamp::EPOCH }.reconnected(inc)

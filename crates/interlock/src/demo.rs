@@ -212,18 +212,19 @@ fn authority_section(site: &Site, graph: &impact::Graph, out: &mut dyn Write) ->
     let t0 = ::incident::Timestamp::parse("2026-11-26T02:40:00-06:00")?;
     let at = |m: i64| t0.plus_micros(m * 60_000_000);
     let mut inc: Option<::incident::Incident> = None;
-    let mut add = |actor: &str, m: i64, body: ::incident::Body| -> Result<()> {
-        let e = match &inc {
+    let add = |inc: &mut Option<::incident::Incident>, actor: &str, m: i64, body: ::incident::Body| -> Result<()> {
+        let e = match &*inc {
             None => {
                 ::incident::Event { incident: "DEMO-1".into(), seq: 1, recorded_at: at(m), actor: actor.into(), body }
             }
             Some(i) => i.next_event(actor, at(m), body),
         };
-        ::incident::stage(&mut inc, vec![e], &cx)?;
+        ::incident::stage(inc, vec![e], &cx)?;
         Ok(())
     };
     use ::incident::{Body, Opened, Phase, Proposal, Stance};
     add(
+        &mut inc,
         "tnguyen",
         0,
         Body::Opened(Opened {
@@ -234,12 +235,17 @@ fn authority_section(site: &Site, graph: &impact::Graph, out: &mut dyn Write) ->
             site_version: version,
         }),
     )?;
-    add("mgarcia", 1, Body::Declared { reason: "unexplained engineering access".into(), site_version: version })?;
-    add("mgarcia", 2, Body::PhaseChanged { phase: Phase::Contain, reason: "contain".into() })?;
+    add(
+        &mut inc,
+        "mgarcia",
+        1,
+        Body::Declared { reason: "unexplained engineering access".into(), site_version: version },
+    )?;
+    add(&mut inc, "mgarcia", 2, Body::PhaseChanged { phase: Phase::Contain, reason: "contain".into() })?;
     let text = "isolate zone:plant-ops for containment";
     let assessment = engine.assess(text, PhaseWord::Contain)?;
-    let req = assessment.requirement.clone();
     add(
+        &mut inc,
         "tnguyen",
         3,
         Body::ActionProposed(Proposal {
@@ -253,15 +259,16 @@ fn authority_section(site: &Site, graph: &impact::Graph, out: &mut dyn Write) ->
         }),
     )?;
     // Each decides in the roles of the requirement they hold, as the CLI records them.
-    let stance = |person: &str, why: &str| {
-        let roles: Vec<Box<str>> =
-            ::authority::site_roles_of(site, person, req.approver_roles()).into_iter().map(Box::from).collect();
-        let ixs: Vec<RoleIx> = roles.iter().filter_map(|r| site.role_by_id(r)).collect();
-        let side = site.person_by_id(person).and_then(|p| ::authority::person_side(site, p, &ixs));
-        Stance { action: 4, rationale: why.into(), roles, side, site_version: version, authority_version: av }
+    let stance = |inc: &Option<::incident::Incident>, person: &str, why: &str| -> Result<Stance> {
+        let i = inc.as_ref().ok_or_else(|| anyhow::anyhow!("no incident"))?;
+        let (roles, side) = ::incident::rules::capacities(i, &cx, person, 4)
+            .ok_or_else(|| anyhow::anyhow!("the proposal was not recorded"))?;
+        Ok(Stance { action: 4, rationale: why.into(), roles, side, site_version: version, authority_version: av })
     };
-    add("eschmidt", 5, Body::ActionApproved(stance("eschmidt", "the plant runs without the historian")))?;
-    add("psharma", 6, Body::ActionRejected(stance("psharma", "compliance reporting stops")))?;
+    let s = stance(&inc, "eschmidt", "the plant runs without the historian")?;
+    add(&mut inc, "eschmidt", 5, Body::ActionApproved(s))?;
+    let s = stance(&inc, "psharma", "compliance reporting stops")?;
+    add(&mut inc, "psharma", 6, Body::ActionRejected(s))?;
     let inc = inc.ok_or_else(|| anyhow::anyhow!("no incident"))?;
     let st = &inc.actions[&4];
     writeln!(out, "   A scripted disagreement on \"{text}\":")?;

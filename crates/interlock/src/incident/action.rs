@@ -195,22 +195,11 @@ fn versions(w: &Writing<'_>) -> Result<(Digest, Digest)> {
 /// The roles of the action's requirement the actor holds (site or incident),
 /// and their side: what an approval or rejection records.
 fn capacities(inc: &Incident, w: &Writing<'_>, action: u64) -> Result<(Vec<Box<str>>, Option<site_model::Domain>)> {
-    let (p, a) = proposal(inc, action)?;
-    let req = &p.assessment.requirement;
-    let held: Vec<Box<str>> = req
-        .decision_roles(a.level)
-        .into_iter()
-        .filter(|r| {
-            !authority::site_roles_of(w.site, w.actor, [*r]).is_empty()
-                || inc.positions.get(*r).is_some_and(|pos| *pos.person == *w.actor)
-        })
-        .map(Box::from)
-        .collect();
-    let side = w.site.person_by_id(w.actor).and_then(|p| {
-        let ixs: Vec<site_model::RoleIx> = held.iter().filter_map(|r| w.site.role_by_id(r)).collect();
-        authority::person_side(w.site, p, &ixs)
-    });
-    Ok((held, side))
+    let policy = ::incident::Policy::default();
+    let cx = ::incident::Context { site: w.site, policy: &policy, engine: w.engine };
+    ::incident::rules::capacities(inc, &cx, w.actor, action).ok_or_else(|| {
+        anyhow!("#{action} is not an action proposal of {} (see `interlock action list {}`)", inc.id(), inc.id())
+    })
 }
 
 fn proposal(inc: &Incident, seq: u64) -> Result<(&Proposal, &ActionState)> {
