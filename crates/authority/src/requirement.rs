@@ -162,8 +162,7 @@ impl Tally {
 /// Counts approvals: a group is met by `count` distinct people holding one
 /// of its roles (a person may count towards several groups, as an approval
 /// given in one role is given in each role the person holds); the proposer
-/// never counts; joint sign-off needs an IT and an OT approver among those
-/// who hold a role of the requirement.
+/// never counts; joint sign-off needs an IT and an OT approver.
 pub fn tally(req: &Requirement, proposer: &str, votes: &[Vote<'_>]) -> Tally {
     // Distinct people, proposer excluded, with the union of their capacities.
     let mut people: Vec<(&str, Vec<&str>, Option<Domain>)> = Vec::new();
@@ -196,12 +195,14 @@ pub fn tally(req: &Requirement, proposer: &str, votes: &[Vote<'_>]) -> Tally {
             c
         })
         .collect();
+    // Joint sign-off looks at every approver (each approved in a role of the
+    // requirement, which the incident's rules check), not only those of the
+    // groups: otherwise a rule adding a group could turn a joint sign-off that
+    // nobody could give into one somebody can, and a larger impact would need less.
     let mut missing_sides = Vec::new();
     if req.joint {
-        let approver_roles = req.approver_roles();
-        let eligible = |roles: &Vec<&str>| roles.iter().any(|r| approver_roles.contains(r));
         for d in [Domain::It, Domain::Ot] {
-            if !people.iter().any(|(_, roles, side)| *side == Some(d) && eligible(roles)) {
+            if !people.iter().any(|(_, _, side)| *side == Some(d)) {
                 missing_sides.push(d);
             }
         }

@@ -178,3 +178,29 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: a rule asking only for joint sign-off, and a
+/// larger impact adding a rule with a group. Whoever satisfies the larger
+/// requirement satisfies the smaller.
+#[test]
+fn joint_sign_off_alone_is_given_by_any_it_and_ot_approvers() {
+    let joint_only = Requirement {
+        rules: Vec::new(),
+        groups: Vec::new(),
+        joint: true,
+        veto: Vec::new(),
+        execute: None,
+        override_roles: Vec::new(),
+        escalate_minutes: 15,
+        ladder: Vec::new(),
+    };
+    let with_group = Requirement { groups: vec![Group { roles: vec!["r0".into()], count: 1 }], ..joint_only.clone() };
+    let r0: Vec<Box<str>> = vec!["r0".into()];
+    let votes = [
+        Vote { person: "a", roles: &r0, side: Some(Domain::Ot) },
+        Vote { person: "b", roles: &r0, side: Some(Domain::It) },
+    ];
+    assert!(tally(&with_group, "p", &votes).satisfied);
+    assert!(tally(&joint_only, "p", &votes).satisfied);
+    assert_eq!(tally(&joint_only, "p", &votes[..1]).missing_sides, vec![Domain::It]);
+}
