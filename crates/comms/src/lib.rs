@@ -118,6 +118,35 @@ pub fn draft(site: &Site, inc: &Incident, audience: Audience, now: Timestamp) ->
             if !measures {
                 out.push("- none".into());
             }
+            let rounds = incident::integrity::rounds(site, inc, now);
+            if rounds.active() {
+                out.push("## Monitoring integrity in doubt: verify by hand".into());
+                let untrusted: Vec<&str> = rounds.untrusted.keys().map(|a| &**a).collect();
+                out.push(format!(
+                    "Do not trust these displays, historians and alarm sources: {}.",
+                    untrusted.join(", ")
+                ));
+                for i in &rounds.items {
+                    let state = match i.status {
+                        incident::integrity::RoundStatus::Due => "due now".to_string(),
+                        incident::integrity::RoundStatus::Agrees => format!("agrees, next by {}", i.due),
+                        incident::integrity::RoundStatus::Disagrees => {
+                            let d: Vec<String> = i
+                                .disagreeing
+                                .iter()
+                                .map(|(a, f, v)| format!("{a} shows {v} against {f} {}", i.unit))
+                                .collect();
+                            format!("DISAGREES ({}), next by {}", d.join("; "), i.due)
+                        }
+                    };
+                    out.push(format!(
+                        "- read {} at {}; compare with {}: {state}",
+                        i.name,
+                        i.station,
+                        i.compare_with.join(", ")
+                    ));
+                }
+            }
             out.push("## Recommended".into());
             let approved: Vec<String> = actions
                 .iter()
@@ -239,6 +268,16 @@ pub fn draft(site: &Site, inc: &Incident, audience: Audience, now: Timestamp) ->
             }
             out.extend(running);
         }
+    }
+    if let Some(next) = incident::cadence::updates_due(site, inc).into_iter().find(|d| d.audience == audience.as_str())
+    {
+        let after = next.interval_minutes;
+        out.push(format!(
+            "Next {} update due {} (this one restarts the clock: the next by {} after publishing).",
+            audience.as_str(),
+            next.due,
+            if after % 60 == 0 { format!("{} h", after / 60) } else { format!("{after} min") }
+        ));
     }
     out
 }

@@ -499,6 +499,27 @@ impl Writer {
                 self.str(&r.to);
                 self.str(&r.reference);
             }
+            Body::UpdateSnoozed(z) => {
+                self.opt_str(&z.audience);
+                self.time(z.until);
+                self.str(&z.reason);
+            }
+            Body::ViewSuspected(v) => {
+                self.varint(v.hypothesis);
+                self.strs(&v.processes);
+            }
+            Body::ReadingsVerified(r) => {
+                self.str(&r.process);
+                self.str(&r.reading);
+                self.str(&r.field_value);
+                self.varint(r.displayed.len() as u64);
+                for d in &r.displayed {
+                    self.str(&d.asset);
+                    self.str(&d.value);
+                    self.bool(d.agrees);
+                }
+                self.opt_str(&r.note);
+            }
         }
         Ok(())
     }
@@ -982,6 +1003,27 @@ impl<'a> Reader<'a> {
                 to: self.str()?,
                 reference: self.str()?,
             }),
+            Kind::UpdateSnoozed => {
+                Body::UpdateSnoozed(Snooze { audience: self.opt_str()?, until: self.time()?, reason: self.str()? })
+            }
+            Kind::ViewSuspected => {
+                Body::ViewSuspected(ViewSuspicion { hypothesis: self.varint()?, processes: self.strs()? })
+            }
+            Kind::ReadingsVerified => {
+                let process = self.str()?;
+                let reading = self.str()?;
+                let field_value = self.str()?;
+                let n = self.len()?;
+                let mut displayed = Vec::with_capacity(n.min(64));
+                for _ in 0..n {
+                    displayed.push(Displayed {
+                        asset: self.str()?,
+                        value: self.str()?,
+                        agrees: self.bool("agreement")?,
+                    });
+                }
+                Body::ReadingsVerified(ReadingCheck { process, reading, field_value, displayed, note: self.opt_str()? })
+            }
         })
     }
 

@@ -12,9 +12,11 @@
 
 pub mod actions;
 mod append;
+pub mod cadence;
 pub mod chain;
 pub mod checkpoint;
 pub mod codec;
+pub mod integrity;
 pub mod model;
 pub mod recovery;
 pub mod rules;

@@ -409,6 +409,13 @@ pub enum Body {
     Determined(Determination),
     /// A report due under a regulatory clock is filed.
     ReportFiled(ReportFiling),
+    /// The next status update to an audience (or every audience) is put off until a time, with the reason.
+    UpdateSnoozed(Snooze),
+    /// A hypothesis says the view of some processes (all when none are named) may be manipulated:
+    /// while it is not refuted, their displays, historians and alarm sources are untrusted.
+    ViewSuspected(ViewSuspicion),
+    /// A manual verification: a reading taken at its local station and the values the displays showed.
+    ReadingsVerified(ReadingCheck),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -835,6 +842,44 @@ pub struct ReportFiling {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct Snooze {
+    /// operations, security or leadership; `None` for every audience.
+    pub audience: Option<Box<str>>,
+    pub until: Timestamp,
+    pub reason: Box<str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewSuspicion {
+    /// The hypothesis (event number) of manipulated view.
+    pub hypothesis: u64,
+    /// Process ids of the site model; empty means the whole site.
+    pub processes: Vec<Box<str>>,
+}
+
+/// One manual verification of a reading (monitoring integrity in doubt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadingCheck {
+    pub process: Box<str>,
+    pub reading: Box<str>,
+    /// The value read by hand at the reading's station, as written (a decimal number).
+    pub field_value: Box<str>,
+    /// What each display showed at the same time, and whether it agrees within the reading's tolerance.
+    pub displayed: Vec<Displayed>,
+    pub note: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Displayed {
+    /// The asset (HMI, SCADA server, historian, local panel).
+    pub asset: Box<str>,
+    /// The value it showed, as written (a decimal number).
+    pub value: Box<str>,
+    /// Within the reading's tolerance of the field value (computed when recorded, checked on append).
+    pub agrees: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
     pub supersedes: u64,
@@ -869,6 +914,9 @@ pub enum Kind {
     Checkpoint = 21,
     Determined = 22,
     ReportFiled = 23,
+    UpdateSnoozed = 24,
+    ViewSuspected = 25,
+    ReadingsVerified = 26,
     ActionProposed = 64,
     ActionApproved = 65,
     ActionRejected = 66,
@@ -921,6 +969,9 @@ impl Kind {
         Kind::Checkpoint,
         Kind::Determined,
         Kind::ReportFiled,
+        Kind::UpdateSnoozed,
+        Kind::ViewSuspected,
+        Kind::ReadingsVerified,
         Kind::ActionProposed,
         Kind::ActionApproved,
         Kind::ActionRejected,
@@ -981,6 +1032,9 @@ impl Kind {
             Kind::Checkpoint => "checkpoint",
             Kind::Determined => "determined",
             Kind::ReportFiled => "report-filed",
+            Kind::UpdateSnoozed => "update-snoozed",
+            Kind::ViewSuspected => "view-suspected",
+            Kind::ReadingsVerified => "readings-verified",
             Kind::ActionProposed => "action-proposed",
             Kind::ActionApproved => "action-approved",
             Kind::ActionRejected => "action-rejected",
@@ -1030,6 +1084,7 @@ impl Kind {
                 | Kind::HypothesisProposed
                 | Kind::DecisionRecorded
                 | Kind::CommunicationPublished
+                | Kind::ReadingsVerified
         )
     }
 }
@@ -1066,6 +1121,9 @@ impl Body {
             Body::Checkpoint(_) => Kind::Checkpoint,
             Body::Determined(_) => Kind::Determined,
             Body::ReportFiled(_) => Kind::ReportFiled,
+            Body::UpdateSnoozed(_) => Kind::UpdateSnoozed,
+            Body::ViewSuspected(_) => Kind::ViewSuspected,
+            Body::ReadingsVerified(_) => Kind::ReadingsVerified,
             Body::ActionProposed(_) => Kind::ActionProposed,
             Body::ActionApproved(_) => Kind::ActionApproved,
             Body::ActionRejected(_) => Kind::ActionRejected,

@@ -976,6 +976,19 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
+            Body::UpdateSnoozed(z) => self.snooze(inc, z),
+            Body::ViewSuspected(v) => {
+                self.hypothesis_ref(inc, v.hypothesis)?;
+                if inc.hypotheses.get(&v.hypothesis).is_some_and(|h| h.status == HypothesisStatus::Refuted) {
+                    return Err(state(format!("hypothesis #{} is refuted", v.hypothesis)));
+                }
+                self.items("processes", &v.processes)?;
+                for p in &v.processes {
+                    self.process(p)?;
+                }
+                Ok(())
+            }
+            Body::ReadingsVerified(r) => self.readings(r),
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
                 if c.seq != inc.seq() || c.head != inc.head() {
@@ -1373,6 +1386,7 @@ impl Checker<'_> {
                     None => format!("{a}: {} not checked", spec.kind),
                 });
             }
+            out.extend(crate::integrity::reconnect_blockers(self.site, inc, a));
         }
         out
     }
@@ -1449,6 +1463,7 @@ impl Checker<'_> {
                 };
                 problems.push(why);
             }
+            problems.extend(crate::integrity::reconnect_blockers(self.site, inc, id));
         }
         if problems.is_empty() {
             return Ok(());
@@ -1551,6 +1566,120 @@ impl Checker<'_> {
             }
             if !approved {
                 return Err(state(format!("action #{a} is {}; the collection starts once it is approved", st.status)));
+            }
+        }
+        Ok(())
+    }
+
+    fn process(&self, id: &str) -> Result<&site_model::Process, RuleError> {
+        self.site.processes.iter().find(|p| *p.id == *id).ok_or_else(|| RuleError::Unknown {
+            what: "process",
+            id: id.into(),
+            hint: suggest(id, self.site.processes.iter().map(|p| &*p.id)),
+        })
+    }
+
+    /// A snooze of the update cadence: by the timeline keeper or command, with a reason,
+    /// to a time after now and no further than one interval of the current severity.
+    fn snooze(&self, inc: &Incident, z: &Snooze) -> Result<(), RuleError> {
+        self.text("reason", &z.reason)?;
+        if let Some(a) = &z.audience
+            && !crate::cadence::AUDIENCES.contains(&&**a)
+        {
+            return Err(field(
+                "audience",
+                format!("\"{a}\" is not an audience; expected {}", crate::cadence::AUDIENCES.join(", ")),
+            ));
+        }
+        if !crate::cadence::running(inc) {
+            return Err(state(
+                "the update cadence runs from the declaration until closure; there is nothing to snooze",
+            ));
+        }
+        if z.until.micros() <= self.at.micros() {
+            return Err(field("until", format!("{} is not after the time of recording ({})", z.until, self.at)));
+        }
+        let max = crate::cadence::max_snooze_minutes(self.site, inc);
+        if z.until.micros() > self.at.micros().saturating_add(i64::from(max) * 60_000_000) {
+            return Err(field(
+                "until",
+                format!(
+                    "{} is more than {max} minutes away: a snooze puts an update off by at most one interval at severity {}",
+                    z.until, inc.severity
+                ),
+            ));
+        }
+        let roles: Vec<Box<str>> = self.policy.record_roles.iter().chain(&self.policy.declare_roles).cloned().collect();
+        if !self.holds(Some(inc), self.actor, &roles) {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: "snooze the update cadence",
+                needed: format!("that needs a holder of {}", Self::roles_phrase(&roles)),
+            });
+        }
+        Ok(())
+    }
+
+    /// A manual verification: the process and reading exist, the values are numbers, the displays
+    /// are the reading's, and each agreement is what the reading's tolerance says.
+    fn readings(&self, r: &ReadingCheck) -> Result<(), RuleError> {
+        let p = self.process(&r.process)?;
+        let Some(reading) = p.readings.iter().find(|x| *x.id == *r.reading) else {
+            let ids: Vec<&str> = p.readings.iter().map(|x| &*x.id).collect();
+            return Err(field(
+                "reading",
+                if ids.is_empty() {
+                    format!("process {} has no readings in the site model ([[process.reading]])", p.id)
+                } else {
+                    format!("process {} has no reading \"{}\"; its readings are {}", p.id, r.reading, ids.join(", "))
+                },
+            ));
+        };
+        let number = |name: &'static str, s: &str| {
+            crate::integrity::parse_value(s)
+                .ok_or_else(|| field(name, format!("\"{s}\" is not a number (write it as read, e.g. 4.2)")))
+        };
+        let fv = number("field value", &r.field_value)?;
+        if r.displayed.is_empty() {
+            return Err(field("displayed", "compare the reading with at least one display"));
+        }
+        self.items("displayed", &r.displayed)?;
+        if let Some(n) = &r.note {
+            self.text("note", n)?;
+        }
+        for (i, d) in r.displayed.iter().enumerate() {
+            let Some(ix) = self.site.asset_by_id(&d.asset) else {
+                return Err(RuleError::Unknown {
+                    what: "asset",
+                    id: d.asset.to_string(),
+                    hint: suggest(&d.asset, self.site.assets.iter().map(|a| &*a.id)),
+                });
+            };
+            if !reading.shown_on.contains(&ix) {
+                let on: Vec<&str> = reading.shown_on.iter().map(|a| &*self.site.assets[a.ix()].id).collect();
+                return Err(field(
+                    "displayed",
+                    format!("{} does not show {}; it is shown on {}", d.asset, reading.id, on.join(", ")),
+                ));
+            }
+            if r.displayed[..i].iter().any(|x| x.asset == d.asset) {
+                return Err(field("displayed", format!("{} is compared twice", d.asset)));
+            }
+            let shown = number("displayed value", &d.value)?;
+            let agrees = crate::integrity::agrees(fv, shown, reading.tolerance);
+            if agrees != d.agrees {
+                return Err(field(
+                    "displayed",
+                    format!(
+                        "{} showing {} against {} read at the station {} within the tolerance of {}, but the event says it {}",
+                        d.asset,
+                        d.value,
+                        r.field_value,
+                        if agrees { "agrees" } else { "does not agree" },
+                        reading.tolerance,
+                        if d.agrees { "does" } else { "does not" }
+                    ),
+                ));
             }
         }
         Ok(())

@@ -384,6 +384,20 @@ fn body() -> impl Strategy<Value = Body> {
         (text(), any::<u64>(), text(), text()).prop_map(|(deadline, trigger, to, reference)| {
             Body::ReportFiled(ReportFiling { deadline, trigger, to, reference })
         }),
+        (option::of(text()), time(), text()).prop_map(|(audience, until, reason)| Body::UpdateSnoozed(Snooze {
+            audience,
+            until,
+            reason
+        })),
+        (any::<u64>(), texts())
+            .prop_map(|(hypothesis, processes)| Body::ViewSuspected(ViewSuspicion { hypothesis, processes })),
+        (text(), text(), text(), vec((text(), text(), any::<bool>()), 0..4), option::of(text())).prop_map(
+            |(process, reading, field_value, displayed, note)| {
+                let displayed =
+                    displayed.into_iter().map(|(asset, value, agrees)| Displayed { asset, value, agrees }).collect();
+                Body::ReadingsVerified(ReadingCheck { process, reading, field_value, displayed, note })
+            }
+        ),
     ]
 }
 
@@ -423,7 +437,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..26, 38u64..49, 62u64..77, 126u64..136]) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..29, 38u64..49, 62u64..77, 126u64..136]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
         // a real kind code, two varint bytes from 128) so that the body decoders are reached too.
         let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a'];
@@ -487,9 +501,9 @@ fn unknown_versions_and_kinds_are_named() {
     // version 1, incident "", seq 1, time 0 +0, actor "", kind 75 (reserved for response actions, unused).
     let err = decode(&[1, 0, 1, 0, 0, 0, 75]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 75 at byte 6");
-    // Kind 22, between the first kinds and the response actions, is unused too.
-    let err = decode(&[1, 0, 1, 0, 0, 0, 24]).unwrap_err();
-    assert_eq!(err.to_string(), "unknown event kind code 24 at byte 6");
+    // Kind 27, between the first kinds and the work plan, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 27]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 27 at byte 6");
     // Kind 48, after the work-plan kinds 40-47, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 48]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 48 at byte 6");
@@ -841,6 +855,24 @@ fn example(kind: Kind) -> Body {
             trigger: 7,
             to: "E-ISAC".into(),
             reference: "portal case 2026-1144".into(),
+        }),
+        Kind::UpdateSnoozed => Body::UpdateSnoozed(Snooze {
+            audience: Some("leadership".into()),
+            until: Timestamp::parse("2026-11-26T11:30:00-06:00").unwrap(),
+            reason: "leadership is on the bridge call until 11:30".into(),
+        }),
+        Kind::ViewSuspected => {
+            Body::ViewSuspected(ViewSuspicion { hypothesis: 9, processes: vec!["filtration".into()] })
+        }
+        Kind::ReadingsVerified => Body::ReadingsVerified(ReadingCheck {
+            process: "filtration".into(),
+            reading: "combined-effluent-turbidity".into(),
+            field_value: "0.12".into(),
+            displayed: vec![
+                Displayed { asset: "hmi-cr-01".into(), value: "0.11".into(), agrees: true },
+                Displayed { asset: "hist-ot-01".into(), value: "0.04".into(), agrees: false },
+            ],
+            note: Some("grab sample, bench turbidimeter".into()),
         }),
         Kind::FollowUpsOpened => Body::FollowUpsOpened(FollowUpsOpened {
             days: 90,

@@ -284,7 +284,66 @@ fn authority_section(site: &Site, graph: &impact::Graph, out: &mut dyn Write) ->
         writeln!(out, "     undecided, it goes to {role} (level {level}) at {when}")?;
         writeln!(out, "     due at {}: {} escalation(s)", when, inc.due(when).len())?;
     }
+
+    writeln!(out, "\n8. Keeping everyone informed, and when the displays may lie")?;
+    let mut inc = Some(inc);
+    let now = at(20);
+    if let Some(i) = &inc {
+        for d in ::incident::cadence::updates_due(site, i) {
+            writeln!(
+                out,
+                "   next {} update due {} (every {} min at severity {})",
+                d.audience, d.due, d.interval_minutes, i.severity
+            )?;
+        }
+    }
+    add(
+        &mut inc,
+        "eschmidt",
+        15,
+        Body::SituationAssessed(::incident::Situation {
+            process: Some("filtration".into()),
+            process_state: None,
+            control: None,
+            view: Some(::incident::Integrity::InQuestion),
+            reason: "the turbidity trend is flat while the lab sees it move".into(),
+            evidence: vec![],
+        }),
+    )?;
+    let i = inc.as_ref().ok_or_else(|| anyhow::anyhow!("no incident"))?;
+    let rounds = ::incident::integrity::rounds(site, i, now);
+    let untrusted: Vec<&str> = rounds.untrusted.keys().map(|a| &**a).collect();
+    writeln!(out, "   02:55 the view of filtration is in question: untrusted {}", short_list_str(&untrusted))?;
+    for r in &rounds.items {
+        writeln!(out, "     verify by hand: {} at {}", r.name, r.station)?;
+        writeln!(out, "       compare with {}, within {} {}", r.compare_with.join(", "), r.tolerance, r.unit)?;
+    }
+    add(
+        &mut inc,
+        "hpatel",
+        18,
+        Body::ReadingsVerified(::incident::ReadingCheck {
+            process: "filtration".into(),
+            reading: "combined-effluent-turbidity".into(),
+            field_value: "0.12".into(),
+            displayed: vec![
+                ::incident::Displayed { asset: "hmi-cr-01".into(), value: "0.11".into(), agrees: true },
+                ::incident::Displayed { asset: "hist-ot-01".into(), value: "0.04".into(), agrees: false },
+            ],
+            note: Some("grab sample at the filter gallery tap".into()),
+        }),
+    )?;
+    let i = inc.as_ref().ok_or_else(|| anyhow::anyhow!("no incident"))?;
+    writeln!(out, "   02:58 the lab reads 0.12 NTU; the HMI shows 0.11 (agrees), the historian 0.04 (does not)")?;
+    for b in ::incident::integrity::reconnect_blockers(site, i, "hist-ot-01") {
+        writeln!(out, "     the historian is not reconnected until its readings agree: {b}")?;
+    }
     Ok(())
+}
+
+fn short_list_str(items: &[&str]) -> String {
+    let owned: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    short_list(&owned)
 }
 
 fn short_list(items: &[String]) -> String {

@@ -7,9 +7,10 @@
 //! retrying when another writer got there first. Nothing refused is written.
 
 pub mod action;
-mod clock;
+pub(crate) mod clock;
 pub mod deadlines;
 pub mod evidence;
+pub mod integrity;
 pub mod plan;
 pub mod recovery;
 mod render;
@@ -48,7 +49,7 @@ pub struct Db {
 pub struct Who {
     /// The site model directory: people, roles and assets are checked against it, and its version stamped.
     #[arg(long, value_name = "DIR", env = "INTERLOCK_SITE")]
-    site: Option<PathBuf>,
+    pub(crate) site: Option<PathBuf>,
     /// The person recording (a person id of the site model).
     #[arg(long = "as", value_name = "PERSON", env = "INTERLOCK_USER")]
     actor: Option<String>,
@@ -57,9 +58,9 @@ pub struct Who {
 #[derive(Args, Clone, Debug)]
 pub struct Common {
     #[command(flatten)]
-    db: Db,
+    pub(crate) db: Db,
     #[command(flatten)]
-    who: Who,
+    pub(crate) who: Who,
 }
 
 #[derive(Subcommand, Debug)]
@@ -520,6 +521,11 @@ fn kind(s: &str) -> Result<Kind, String> {
 
 fn time(s: &str) -> Result<Timestamp, String> {
     Timestamp::parse(s).map_err(|e| e.to_string())
+}
+
+/// A time argument (RFC 3339), for the other command modules.
+pub(crate) fn time_arg(s: &str) -> Result<Timestamp, String> {
+    time(s)
 }
 
 fn digest(s: &str) -> Result<Digest, String> {

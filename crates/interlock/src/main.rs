@@ -9,6 +9,8 @@ mod generate;
 mod impact_cli;
 mod import;
 mod incident;
+mod notify_cli;
+mod report_cli;
 mod show;
 mod site_json;
 mod sitefs;
@@ -60,6 +62,12 @@ enum Command {
     /// Status updates per audience, drafted from the incident, checked for ambiguous words, published.
     #[command(subcommand)]
     Update(incident::updates::UpdateCommand),
+    /// Monitoring integrity in doubt: untrusted displays, manual verification rounds, their results.
+    #[command(subcommand)]
+    Integrity(incident::integrity::IntegrityCommand),
+    /// Notifications: webhooks (JSON, Slack, Teams) and email, with retries; test the channels, read the delivery log.
+    #[command(subcommand)]
+    Notify(notify_cli::NotifyCommand),
     /// Regulatory clocks: when each report is due, in the site's time zone, and whether it was filed.
     Clocks(incident::deadlines::ClocksArgs),
     /// Operational periods: objectives and the safety officer's considerations.
@@ -75,6 +83,8 @@ enum Command {
     /// heightened monitoring, the end of recovery.
     #[command(subcommand)]
     Recovery(incident::recovery::RecoveryCommand),
+    /// Reports from an incident: the after-action report, ICS 201/209/214, a STIX 2.1 bundle.
+    Report(report_cli::ReportArgs),
     /// The authority matrix: check it against the site, explain it.
     #[command(subcommand)]
     Authority(authority_cli::AuthorityCommand),
@@ -154,8 +164,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
         Command::Recovery(cmd) => incident::recovery::run(cmd),
+        Command::Report(args) => report_cli::run(args),
         Command::Clocks(args) => incident::deadlines::run(args),
         Command::Update(cmd) => incident::updates::run(cmd),
+        Command::Integrity(cmd) => incident::integrity::run(cmd),
+        Command::Notify(cmd) => notify_cli::run(cmd),
         Command::Period(cmd) => incident::plan::run_period(cmd),
         Command::Task(cmd) => incident::plan::run_task(cmd),
         Command::Followup(cmd) => incident::plan::run_followup(cmd),

@@ -180,4 +180,11 @@ fn the_demo_runs_on_the_embedded_site() {
     assert!(out.contains("Riverbend"));
     assert!(out.contains("provides authentication to"), "{out}");
     assert!(out.contains("dormant account ridgeline-legacy"), "{out}");
+    // Section 8: the cadence, and a display whose readings disagree is held back.
+    assert!(
+        out.contains("next operations update due 2026-11-26T04:41:00-06:00 (every 120 min at severity high)"),
+        "{out}"
+    );
+    assert!(out.contains("verify by hand: Combined filter effluent turbidity at Bench turbidimeter"), "{out}");
+    assert!(out.contains("the historian is not reconnected until its readings agree: hist-ot-01 showed"), "{out}");
 }

@@ -61,6 +61,32 @@ pub struct SiteInfo {
     pub description: Option<Box<str>>,
     /// Days after an incident closes by which its follow-ups are due (default 90, NERC CIP-008).
     pub follow_up_days: Option<u32>,
+    /// `[site.update_every]`: minutes between status updates to each audience, by incident
+    /// severity (low, medium, high, critical); `None` takes [`UPDATE_EVERY_DEFAULT`].
+    pub update_every: [Option<u32>; 4],
+    /// Minutes between manual verification rounds while monitoring integrity is in doubt.
+    pub verification_every: Option<u32>,
+}
+
+/// Minutes between status updates when the site does not say: low 8 h, medium 4 h,
+/// high 2 h, critical 1 h.
+pub const UPDATE_EVERY_DEFAULT: [u32; 4] = [480, 240, 120, 60];
+/// The severities `[site.update_every]` is keyed by, in index order.
+pub const UPDATE_SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+/// Minutes between manual verification rounds when the site does not say.
+pub const VERIFICATION_EVERY_DEFAULT: u32 = 60;
+
+impl SiteInfo {
+    /// Minutes between status updates at a severity (`low`, `medium`, `high`, `critical`).
+    pub fn update_interval(&self, severity: &str) -> Option<u32> {
+        let i = UPDATE_SEVERITIES.iter().position(|s| *s == severity)?;
+        Some(self.update_every[i].unwrap_or(UPDATE_EVERY_DEFAULT[i]))
+    }
+
+    /// Minutes between manual verification rounds.
+    pub fn verification_interval(&self) -> u32 {
+        self.verification_every.unwrap_or(VERIFICATION_EVERY_DEFAULT)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,7 +194,26 @@ pub struct Process {
     pub alarm: Vec<AssetIx>,
     pub safety: Vec<AssetIx>,
     pub manual_operation: Option<ManualOperation>,
+    /// Readings operators can take locally, to check what the displays show.
+    pub readings: Vec<Reading>,
     pub description: Option<Box<str>>,
+}
+
+/// A process value that can be read at a local station (a gauge, a local panel, a grab
+/// sample) and compared with what the displays show: the unit of a manual verification
+/// round when the view of the process is in doubt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub id: Box<str>,
+    pub name: Box<str>,
+    pub unit: Box<str>,
+    /// Where it is read by hand, e.g. "LI-101 local gauge at the intake wet well".
+    pub station: Box<str>,
+    /// The assets that display it (HMIs, SCADA servers, historians, alarm sources);
+    /// the process's view assets when not given.
+    pub shown_on: Vec<AssetIx>,
+    /// The largest difference between the field reading and a displayed value that still agrees.
+    pub tolerance: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -180,6 +180,15 @@ pub(crate) fn version(site: &Site, deadline_descriptions: &[Option<Box<str>>], t
     if let Some(d) = i.follow_up_days {
         c.tag("follow_up_days", d as usize);
     }
+    if i.update_every.iter().any(Option::is_some) {
+        c.tag("update_every", 4);
+        for m in i.update_every {
+            c.n(m.map_or(0, u64::from));
+        }
+    }
+    if let Some(m) = i.verification_every {
+        c.tag("verification_every", m as usize);
+    }
 
     c.tag("zone", site.zones.len());
     for z in site.zone_ids.in_id_order().iter().map(|i| &site.zones[*i as usize]) {
@@ -270,6 +279,18 @@ pub(crate) fn version(site: &Site, deadline_descriptions: &[Option<Box<str>>], t
             }
         }
         c.opt(p.description.as_deref());
+        if !p.readings.is_empty() {
+            c.tag("reading", p.readings.len());
+            for r in sorted_by_key(&p.readings, |r| &r.id) {
+                c.s(&r.id);
+                c.s(&r.name);
+                c.s(&r.unit);
+                c.s(&r.station);
+                c.set(r.shown_on.iter().map(asset));
+                // The shortest text that reads back as the same number.
+                c.s(&r.tolerance.to_string());
+            }
+        }
     }
 
     c.tag("team", site.teams.len());

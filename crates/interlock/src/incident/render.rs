@@ -356,6 +356,40 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
         Body::ReportFiled(f) => {
             (format!("report {} (clock of #{}) filed with {}: {}", f.deadline, f.trigger, f.to, f.reference), vec![])
         }
+        Body::UpdateSnoozed(z) => (
+            format!(
+                "next update to {} snoozed until {}: {}",
+                z.audience.as_deref().unwrap_or("every audience"),
+                z.until,
+                z.reason
+            ),
+            vec![],
+        ),
+        Body::ViewSuspected(v) => (
+            format!(
+                "hypothesis #{} suspects the view of {} is manipulated: its displays are untrusted",
+                v.hypothesis,
+                if v.processes.is_empty() { "the whole site".to_string() } else { v.processes.join(", ") }
+            ),
+            vec![],
+        ),
+        Body::ReadingsVerified(r) => {
+            let shown: Vec<String> = r
+                .displayed
+                .iter()
+                .map(|d| format!("{} {} ({})", d.asset, d.value, if d.agrees { "agrees" } else { "DISAGREES" }))
+                .collect();
+            (
+                format!(
+                    "verified {} of {}: {} at the station; {}",
+                    r.reading,
+                    r.process,
+                    r.field_value,
+                    shown.join(", ")
+                ),
+                r.note.iter().map(|n| n.to_string()).collect(),
+            )
+        }
         Body::ActionProposed(p) => {
             let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
             (
@@ -543,6 +577,25 @@ pub fn show(inc: &Incident, site: Option<&Site>, out: &mut dyn Write) -> Result<
             opt(st.view),
             st.last.map(|l| format!(" (as of #{l})")).unwrap_or_default()
         )?;
+    }
+    if let Some(site) = site {
+        if let Some(next) = ::incident::cadence::next_update(site, inc) {
+            writeln!(
+                out,
+                "  next update due {} to {} (every {} at severity {}){}",
+                next.due,
+                next.audience,
+                super::updates::minutes(next.interval_minutes),
+                inc.severity,
+                if next.snoozed.is_some() { ", snoozed" } else { "" }
+            )?;
+        }
+        let untrusted = ::incident::integrity::untrusted(site, inc);
+        if !untrusted.is_empty() {
+            let ids: Vec<&str> = untrusted.keys().map(|a| &**a).collect();
+            writeln!(out, "  MONITORING INTEGRITY IN DOUBT: untrusted {}", ids.join(", "))?;
+            writeln!(out, "    manual verification rounds: `interlock integrity status {}`", inc.id())?;
+        }
     }
     if inc.positions.is_empty() {
         writeln!(out, "  positions  none assigned")?;
@@ -780,6 +833,24 @@ fn body_json(body: &Body) -> Value {
             "trigger": f.trigger,
             "to": &*f.to,
             "reference": &*f.reference,
+        }),
+        Body::UpdateSnoozed(z) => json!({
+            "audience": z.audience.as_deref(),
+            "until": z.until.to_string(),
+            "reason": &*z.reason,
+        }),
+        Body::ViewSuspected(v) => json!({
+            "hypothesis": v.hypothesis,
+            "processes": v.processes.iter().map(|p| &**p).collect::<Vec<_>>(),
+        }),
+        Body::ReadingsVerified(r) => json!({
+            "process": &*r.process,
+            "reading": &*r.reading,
+            "field_value": &*r.field_value,
+            "displayed": r.displayed.iter().map(|d| json!({
+                "asset": &*d.asset, "value": &*d.value, "agrees": d.agrees,
+            })).collect::<Vec<_>>(),
+            "note": r.note.as_deref(),
         }),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,

@@ -10,6 +10,7 @@ use ::incident::{Body, Communication};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use store::Store as _;
 
 use super::clock::Clock;
 use super::{Common, load, load_site, open_store, write};
@@ -21,6 +22,11 @@ pub enum UpdateCommand {
     /// Publish a reviewed update: words IT and OT hear differently are flagged first, with their
     /// definitions; --accept-definitions publishes them with the definitions appended.
     Publish(PublishArgs),
+    /// When each audience's next update is due (every interval of `[site.update_every]` at the
+    /// incident's severity), and the overdue ones with whom to remind: the timeline keeper and the commander.
+    Due(DueArgs),
+    /// Put the next update off until a time, with the reason (the timeline keeper or the commander).
+    Snooze(SnoozeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -56,6 +62,10 @@ pub struct PublishArgs {
     /// Publish with the site's definitions of the flagged words appended.
     #[arg(long)]
     accept_definitions: bool,
+    /// Then send it to the channels of this notification config whose audiences include it
+    /// (docs/notifications.md); each attempt is kept in the delivery log (`interlock notify log`).
+    #[arg(long, value_name = "FILE", env = "INTERLOCK_NOTIFY_CONFIG")]
+    notify_config: Option<PathBuf>,
 }
 
 fn audience(s: &str) -> Result<comms::Audience, String> {
@@ -70,6 +80,8 @@ pub fn run(cmd: UpdateCommand) -> Result<ExitCode> {
         match cmd {
             UpdateCommand::Draft(a) => draft(a, &*clock).await,
             UpdateCommand::Publish(a) => publish(a, &*clock).await,
+            UpdateCommand::Due(a) => due(a, &*clock).await,
+            UpdateCommand::Snooze(a) => snooze(a, &*clock).await,
         }
     })
 }
@@ -104,6 +116,8 @@ async fn draft(a: DraftArgs, clock: &dyn Clock) -> Result<ExitCode> {
 }
 
 async fn publish(a: PublishArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    // A broken notification config refuses the publish before anything is written.
+    let notify = a.notify_config.as_deref().map(crate::notify_cli::load_config).transpose()?;
     let site = load_site(a.common.who.site.as_deref())?;
     let text = match (&a.text, &a.file) {
         (Some(t), _) => t.clone(),
@@ -128,11 +142,180 @@ async fn publish(a: PublishArgs, clock: &dyn Clock) -> Result<ExitCode> {
         );
     }
     let body = comms::with_definitions(&text, &flags);
-    write(&a.common, &a.id, clock, |_, _| {
+    let code = write(&a.common, &a.id, clock, |_, _| {
         Ok(vec![Body::CommunicationPublished(Communication {
             audience: a.audience.as_str().into(),
             channel: a.channel.as_str().into(),
             text: body.as_str().into(),
+        })])
+    })
+    .await?;
+    if let Some(config) = &notify {
+        let actor = a.common.who.actor.as_deref().unwrap_or_default();
+        crate::notify_cli::send_update(&a.common.db, actor, config, &a.id, a.audience.as_str(), &body).await?;
+    }
+    Ok(code)
+}
+
+#[derive(Args, Debug)]
+pub struct DueArgs {
+    #[command(flatten)]
+    db: super::Db,
+    /// The site model directory (the cadence is `[site.update_every]`).
+    #[arg(long, env = "INTERLOCK_SITE")]
+    site: Option<PathBuf>,
+    /// One incident (every incident whose cadence is running when left out).
+    id: Option<String>,
+    #[arg(long)]
+    json: bool,
+    /// Send each overdue update's reminder to the channels that take `update-overdue`
+    /// (docs/notifications.md), once per due time: run it from a timer.
+    #[arg(long, value_name = "FILE", env = "INTERLOCK_NOTIFY_CONFIG")]
+    notify_config: Option<PathBuf>,
+    /// Who sends the reminders, for the delivery log (a person id of the site model).
+    #[arg(long = "as", value_name = "PERSON", env = "INTERLOCK_USER", default_value = "interlock")]
+    actor: String,
+}
+
+#[derive(Args, Debug)]
+pub struct SnoozeArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// One audience (every audience when left out).
+    #[arg(long, value_parser = audience)]
+    audience: Option<comms::Audience>,
+    /// Until this time (RFC 3339)...
+    #[arg(long, conflicts_with = "duration", required_unless_present = "duration", value_parser = super::time_arg)]
+    until: Option<::incident::Timestamp>,
+    /// ... or for this long from now ("30m", "2h").
+    #[arg(long = "for")]
+    duration: Option<String>,
+    #[arg(long)]
+    reason: String,
+}
+
+/// "90 min", "2 h", "1 d 4 h": minutes as people read them.
+pub(crate) fn minutes(m: u32) -> String {
+    match (m / 1440, m % 1440 / 60, m % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, 0) => format!("{d} d"),
+        (d, h, 0) => format!("{d} d {h} h"),
+        (d, h, m) => format!("{d} d {h} h {m} min"),
+    }
+}
+
+async fn due(a: DueArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let site = load_site(a.site.as_deref())?;
+    let store = open_store(&a.db).await?;
+    let ids: Vec<String> = match &a.id {
+        Some(id) => vec![id.clone()],
+        None => store.incidents().await?.into_iter().map(|h| h.id.to_string()).collect(),
+    };
+    let now = clock.now();
+    let notify = a.notify_config.as_deref().map(crate::notify_cli::load_config).transpose()?;
+    let policy = ::incident::Policy::default();
+    let mut rows = Vec::new();
+    for id in ids {
+        let inc = load(&store, &id).await?;
+        if a.id.is_none() && !::incident::cadence::running(&inc) {
+            continue;
+        }
+        let dues = ::incident::cadence::updates_due(&site, &inc);
+        let to = ::incident::cadence::reminded(&site, &inc, &policy);
+        rows.push((inc, dues, to));
+    }
+    store.close().await;
+    if let Some(config) = &notify {
+        for (inc, _, _) in &rows {
+            let reminders = ::incident::cadence::reminders(&site, inc, &policy, now);
+            if !reminders.is_empty() {
+                crate::notify_cli::send_reminders(&a.db, &a.actor, config, inc, &reminders).await?;
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(inc, dues, to)| {
+                json!({
+                    "incident": inc.id(),
+                    "severity": inc.severity.as_str(),
+                    "running": ::incident::cadence::running(inc),
+                    "updates": dues.iter().map(|d| json!({
+                        "audience": d.audience,
+                        "due": d.due.to_string(),
+                        "interval_minutes": d.interval_minutes,
+                        "last_published": d.last,
+                        "snoozed_by": d.snoozed,
+                        "overdue": d.is_overdue(now),
+                        "overdue_minutes": d.overdue_minutes(now),
+                        "remind": if d.is_overdue(now) {
+                            to.iter().map(|(r, p)| json!({"role": &**r, "person": &**p})).collect::<Vec<_>>()
+                        } else { Vec::new() },
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        writeln!(out, "no incident has its update cadence running (it runs from the declaration until closure)")?;
+    }
+    for (inc, dues, to) in &rows {
+        if dues.is_empty() {
+            writeln!(out, "{}: no cadence (status {}, phase {})", inc.id(), inc.status, inc.phase)?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{}: severity {}, an update to each audience every {}",
+            inc.id(),
+            inc.severity,
+            minutes(dues[0].interval_minutes)
+        )?;
+        let remind: Vec<String> = to.iter().map(|(r, p)| format!("{r} ({p})")).collect();
+        for d in dues {
+            let last = d.last.map(|s| format!("last #{s}")).unwrap_or_else(|| "none published yet".into());
+            let snoozed = d.snoozed.map(|s| format!(", snoozed by #{s}")).unwrap_or_default();
+            if d.is_overdue(now) {
+                writeln!(
+                    out,
+                    "  {:<11} OVERDUE by {} (due {}; {last}{snoozed}): remind {}",
+                    d.audience,
+                    minutes(d.overdue_minutes(now) as u32),
+                    d.due,
+                    remind.join(", ")
+                )?;
+            } else {
+                writeln!(out, "  {:<11} due {} ({last}{snoozed})", d.audience, d.due)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn snooze(a: SnoozeArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let now = clock.now();
+    let until = match (&a.until, &a.duration) {
+        (Some(t), _) => *t,
+        (None, Some(d)) => {
+            let m = site_model::parse_duration(d)
+                .ok_or_else(|| anyhow!("--for \"{d}\" is not a duration; expected e.g. \"30m\" or \"2h\""))?;
+            now.plus_micros(i64::from(m) * 60_000_000)
+        }
+        (None, None) => bail!("give --until or --for"),
+    };
+    write(&a.common, &a.id, clock, |_, _| {
+        Ok(vec![Body::UpdateSnoozed(::incident::Snooze {
+            audience: a.audience.map(|x| x.as_str().into()),
+            until,
+            reason: a.reason.as_str().into(),
         })])
     })
     .await

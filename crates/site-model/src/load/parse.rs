@@ -167,7 +167,8 @@ impl T<'_, '_> {
     }
 }
 
-const SITE_KEYS: &[&str] = &["id", "name", "organisation", "timezone", "description", "follow_up_days"];
+const SITE_KEYS: &[&str] =
+    &["id", "name", "organisation", "timezone", "description", "follow_up_days", "update_every", "verification_every"];
 const ZONE_KEYS: &[&str] = &["id", "name", "parent", "domain", "purdue_level", "security_level", "description"];
 const CONDUIT_KEYS: &[&str] = &["id", "name", "zones", "channels", "description"];
 const CHANNEL_KEYS: &[&str] = &["name", "protocol", "port", "description"];
@@ -191,7 +192,8 @@ const DEPENDENCY_KEYS: &[&str] =
 const ACTION_KEYS: &[&str] =
     &["verb", "effect", "definition", "it_reading", "ot_reading", "reversible", "reversal", "typical_duration"];
 const PROCESS_KEYS: &[&str] =
-    &["id", "name", "criticality", "control", "view", "alarm", "safety", "manual_operation", "description"];
+    &["id", "name", "criticality", "control", "view", "alarm", "safety", "manual_operation", "reading", "description"];
+const READING_KEYS: &[&str] = &["id", "name", "unit", "station", "shown_on", "tolerance"];
 const MANUAL_KEYS: &[&str] = &["procedure", "sustainable_for", "staffing", "last_exercised", "notes"];
 const TEAM_KEYS: &[&str] = &["id", "name", "domain"];
 const PERSON_KEYS: &[&str] = &["id", "name", "team", "vendor", "title", "contacts"];
@@ -720,6 +722,29 @@ impl<'a, 'de> P<'a, 'de> {
         date
     }
 
+    /// A non-negative finite number (an integer or a float), required.
+    fn tolerance(&mut self, t: &T<'_, 'de>, key: &str) -> Option<f64> {
+        const EXPECTED: &str = "a number of the reading's unit, 0 or more, e.g. 0.05";
+        let item = self.get(t, key, Some(EXPECTED))?;
+        let v = match item.value() {
+            Value::Integer(i) => i.as_i64().map(|n| n as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        };
+        match v {
+            Some(v) if v.is_finite() && v >= 0.0 => Some(v),
+            _ => {
+                self.err(
+                    self.base + item.span().start,
+                    Self::field(t, key),
+                    "is not a tolerance",
+                    Some(EXPECTED.into()),
+                );
+                None
+            }
+        }
+    }
+
     fn duration(&mut self, t: &T<'_, 'de>, key: &str, required: bool) -> Option<u32> {
         const EXPECTED: &str = "a duration such as \"45m\", \"8h\" or \"3d\"";
         let (s, at) = self.string(t, key, required)?;
@@ -764,6 +789,25 @@ impl<'a, 'de> P<'a, 'de> {
         });
         let description = self.text(&t, "description");
         let follow_up_days = self.integer(&t, "follow_up_days", false, 1, 3650).map(|d| d as u32);
+        let mut update_every = [None; 4];
+        if let Some(item) = self.get(&t, "update_every", None) {
+            match item.as_table() {
+                None => self.wrong_type(
+                    &t,
+                    "update_every",
+                    item,
+                    "a table of durations by severity, written [site.update_every] with critical = \"1h\"",
+                ),
+                Some(ut) => {
+                    let u = T { table: ut, what: What::Text("site > update_every".into()) };
+                    self.keys(&u, &crate::model::UPDATE_SEVERITIES);
+                    for (i, sev) in crate::model::UPDATE_SEVERITIES.iter().enumerate() {
+                        update_every[i] = self.duration(&u, sev, false).filter(|m| *m > 0);
+                    }
+                }
+            }
+        }
+        let verification_every = self.duration(&t, "verification_every", false);
         if let (Some((id, _)), Some(name)) = (id, name) {
             self.raw.site.push(RawSite {
                 at,
@@ -773,6 +817,8 @@ impl<'a, 'de> P<'a, 'de> {
                 timezone,
                 description,
                 follow_up_days,
+                update_every,
+                verification_every,
             });
         }
     }
@@ -974,6 +1020,23 @@ impl<'a, 'de> P<'a, 'de> {
                 }
             },
         };
+        let mut readings = Vec::new();
+        for rt in self.sub_tables(&t, "reading") {
+            let rid = rt.get("id").and_then(|i| i.as_str()).map(|s| format!("{} > reading \"{s}\"", t.what()));
+            let r = T { table: rt, what: What::Text(rid.unwrap_or_else(|| format!("{} > reading", t.what()))) };
+            self.keys(&r, READING_KEYS);
+            let rid = self.id(&r, "id");
+            let name = self.required_text(&r, "name");
+            let unit = self.required_text(&r, "unit");
+            let station = self.required_text(&r, "station");
+            let shown_on = self.optional_references(&r, "shown_on");
+            let tolerance = self.tolerance(&r, "tolerance");
+            if let (Some(id), Some(name), Some(unit), Some(station), Some(tolerance)) =
+                (rid, name, unit, station, tolerance)
+            {
+                readings.push(RawReading { id, name, unit, station, shown_on, tolerance });
+            }
+        }
         let description = self.text(&t, "description");
         if let Some(id) = id {
             let name = name.unwrap_or_default();
@@ -987,6 +1050,7 @@ impl<'a, 'de> P<'a, 'de> {
                 alarm,
                 safety,
                 manual_operation,
+                readings,
                 description,
             });
         }

@@ -50,6 +50,8 @@ pub struct RawSite {
     pub timezone: Option<Box<str>>,
     pub description: Option<Box<str>>,
     pub follow_up_days: Option<u32>,
+    pub update_every: [Option<u32>; 4],
+    pub verification_every: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -153,7 +155,18 @@ pub struct RawProcess {
     pub alarm: Vec<At>,
     pub safety: Vec<At>,
     pub manual_operation: Option<RawManualOperation>,
+    pub readings: Vec<RawReading>,
     pub description: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+pub struct RawReading {
+    pub id: At,
+    pub name: Box<str>,
+    pub unit: Box<str>,
+    pub station: Box<str>,
+    pub shown_on: Option<Vec<At>>,
+    pub tolerance: f64,
 }
 
 #[derive(Debug)]

@@ -261,6 +261,8 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                     timezone: s.timezone,
                     description: s.description,
                     follow_up_days: s.follow_up_days,
+                    update_every: s.update_every,
+                    verification_every: s.verification_every,
                 });
             }
             locs.site.push(loc);
@@ -429,6 +431,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
         .into_iter()
         .map(|(f, p)| {
             let id = ids.name(f, p.id.sym);
+            let reading_names: Vec<&str> = p.readings.iter().map(|r| ids.name(f, r.id.sym)).collect();
             let mut list = |refs: &[At], k: &str| -> Vec<AssetIx> {
                 let mut v: Vec<AssetIx> = ids
                     .resolve_all(d, Kind::Asset, f, refs, &|| format!("process \"{id}\" > {k}"))
@@ -443,6 +446,34 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             let view = list(&p.view, "view");
             let alarm = list(&p.alarm, "alarm");
             let safety = list(&p.safety, "safety");
+            let mut readings: Vec<Reading> = Vec::with_capacity(p.readings.len());
+            let mut duplicates = Vec::new();
+            for (r, rid) in p.readings.into_iter().zip(reading_names) {
+                let shown_on = match &r.shown_on {
+                    Some(refs) => list(refs, &format!("reading \"{rid}\" > shown_on")),
+                    None => view.clone(),
+                };
+                if readings.iter().any(|x| &*x.id == rid) {
+                    duplicates.push((r.id.at, rid));
+                    continue;
+                }
+                readings.push(Reading {
+                    id: rid.into(),
+                    name: r.name,
+                    unit: r.unit,
+                    station: r.station,
+                    shown_on,
+                    tolerance: r.tolerance,
+                });
+            }
+            for (at, rid) in duplicates {
+                d.error(
+                    Loc { file: f as u32, at },
+                    format!("process \"{id}\" > reading \"{rid}\" > id"),
+                    format!("duplicate reading id \"{rid}\" in process \"{id}\""),
+                    Some("reading ids unique within their process".into()),
+                );
+            }
             locs.process_controls.push((Loc { file: f as u32, at: p.control_at }, !p.control.is_empty()));
             Process {
                 id: id.into(),
@@ -459,6 +490,7 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
                     last_exercised: m.last_exercised,
                     notes: m.notes,
                 }),
+                readings,
                 description: p.description,
             }
         })
@@ -649,6 +681,8 @@ pub(crate) fn resolve(mut raws: Vec<RawFile>, d: &mut Diags, options: &LoadOptio
             timezone: None,
             description: None,
             follow_up_days: None,
+            update_every: [None; 4],
+            verification_every: None,
         }),
         asset_ids: IdIndex::new(assets.iter().map(|a| &*a.id)),
         zone_ids: IdIndex::new(zones.iter().map(|z| &*z.id)),
