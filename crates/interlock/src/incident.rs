@@ -29,7 +29,7 @@ use ::incident::{
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use site_model::{Domain, Site};
-use store::{AnyStore, Log, LogError, Store};
+use store::{AnyStore, Log, LogError, Store, WriteError};
 
 use self::clock::Clock;
 
@@ -774,25 +774,6 @@ impl Writing<'_> {
     }
 }
 
-fn refused(e: anyhow::Error) -> LogError {
-    LogError::Refused(format!("{e:#}"))
-}
-
-/// Numbers bodies as the next events of `inc`.
-fn events(inc: &Incident, actor: &str, now: Timestamp, bodies: Vec<Body>) -> Vec<Event> {
-    bodies
-        .into_iter()
-        .enumerate()
-        .map(|(i, body)| Event {
-            incident: inc.id().into(),
-            seq: inc.seq() + 1 + i as u64,
-            recorded_at: now,
-            actor: actor.into(),
-            body,
-        })
-        .collect()
-}
-
 /// Appends the events `make` builds to an existing incident and reports them.
 async fn write(
     common: &Common,
@@ -822,23 +803,20 @@ pub(crate) async fn write_with(
         );
     }
     let store = open_store(&common.db).await?;
-    let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy, engine };
-    let mut log = match Log::open(&store, cx, id).await {
-        Ok(log) => log,
-        Err(LogError::NotFound(_)) => bail!("no incident {id} in this store (see `interlock incident list`)"),
-        Err(e) => return Err(e.into()),
-    };
     let now = clock.now();
     let w = Writing { site: &site, actor, now, engine };
-    let sealed = log
-        .append(|inc| {
-            let inc = inc.ok_or_else(|| LogError::NotFound(id.into()))?;
-            let bodies = make(inc, &w).map_err(refused)?;
-            Ok(events(inc, actor, now, bodies))
-        })
-        .await
-        .map_err(|e| anyhow!("refused, nothing written: {e}"))?;
+    let written = match store::write(&store, &site, engine, id, actor, now, |inc| make(inc, &w)).await {
+        Ok(written) => written,
+        Err(WriteError::Log(LogError::NotFound(_))) => {
+            bail!("no incident {id} in this store (see `interlock incident list`)")
+        }
+        Err(WriteError::Make(e)) => bail!("refused, nothing written: {e:#}"),
+        Err(WriteError::Log(e)) => bail!("refused, nothing written: {e}"),
+    };
+    if let Some(e) = &written.announce_failed {
+        eprintln!("warning: recorded, but other servers were not told of it: {e}");
+    }
+    let sealed = written.sealed;
     let mut out = std::io::stdout().lock();
     for s in &sealed {
         writeln!(out, "{id} #{} {} recorded ({})", s.seq, s.kind, s.hash)?;

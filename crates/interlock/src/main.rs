@@ -11,6 +11,7 @@ mod import;
 mod incident;
 mod notify_cli;
 mod report_cli;
+mod serve_cli;
 mod show;
 mod site_json;
 mod sitefs;
@@ -98,6 +99,11 @@ enum Command {
     Spof(spof_cli::SpofArgs),
     /// The order to restore assets in: dependencies first, ties by criticality, with reasons.
     RestoreOrder(spof_cli::RestoreOrderArgs),
+    /// The web board and JSON API over the store (sign-in required).
+    Serve(serve_cli::ServeArgs),
+    /// The server's users: add the bootstrap admin and others, list them, issue API tokens.
+    #[command(subcommand)]
+    User(serve_cli::UserCommand),
     /// The impact engine's numbers on one site (issue 3; used by bench/impact.sh).
     #[command(hide = true)]
     BenchEngine(bench_engine::BenchArgs),
@@ -181,6 +187,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reach(args) => contain_cli::run_reach(&args),
         Command::Spof(args) => spof_cli::run_spof(&args),
         Command::RestoreOrder(args) => spof_cli::run_restore_order(&args),
+        Command::Serve(args) => serve_cli::run_serve(args),
+        Command::User(cmd) => serve_cli::run_user(cmd),
         Command::BenchEngine(args) => bench_engine::run(&args),
         Command::BenchEvidenceLog(args) => bench_evidence::generate(&args),
         Command::BenchCorrelate(args) => bench_evidence::bench(&args),

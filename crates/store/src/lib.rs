@@ -17,6 +17,11 @@
 //! updated or deleted (the database refuses it). The body is JSON text the
 //! store does not read.
 //!
+//! For the server it keeps [`User`]s (argon2id password hashes, never
+//! passwords), [`Session`]s and [`ApiToken`]s (the SHA-256 of the token the
+//! client holds, never the token), and an append-only access log
+//! ([`Access`]): who did what to what, and when.
+//!
 //! Commits are durable: SQLite runs in WAL mode with `synchronous=FULL`;
 //! PostgreSQL keeps its default (`fsync`, `synchronous_commit=on`).
 
@@ -25,6 +30,7 @@ pub mod log;
 mod migrate;
 pub mod pg;
 mod sqlite;
+pub mod write;
 
 use std::future::Future;
 use std::path::Path;
@@ -34,6 +40,7 @@ use incident::{Row, Sealed};
 pub use log::{Log, LogError, load};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
+pub use write::{Announce, WriteError, Written, write};
 
 /// An incident's head: the number and hash of its last event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +92,67 @@ pub struct Record {
     pub body: String,
 }
 
+/// A user of the server, mapped to a person of the site model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    /// A person id of the site model.
+    pub person: String,
+    /// The argon2id PHC string (`$argon2id$...`).
+    pub password_hash: String,
+    pub is_admin: bool,
+    /// Unix microseconds.
+    pub created_at: i64,
+    pub disabled: bool,
+}
+
+/// A user to create; the store numbers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub person: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+/// A signed-in browser session. `id` is the SHA-256 of the cookie's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: Vec<u8>,
+    pub user_id: i64,
+    /// The token every state-changing request of this session must carry.
+    pub csrf: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An API token: `hash` is the SHA-256 of the bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub hash: Vec<u8>,
+    pub name: String,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_used: Option<i64>,
+}
+
+/// One line of the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// Unix microseconds.
+    pub at: i64,
+    /// Who (a username; empty when nobody is signed in).
+    pub username: String,
+    /// What: "signin", "signout", "token", "read-incident"...
+    pub action: String,
+    /// To what: an incident id, a token name, a username.
+    pub target: String,
+    /// "ok", "refused", "rate-limited"...
+    pub outcome: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("incident {id} moved on: expected its last event to be {expected}, it is {actual}")]
@@ -93,6 +161,9 @@ pub enum StoreError {
     /// record's latest stored revision is `actual` (0: no such record).
     #[error("record {kind}/{id} moved on: expected revision {expected}, it is {actual}")]
     RecordConflict { kind: String, id: String, expected: u64, actual: u64 },
+    /// A unique name is taken (a username, a token name of a user).
+    #[error("{0} already exists")]
+    Duplicate(String),
     #[error("no incident {0} in this store")]
     NotFound(String),
     #[error("{0}")]
@@ -145,8 +216,81 @@ pub trait Store: Send + Sync {
     /// Every revision of one record, in order; empty when there is none.
     fn record_history(&self, kind: &str, id: &str) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send;
 
+    /// Creates a user; [`StoreError::Duplicate`] when the username is taken.
+    fn create_user(&self, user: &NewUser) -> impl Future<Output = Result<User, StoreError>> + Send;
+
+    /// The user of that username, disabled or not.
+    fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The user of that id.
+    fn user(&self, id: i64) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// Every user, by username (byte order on both backends).
+    fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// Stores a new session.
+    fn create_session(&self, session: &Session) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session whose id (token hash) this is, if it has not expired at `now`.
+    fn session(&self, id: &[u8], now: i64) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+
+    /// Ends a session (signing out); ending one that does not exist is not an error.
+    fn delete_session(&self, id: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a new API token; [`StoreError::Duplicate`] when the user has one of that name.
+    fn create_token(&self, token: &ApiToken) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The token of that hash, with its last use moved to `now`.
+    fn use_token(&self, hash: &[u8], now: i64) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send;
+
+    /// Appends a line to the access log.
+    fn log_access(&self, access: &Access) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The latest `limit` lines of the access log, oldest first.
+    fn access_log(&self, limit: u32) -> impl Future<Output = Result<Vec<Access>, StoreError>> + Send;
+
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+}
+
+/// Checks a user before it is stored.
+pub(crate) fn check_user(user: &NewUser) -> Result<(), StoreError> {
+    if user.username.is_empty() || user.person.is_empty() {
+        return Err(StoreError::Invalid("a user needs a username and a person".into()));
+    }
+    if !user.password_hash.starts_with("$argon2id$") {
+        return Err(StoreError::Invalid("a password hash must be an argon2id PHC string".into()));
+    }
+    if [&user.username, &user.person, &user.password_hash].iter().any(|v| v.contains('\0')) {
+        return Err(StoreError::Invalid("a user's fields cannot contain a NUL character".into()));
+    }
+    Ok(())
+}
+
+/// Checks a token or session id: a SHA-256.
+pub(crate) fn check_hash(hash: &[u8], what: &str) -> Result<(), StoreError> {
+    if hash.len() != 32 {
+        return Err(StoreError::Invalid(format!(
+            "a {what} is stored as a SHA-256 (32 bytes), got {} bytes",
+            hash.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a line of the access log (PostgreSQL's text cannot hold NUL).
+pub(crate) fn check_access(a: &Access) -> Result<(), StoreError> {
+    if a.action.is_empty() {
+        return Err(StoreError::Invalid("an access needs an action".into()));
+    }
+    if [&a.username, &a.action, &a.target, &a.outcome].iter().any(|v| v.contains('\0')) {
+        return Err(StoreError::Invalid("an access's fields cannot contain a NUL character".into()));
+    }
+    Ok(())
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
 /// Checks a batch before it is stored: numbered from `expected + 1`, without gaps.
@@ -205,6 +349,13 @@ pub(crate) fn check_record(record: &Record) -> Result<i64, StoreError> {
         )));
     }
     Ok(rev)
+}
+
+/// An API token's columns as both backends return them.
+pub(crate) type TokenRow = (Vec<u8>, String, i64, i64, Option<i64>);
+
+pub(crate) fn token_from_row((hash, name, user_id, created_at, last_used): TokenRow) -> ApiToken {
+    ApiToken { hash, name, user_id, created_at, last_used }
 }
 
 /// A record's columns as both backends return them.
@@ -301,6 +452,83 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.record_history(kind, id).await,
             AnyStore::Postgres(p) => p.record_history(kind, id).await,
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.create_user(user).await,
+            AnyStore::Postgres(p) => p.create_user(user).await,
+        }
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.user_by_name(username).await,
+            AnyStore::Postgres(p) => p.user_by_name(username).await,
+        }
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.user(id).await,
+            AnyStore::Postgres(p) => p.user(id).await,
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.users().await,
+            AnyStore::Postgres(p) => p.users().await,
+        }
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.create_session(session).await,
+            AnyStore::Postgres(p) => p.create_session(session).await,
+        }
+    }
+
+    async fn session(&self, id: &[u8], now: i64) -> Result<Option<Session>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.session(id, now).await,
+            AnyStore::Postgres(p) => p.session(id, now).await,
+        }
+    }
+
+    async fn delete_session(&self, id: &[u8]) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.delete_session(id).await,
+            AnyStore::Postgres(p) => p.delete_session(id).await,
+        }
+    }
+
+    async fn create_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.create_token(token).await,
+            AnyStore::Postgres(p) => p.create_token(token).await,
+        }
+    }
+
+    async fn use_token(&self, hash: &[u8], now: i64) -> Result<Option<ApiToken>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.use_token(hash, now).await,
+            AnyStore::Postgres(p) => p.use_token(hash, now).await,
+        }
+    }
+
+    async fn log_access(&self, access: &Access) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.log_access(access).await,
+            AnyStore::Postgres(p) => p.log_access(access).await,
+        }
+    }
+
+    async fn access_log(&self, limit: u32) -> Result<Vec<Access>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.access_log(limit).await,
+            AnyStore::Postgres(p) => p.access_log(limit).await,
         }
     }
 

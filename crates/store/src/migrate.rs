@@ -18,11 +18,13 @@ pub(crate) struct Migration {
 pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "events", sql: include_str!("../migrations/sqlite/0001_events.sql") },
     Migration { version: 2, name: "records", sql: include_str!("../migrations/sqlite/0002_records.sql") },
+    Migration { version: 3, name: "users", sql: include_str!("../migrations/sqlite/0003_users.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "events", sql: include_str!("../migrations/postgres/0001_events.sql") },
     Migration { version: 2, name: "records", sql: include_str!("../migrations/postgres/0002_records.sql") },
+    Migration { version: 3, name: "users", sql: include_str!("../migrations/postgres/0003_users.sql") },
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {
@@ -66,8 +68,11 @@ mod tests {
         assert_eq!(pending(all, &[]).map(|p| p.len()).ok(), Some(all.len()));
         let applied = vec![(1, checksum(all[0].sql))];
         assert_eq!(pending(all, &applied).map(|p| p.len()).ok(), Some(all.len() - 1));
-        // A database at version 1 gets the records table and nothing else.
-        assert_eq!(pending(all, &applied).map(|p| p.iter().map(|m| m.version).collect::<Vec<_>>()).ok(), Some(vec![2]));
+        // A database at version 1 gets the records table and the users, nothing else.
+        assert_eq!(
+            pending(all, &applied).map(|p| p.iter().map(|m| m.version).collect::<Vec<_>>()).ok(),
+            Some(vec![2, 3])
+        );
         let current: Vec<(i64, String)> = all.iter().map(|m| (m.version, checksum(m.sql))).collect();
         assert_eq!(pending(all, &current).map(|p| p.len()).ok(), Some(0));
         let edited = vec![(1, checksum("something else"))];

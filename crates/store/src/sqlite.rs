@@ -11,9 +11,19 @@ use sqlx::{QueryBuilder, Row as _, Sqlite};
 
 use crate::migrate::{self, CREATE_TABLE};
 use crate::{
-    Head, RECORD_ATTEMPTS, Record, RecordRow, Store, StoreError, Stored, StoredEvent, check_batch, check_record,
-    record_from_row, to_u64,
+    Access, ApiToken, Head, NewUser, RECORD_ATTEMPTS, Record, RecordRow, Session, Store, StoreError, Stored,
+    StoredEvent, TokenRow, User, check_access, check_batch, check_hash, check_record, check_user, is_unique_violation,
+    record_from_row, to_u64, token_from_row,
 };
+
+/// A user's columns as SQLite returns them (booleans as integers).
+type UserRow = (i64, String, String, String, i64, i64, i64);
+
+const USER_COLUMNS: &str = "id, username, person, password_hash, is_admin, created_at, disabled";
+
+fn user_from_row((id, username, person, password_hash, is_admin, created_at, disabled): UserRow) -> User {
+    User { id, username, person, password_hash, is_admin: is_admin != 0, created_at, disabled: disabled != 0 }
+}
 
 /// The database file in a data directory.
 pub const FILE: &str = "interlock.db";
@@ -368,6 +378,147 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(record_from_row).collect()
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        check_user(user)?;
+        let r: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO users (username, person, password_hash, is_admin, created_at, disabled) \
+             VALUES (?, ?, ?, ?, ?, 0) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(&user.person)
+        .bind(&user.password_hash)
+        .bind(i64::from(user.is_admin))
+        .bind(user.created_at)
+        .fetch_one(&self.pool)
+        .await;
+        match r {
+            Ok(id) => Ok(User {
+                id,
+                username: user.username.clone(),
+                person: user.person.clone(),
+                password_hash: user.password_hash.clone(),
+                is_admin: user.is_admin,
+                created_at: user.created_at,
+                disabled: false,
+            }),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate(format!("user {}", user.username))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?")))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(user_from_row).collect())
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        check_hash(&session.id, "session id")?;
+        sqlx::query("INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&session.id)
+            .bind(session.user_id)
+            .bind(&session.csrf)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &[u8], now: i64) -> Result<Option<Session>, StoreError> {
+        let row: Option<(Vec<u8>, i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, user_id, csrf, created_at, expires_at FROM sessions WHERE id = ? AND expires_at > ?",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, user_id, csrf, created_at, expires_at)| Session { id, user_id, csrf, created_at, expires_at }))
+    }
+
+    async fn delete_session(&self, id: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        check_hash(&token.hash, "token")?;
+        if token.name.is_empty() || token.name.contains('\0') {
+            return Err(StoreError::Invalid("a token needs a name (without NUL characters)".into()));
+        }
+        let r = sqlx::query(
+            "INSERT INTO api_tokens (hash, name, user_id, created_at, last_used) VALUES (?, ?, ?, ?, NULL)",
+        )
+        .bind(&token.hash)
+        .bind(&token.name)
+        .bind(token.user_id)
+        .bind(token.created_at)
+        .execute(&self.pool)
+        .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate(format!("token {}", token.name))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn use_token(&self, hash: &[u8], now: i64) -> Result<Option<ApiToken>, StoreError> {
+        let row: Option<TokenRow> = sqlx::query_as(
+            "UPDATE api_tokens SET last_used = ? WHERE hash = ? RETURNING hash, name, user_id, created_at, last_used",
+        )
+        .bind(now)
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(token_from_row))
+    }
+
+    async fn log_access(&self, a: &Access) -> Result<(), StoreError> {
+        check_access(a)?;
+        sqlx::query("INSERT INTO access_log (at, username, action, target, outcome) VALUES (?, ?, ?, ?, ?)")
+            .bind(a.at)
+            .bind(&a.username)
+            .bind(&a.action)
+            .bind(&a.target)
+            .bind(&a.outcome)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_log(&self, limit: u32) -> Result<Vec<Access>, StoreError> {
+        let mut rows: Vec<(i64, String, String, String, String)> =
+            sqlx::query_as("SELECT at, username, action, target, outcome FROM access_log ORDER BY id DESC LIMIT ?")
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.reverse();
+        Ok(rows
+            .into_iter()
+            .map(|(at, username, action, target, outcome)| Access { at, username, action, target, outcome })
+            .collect())
     }
 
     fn backend(&self) -> &'static str {

@@ -11,7 +11,7 @@ use futures::FutureExt;
 use incident::*;
 use site_model::{LoadOptions, Site, Source};
 use store::pg::{ScratchDb, test_server};
-use store::{AnyStore, Log, LogError, Record, Store, StoreError};
+use store::{Access, AnyStore, ApiToken, Log, LogError, NewUser, Record, Session, Store, StoreError};
 
 fn site() -> Site {
     let text = include_str!("fixtures/site.toml");
@@ -104,8 +104,101 @@ async fn schema_versions(store: &AnyStore) -> Vec<i64> {
     }
 }
 
+fn new_user(username: &str, person: &str, admin: bool) -> NewUser {
+    NewUser {
+        username: username.into(),
+        person: person.into(),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${username}"),
+        is_admin: admin,
+        created_at: at(0).micros(),
+    }
+}
+
+fn sha(n: u8) -> Vec<u8> {
+    vec![n; 32]
+}
+
 mod cases {
     use super::*;
+
+    pub async fn users_are_created_found_and_listed(store: Arc<AnyStore>) {
+        let alice = store.create_user(&new_user("alice", "psharma", true)).await.unwrap();
+        let bob = store.create_user(&new_user("Bob", "dokafor", false)).await.unwrap();
+        assert_ne!(alice.id, bob.id);
+        assert!(alice.is_admin && !alice.disabled && !bob.is_admin);
+        assert_eq!(store.user_by_name("alice").await.unwrap().as_ref(), Some(&alice));
+        assert_eq!(store.user(bob.id).await.unwrap().as_ref(), Some(&bob));
+        assert_eq!(store.user_by_name("ALICE").await.unwrap(), None, "usernames are case-sensitive");
+        assert_eq!(store.user_by_name("nobody\0").await.unwrap(), None);
+        assert_eq!(store.user(i64::MAX).await.unwrap(), None);
+        // Byte order: "Bob" before "alice" on both backends.
+        let names: Vec<String> = store.users().await.unwrap().into_iter().map(|u| u.username).collect();
+        assert_eq!(names, vec!["Bob", "alice"]);
+        match store.create_user(&new_user("alice", "tnguyen", false)).await {
+            Err(StoreError::Duplicate(what)) => assert!(what.contains("alice"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+        let mut plain = new_user("carol", "tnguyen", false);
+        plain.password_hash = "hunter2".into();
+        assert!(matches!(store.create_user(&plain).await, Err(StoreError::Invalid(_))));
+        assert_eq!(store.users().await.unwrap().len(), 2);
+    }
+
+    pub async fn sessions_expire_and_end(store: Arc<AnyStore>) {
+        let u = store.create_user(&new_user("alice", "psharma", false)).await.unwrap();
+        let s = Session { id: sha(1), user_id: u.id, csrf: "c1".into(), created_at: 100, expires_at: 200 };
+        store.create_session(&s).await.unwrap();
+        assert_eq!(store.session(&sha(1), 150).await.unwrap().as_ref(), Some(&s));
+        assert_eq!(store.session(&sha(1), 200).await.unwrap(), None, "expired at expires_at");
+        assert_eq!(store.session(&sha(2), 150).await.unwrap(), None);
+        let short = Session { id: vec![1, 2, 3], ..s.clone() };
+        assert!(matches!(store.create_session(&short).await, Err(StoreError::Invalid(_))));
+        let stranger = Session { id: sha(3), user_id: u.id + 1000, ..s.clone() };
+        assert!(store.create_session(&stranger).await.is_err(), "a session belongs to a user");
+        store.delete_session(&sha(1)).await.unwrap();
+        assert_eq!(store.session(&sha(1), 150).await.unwrap(), None);
+        store.delete_session(&sha(1)).await.unwrap();
+    }
+
+    pub async fn tokens_are_found_by_hash_and_record_their_use(store: Arc<AnyStore>) {
+        let u = store.create_user(&new_user("alice", "psharma", false)).await.unwrap();
+        let t = ApiToken { hash: sha(7), name: "ci".into(), user_id: u.id, created_at: 10, last_used: None };
+        store.create_token(&t).await.unwrap();
+        let used = store.use_token(&sha(7), 20).await.unwrap().unwrap();
+        assert_eq!((used.name.as_str(), used.user_id, used.created_at, used.last_used), ("ci", u.id, 10, Some(20)));
+        assert_eq!(store.use_token(&sha(8), 20).await.unwrap(), None);
+        let again = ApiToken { hash: sha(9), ..t.clone() };
+        assert!(matches!(store.create_token(&again).await, Err(StoreError::Duplicate(_))), "one name per user");
+        let other = store.create_user(&new_user("bob", "dokafor", false)).await.unwrap();
+        store.create_token(&ApiToken { hash: sha(9), user_id: other.id, ..t.clone() }).await.unwrap();
+        assert!(store.create_token(&ApiToken { hash: sha(9), name: "x".into(), ..t }).await.is_err());
+    }
+
+    pub async fn the_access_log_is_kept_in_order_and_append_only(store: Arc<AnyStore>) {
+        for i in 0..5 {
+            let a = Access {
+                at: i,
+                username: if i == 0 { String::new() } else { "alice".into() },
+                action: "signin".into(),
+                target: format!("t{i}"),
+                outcome: "ok".into(),
+            };
+            store.log_access(&a).await.unwrap();
+        }
+        let last3 = store.access_log(3).await.unwrap();
+        assert_eq!(last3.iter().map(|a| a.target.as_str()).collect::<Vec<_>>(), vec!["t2", "t3", "t4"]);
+        assert_eq!(store.access_log(100).await.unwrap().len(), 5);
+        assert_eq!(store.access_log(100).await.unwrap()[0].username, "");
+        let bad =
+            Access { at: 0, username: "x".into(), action: String::new(), target: "t".into(), outcome: "ok".into() };
+        assert!(matches!(store.log_access(&bad).await, Err(StoreError::Invalid(_))));
+        assert!(
+            raw(&store, "UPDATE access_log SET outcome = 'x'", "UPDATE access_log SET outcome = 'x'").await.is_err()
+        );
+        assert!(raw(&store, "DELETE FROM access_log", "DELETE FROM access_log").await.is_err());
+        assert!(raw(&store, "DELETE FROM access_log", "TRUNCATE access_log").await.is_err());
+        assert_eq!(store.access_log(100).await.unwrap().len(), 5);
+    }
 
     pub async fn append_and_read_back(store: Arc<AnyStore>) {
         let site = site();
@@ -347,7 +440,7 @@ mod cases {
                 .map(i64::from)
                 .collect(),
         };
-        assert_eq!(versions, vec![1, 2]);
+        assert_eq!(versions, vec![1, 2, 3]);
     }
 
     pub async fn records_are_put_and_read_back(store: Arc<AnyStore>) {
@@ -604,9 +697,9 @@ mod fresh {
         let inc = state.unwrap();
         build_version_1(&db, &sealed).await;
 
-        // Opening it with this build runs migration 2 only.
+        // Opening it with this build runs migrations 2 and 3 only.
         let store = db.open().await;
-        assert_eq!(schema_versions(&store).await, vec![1, 2]);
+        assert_eq!(schema_versions(&store).await, vec![1, 2, 3]);
         let v = store::log::verify(&store, "INC-1").await.unwrap();
         assert_eq!((v.seq, v.head), (5, inc.head()));
         let loaded = store::load(&store, "INC-1").await.unwrap().unwrap();
@@ -621,7 +714,8 @@ mod fresh {
 
         // Opening it again migrates nothing and finds everything.
         let again = db.open().await;
-        assert_eq!(schema_versions(&again).await, vec![1, 2]);
+        assert_eq!(schema_versions(&again).await, vec![1, 2, 3]);
+        assert!(again.users().await.unwrap().is_empty());
         assert_eq!(store::log::verify(&again, "INC-1").await.unwrap().seq, 6);
         assert_eq!(summary(&again.records("work").await.unwrap()), vec![("WO-1", 1, "{}")]);
         again.close().await;
@@ -757,7 +851,11 @@ conformance!(
     record_history_is_every_revision_in_order,
     a_wrong_revision_is_a_record_conflict_and_writes_nothing,
     two_writers_of_the_same_revision_exactly_one_wins,
-    records_are_append_only_in_the_database;
+    records_are_append_only_in_the_database,
+    users_are_created_found_and_listed,
+    sessions_expire_and_end,
+    tokens_are_found_by_hash_and_record_their_use,
+    the_access_log_is_kept_in_order_and_append_only;
     fresh:
     a_version_1_database_upgrades_to_2_keeping_its_events,
 );

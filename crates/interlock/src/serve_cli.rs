@@ -1,0 +1,225 @@
+//! `interlock serve` (the web board and the JSON API) and `interlock user`
+//! (the server's users: the bootstrap admin, API tokens). HTTP, HTML and
+//! passwords live in the `server` crate; this module chooses the store and
+//! the site like every other command, and supplies the clock.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use store::{Access, NewUser, Store, StoreError};
+
+use crate::incident::{Db, load_site, open_store};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: Db,
+    /// The address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The site model directory: people's names on the board.
+    #[arg(long, value_name = "DIR", env = "INTERLOCK_SITE")]
+    site: Option<PathBuf>,
+    /// Print the OpenAPI document and exit (`interlock serve --print-openapi > docs/api/openapi.json`).
+    #[arg(long)]
+    print_openapi: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user, mapped to a person of the site model; the bootstrap admin is `user add --admin`.
+    Add(AddArgs),
+    /// List the users.
+    List(ListArgs),
+    /// Issue an API token for a user: printed once, stored only as its SHA-256.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    #[command(flatten)]
+    db: Db,
+    #[arg(long)]
+    username: String,
+    /// The person of the site model this user is (a person id).
+    #[arg(long)]
+    person: String,
+    /// An administrator.
+    #[arg(long)]
+    admin: bool,
+    /// Read the password from the first line of standard input; otherwise one is generated and printed once.
+    #[arg(long)]
+    password_stdin: bool,
+    /// The site model: the person is checked against it.
+    #[arg(long, value_name = "DIR", env = "INTERLOCK_SITE")]
+    site: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    db: Db,
+    #[arg(long)]
+    username: String,
+    /// What the token is for (unique per user): "ci", "siem-export"...
+    #[arg(long)]
+    name: String,
+}
+
+/// The system clock, for the server.
+struct SystemClock;
+
+impl server::Clock for SystemClock {
+    fn now_micros(&self) -> i64 {
+        now_micros()
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
+    if args.print_openapi {
+        std::io::stdout().lock().write_all(server::openapi_json().as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let site = args.site.as_deref().map(|d| load_site(Some(d))).transpose()?.map(Arc::new);
+    let rt = server::runtime().context("starting the runtime")?;
+    rt.block_on(async {
+        let store = Arc::new(open_store(&args.db).await?);
+        let listener = server::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+        let bound = listener.local_addr()?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "listening on http://{bound}")?;
+            out.flush()?;
+        }
+        if store.users().await?.is_empty() {
+            eprintln!("no users yet: create the first administrator with `interlock user add --admin --username NAME --person ID`");
+        }
+        let state = server::AppState::new(store.clone(), site, Arc::new(SystemClock));
+        server::serve(listener, state).await.context("serving")?;
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn run_user(cmd: UserCommand) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(async {
+        match cmd {
+            UserCommand::Add(a) => add(a).await,
+            UserCommand::List(a) => list(a).await,
+            UserCommand::Token(a) => token(a).await,
+        }
+    })
+}
+
+async fn add(a: AddArgs) -> Result<ExitCode> {
+    let username = a.username.trim();
+    if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("a username is 1 to 64 characters without spaces");
+    }
+    if let Some(dir) = &a.site {
+        let site = load_site(Some(dir))?;
+        if site.person_by_id(&a.person).is_none() {
+            bail!("{} is not a person of the site model at {}", a.person, dir.display());
+        }
+    }
+    let (password, generated) = if a.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (server::auth::random_hex(12)?, true)
+    };
+    let hash = server::hash_password(&password)?;
+    let store = open_store(&a.db).await?;
+    let now = now_micros();
+    let user = NewUser {
+        username: username.into(),
+        person: a.person.clone(),
+        password_hash: hash,
+        is_admin: a.admin,
+        created_at: now,
+    };
+    match store.create_user(&user).await {
+        Ok(_) => {}
+        Err(StoreError::Duplicate(_)) => bail!("there is already a user {username}"),
+        Err(e) => return Err(e.into()),
+    }
+    store
+        .log_access(&Access {
+            at: now,
+            username: String::new(),
+            action: "user-added".into(),
+            target: username.into(),
+            outcome: if a.admin { "admin".into() } else { "ok".into() },
+        })
+        .await?;
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "user {username} ({}){} added", a.person, if a.admin { ", an administrator," } else { "" })?;
+    if generated {
+        writeln!(out, "password: {password}")?;
+        writeln!(out, "(shown once: write it down or hand it over now)")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(a: ListArgs) -> Result<ExitCode> {
+    let store = open_store(&a.db).await?;
+    let users = store.users().await?;
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    if users.is_empty() {
+        writeln!(out, "no users yet (create the administrator with `interlock user add --admin`)")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "{:<24} {:<20} {:<6} {:<9} CREATED", "USERNAME", "PERSON", "ADMIN", "DISABLED")?;
+    for u in users {
+        let created = ::incident::Timestamp::from_unix_micros(u.created_at)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| u.created_at.to_string());
+        writeln!(
+            out,
+            "{:<24} {:<20} {:<6} {:<9} {created}",
+            u.username,
+            u.person,
+            if u.is_admin { "yes" } else { "no" },
+            if u.disabled { "yes" } else { "no" }
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(a: TokenArgs) -> Result<ExitCode> {
+    let store = open_store(&a.db).await?;
+    let token = match server::new_api_token(&store, &a.username, &a.name, now_micros()).await {
+        Ok(t) => t,
+        Err(server::auth::AuthError::Store(StoreError::Duplicate(_))) => {
+            bail!("{} already has a token named {}", a.username, a.name)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{token}")?;
+    eprintln!("API token {} for {}: shown once, send it as Authorization: Bearer", a.name, a.username);
+    Ok(ExitCode::SUCCESS)
+}

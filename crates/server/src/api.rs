@@ -1,0 +1,424 @@
+//! The JSON API under `/api`, and its OpenAPI 3.1 document. Every API route
+//! is listed once in [`api_routes`], which the router is built from and a
+//! test checks against the document.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
+
+/// An error, as every API route returns it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    /// What went wrong, in words.
+    pub error: String,
+}
+
+pub fn error(status: StatusCode, msg: &str) -> (StatusCode, Json<ApiError>) {
+    (status, Json(ApiError { error: msg.into() }))
+}
+
+/// The HTTP status of a service error.
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) | ServiceError::NoSuchAction(_) => StatusCode::NOT_FOUND,
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::Corrupt { .. } | ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn service_error(e: ServiceError) -> Response {
+    error(status_of(&e), &e.to_string()).into_response()
+}
+
+/// A JSON body, or the status (400, 415 or 422) and reason to refuse it with.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, (StatusCode, String)> {
+    b.map(|Json(t)| t).map_err(|r| (r.status(), r.body_text()))
+}
+
+/// An action's number from the path, or why it is not one (400).
+fn action_number(seq: &str) -> Result<u64, (StatusCode, String)> {
+    seq.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        (StatusCode::BAD_REQUEST, format!("\"{seq}\" is not an action number (its proposal's event number)"))
+    })
+}
+
+/// The incidents the caller may read, by id.
+#[utoipa::path(
+    get,
+    path = "/api/incidents",
+    tag = "incidents",
+    responses(
+        (status = 200, description = "The incidents, by id", body = Vec<IncidentSummary>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+    )
+)]
+pub async fn list_incidents(State(state): State<AppState>, axum::Extension(p): axum::Extension<Principal>) -> Response {
+    match service::list_incidents(&state, &p).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// One incident: its status header and its timeline.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id, e.g. INC-20261126-1")),
+    responses(
+        (status = 200, description = "The incident's status and timeline", body = IncidentBoard),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    )
+)]
+pub async fn get_incident(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::incident_board(&state, &p, &id).await {
+        Ok(board) => Json(board).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// The incident's response actions, pending ones first: each with its impact
+/// summary, safety verdict, compensating measures, the approvals required and
+/// who holds those roles, what is still missing, and the escalation clock.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/actions",
+    tag = "actions",
+    params(("id" = String, Path, description = "The incident id")),
+    responses(
+        (status = 200, description = "The actions", body = Vec<ActionView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn list_actions(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::actions(&state, &p, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Proposes a response action as the caller's site person. It is assessed
+/// against the site model and the authority matrix (impact, safety verdict,
+/// the approvals it needs) and the assessment recorded with it.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/actions",
+    tag = "actions",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = ProposeRequest,
+    responses(
+        (status = 201, description = "Proposed: the action as recorded", body = ActionView),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller may not propose (the incident's rules), or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Not in the incident's present state (not declared...)", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "The action or the rationale is not valid", body = ApiError),
+        (status = 503, description = "The server has no site model or authority matrix", body = ApiError),
+    )
+)]
+pub async fn propose(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<ProposeRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::propose(&state, &p, &id, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+async fn decide(
+    state: AppState,
+    p: Principal,
+    id: String,
+    seq: String,
+    approve: bool,
+    req: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Response {
+    let (seq, req) = match (action_number(&seq), body(req)) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err((status, why)), _) | (_, Err((status, why))) => return error(status, &why).into_response(),
+    };
+    match service::decide(&state, &p, &id, seq, approve, &req).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Approves a pending action as the caller's site person, in the roles of
+/// its requirement they hold. The authority matrix decides: a person who
+/// holds none of the roles that count is refused (403, nothing written).
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/actions/{seq}/approve",
+    tag = "actions",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("seq" = u64, Path, description = "The action: its proposal's event number"),
+    ),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Approved: the action as it now stands", body = ActionView),
+        (status = 400, description = "Not an action number, or the body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The authority matrix does not let the caller approve it, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident or action", body = ApiError),
+        (status = 409, description = "The action is not pending, the caller already decided, or the verdict is unsafe", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No rationale", body = ApiError),
+        (status = 503, description = "The server has no site model or authority matrix", body = ApiError),
+    )
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    req: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Response {
+    decide(state, p, id, seq, true, req).await
+}
+
+/// Rejects a pending action as the caller's site person (a veto when they
+/// hold a veto role); refused like an approval when they hold no role that counts.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/actions/{seq}/reject",
+    tag = "actions",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("seq" = u64, Path, description = "The action: its proposal's event number"),
+    ),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Rejected: the action as it now stands", body = ActionView),
+        (status = 400, description = "Not an action number, or the body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The authority matrix does not let the caller reject it, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident or action", body = ApiError),
+        (status = 409, description = "The action is not pending, or the caller already decided", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No rationale", body = ApiError),
+        (status = 503, description = "The server has no site model or authority matrix", body = ApiError),
+    )
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    req: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Response {
+    decide(state, p, id, seq, false, req).await
+}
+
+/// Where a live stream starts.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Send the events after this one first (the board passes the last event it shows).
+    /// A `Last-Event-ID` header, which browsers send on reconnecting, takes precedence.
+    pub after: Option<u64>,
+}
+
+/// The incident's events as Server-Sent Events: each event's `id` is its
+/// number and its `data` its timeline entry (JSON). The events after
+/// `Last-Event-ID` (or `?after=`) come first from the store, then live ones
+/// as they are appended, by this server or, on PostgreSQL, any other; a
+/// comment every 15 s keeps the connection open. Without either, only new events.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/events",
+    tag = "incidents",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "The last event received: the stream resumes after it"),
+        EventsQuery,
+    ),
+    responses(
+        (status = 200, description = "A stream of events (`id: <seq>`, `data: <TimelineEntry as JSON>`)", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Last-Event-ID is not an event number", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    )
+)]
+pub async fn events(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let query = match query {
+        Ok(Query(q)) => q,
+        Err(r) => return error(StatusCode::BAD_REQUEST, &r.body_text()).into_response(),
+    };
+    let last = match headers.get("last-event-id").map(|v| v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok())) {
+        None => None,
+        Some(Some(n)) => Some(n),
+        Some(None) => return error(StatusCode::BAD_REQUEST, "Last-Event-ID is not an event number").into_response(),
+    };
+    let head = match service::subscribe(&state, &p, &id).await {
+        Ok(head) => head,
+        Err(e) => return service_error(e),
+    };
+    let after = last.or(query.after).unwrap_or(head).min(head);
+    match crate::live::stream(state, id, after).await {
+        Ok(sse) => sse.into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e).into_response(),
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
+)]
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `interlock user token`"))
+                    .build(),
+            ),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "interlock_session",
+                "The session cookie set by POST /signin; state-changing requests also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Interlock",
+        description = "IT/OT cyber incident coordination: the incident record, its status and timeline. \
+                       Authenticate with an API token (Authorization: Bearer) or a session cookie."
+    ),
+    paths(list_incidents, get_incident, events, list_actions, propose, approve, reject, openapi),
+    components(schemas(
+        ApiError,
+        ActionView,
+        ProposeRequest,
+        DecisionRequest,
+        service::HolderView,
+        service::RoleHolders,
+        service::ApprovalGroupView,
+        service::VoiceView,
+        service::RuleView,
+        service::MeasureView,
+        service::EscalationView,
+        IncidentSummary,
+        IncidentBoard,
+        service::IncidentStatus,
+        service::SituationView,
+        service::PositionView,
+        service::TimelineEntry
+    )),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "incidents", description = "The incident record"),
+        (name = "actions", description = "Response actions through the authority matrix: propose, approve, reject"),
+        (name = "meta", description = "About the API itself")
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as served and committed (`docs/api/openapi.json`):
+/// pretty JSON with a final newline.
+pub fn openapi_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// One route of the API.
+pub struct ApiRoute {
+    pub method: Method,
+    /// In axum's and OpenAPI's syntax alike: `/api/incidents/{id}`.
+    pub path: &'static str,
+    /// Reachable without signing in.
+    pub public: bool,
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every route under `/api`: the router is built from this list, and a test
+/// checks each is in the OpenAPI document (and the document has no other).
+pub fn api_routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute { method: Method::GET, path: "/api/incidents", public: false, handler: get(list_incidents) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}", public: false, handler: get(get_incident) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/events", public: false, handler: get(events) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/actions",
+            public: false,
+            handler: get(list_actions),
+        },
+        ApiRoute { method: Method::POST, path: "/api/incidents/{id}/actions", public: false, handler: post(propose) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/approve",
+            public: false,
+            handler: post(approve),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/reject",
+            public: false,
+            handler: post(reject),
+        },
+        ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
+    ]
+}

@@ -1,0 +1,248 @@
+//! The HTML pages: server-rendered with askama (escaped by default), htmx
+//! for what updates in place. Pages show what the service layer returned;
+//! they decide nothing.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::assets;
+use crate::auth::Principal;
+use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    incidents: Vec<IncidentSummary>,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    b: IncidentBoard,
+    process_state: &'a str,
+    control: &'a str,
+    view: &'a str,
+    /// Proposed actions waiting for a decision.
+    pending: Vec<ActionView>,
+    /// The others (decided, executed...).
+    decided: Vec<ActionView>,
+    /// Whether actions can be proposed here (the server has the site model).
+    actions_enabled: bool,
+    /// A refusal or error of the form just sent.
+    message: Option<&'a str>,
+    /// What the propose form held when it was refused.
+    draft: Draft,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Draft {
+    action: String,
+    rationale: String,
+}
+
+impl BoardPage<'_> {
+    /// "in 14 min", "overdue by 3 min".
+    fn countdown(&self, secs: &i64) -> String {
+        let mins = secs.unsigned_abs().div_ceil(60);
+        if *secs >= 0 { format!("in {mins} min") } else { format!("overdue by {mins} min") }
+    }
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% extends \"base.html\" %}{% block title %}{{ heading }} · Interlock{% endblock %}{% block content %}<h1>{{ heading }}</h1><p>{{ message }}</p><p><a href=\"/\">Incidents</a></p>{% endblock %}",
+    ext = "html"
+)]
+struct ErrorPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    heading: &'a str,
+    message: &'a str,
+}
+
+fn render(status: StatusCode, t: &impl Template) -> Response {
+    match t.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("the page could not be rendered: {e}\n")).into_response(),
+    }
+}
+
+pub fn page_error(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage { asset_version: assets::version(), username: None, csrf: None, heading, message };
+    render(status, &page)
+}
+
+pub fn not_found(message: &str) -> Response {
+    page_error(StatusCode::NOT_FOUND, "Not found", message)
+}
+
+pub fn failure(message: &str) -> Response {
+    page_error(StatusCode::INTERNAL_SERVER_ERROR, "Something failed", message)
+}
+
+pub fn signin(message: Option<&str>, status: StatusCode) -> Response {
+    render(status, &SigninPage { asset_version: assets::version(), username: None, csrf: None, message })
+}
+
+fn service_error(e: ServiceError) -> Response {
+    match &e {
+        ServiceError::Forbidden(m) => page_error(StatusCode::FORBIDDEN, "Not allowed", m),
+        ServiceError::NotFound(_) => not_found(&e.to_string()),
+        _ => page_error(crate::api::status_of(&e), "Something failed", &e.to_string()),
+    }
+}
+
+pub async fn list(State(state): State<AppState>, axum::Extension(p): axum::Extension<Principal>) -> Response {
+    match service::list_incidents(&state, &p).await {
+        Ok(incidents) => render(
+            StatusCode::OK,
+            &ListPage { asset_version: assets::version(), username: Some(&p.user.username), csrf: p.csrf(), incidents },
+        ),
+        Err(e) => service_error(e),
+    }
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    board_page(&state, &p, &id, StatusCode::OK, None, Draft::default()).await
+}
+
+async fn board_page(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    status: StatusCode,
+    message: Option<&str>,
+    draft: Draft,
+) -> Response {
+    let (b, actions) = match service::board_with_actions(state, p, id).await {
+        Ok(x) => x,
+        Err(e) => return service_error(e),
+    };
+    let s = b.status.situation.clone();
+    let word = |v: &Option<String>| v.clone().unwrap_or_else(|| "not assessed".into());
+    let (process_state, control, view) = (word(&s.process_state), word(&s.control), word(&s.view));
+    let (pending, decided): (Vec<ActionView>, Vec<ActionView>) =
+        actions.into_iter().partition(|a| a.status == "pending");
+    render(
+        status,
+        &BoardPage {
+            asset_version: assets::version(),
+            username: Some(&p.user.username),
+            csrf: p.csrf(),
+            b,
+            process_state: &process_state,
+            control: &control,
+            view: &view,
+            pending,
+            decided,
+            actions_enabled: state.site.is_some(),
+            message,
+            draft,
+        },
+    )
+}
+
+/// After a form: back to the board (303), or the board again with the refusal.
+async fn after_form(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    r: Result<ActionView, ServiceError>,
+    draft: Draft,
+) -> Response {
+    match r {
+        Ok(a) => Redirect::to(&format!("/incidents/{}#action-{}", urlencode(id), a.seq)).into_response(),
+        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
+        Err(e) => {
+            let msg = format!("Refused, nothing was recorded: {e}");
+            board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft).await
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProposeForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    rationale: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    rationale: String,
+}
+
+/// The propose form of the board.
+pub async fn propose(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<ProposeForm>,
+) -> Response {
+    let req = ProposeRequest { action: f.action.clone(), rationale: f.rationale.clone(), evidence: Vec::new() };
+    let r = service::propose(&state, &p, &id, &req).await;
+    after_form(&state, &p, &id, r, Draft { action: f.action, rationale: f.rationale }).await
+}
+
+async fn decide(state: AppState, p: Principal, id: String, seq: String, approve: bool, f: DecisionForm) -> Response {
+    let Some(seq) = seq.parse::<u64>().ok().filter(|n| *n > 0) else {
+        return page_error(StatusCode::BAD_REQUEST, "Bad request", "not an action number");
+    };
+    let r = service::decide(&state, &p, &id, seq, approve, &DecisionRequest { rationale: f.rationale }).await;
+    after_form(&state, &p, &id, r, Draft::default()).await
+}
+
+/// The approve form of a waiting decision.
+pub async fn approve(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    axum::Form(f): axum::Form<DecisionForm>,
+) -> Response {
+    decide(state, p, id, seq, true, f).await
+}
+
+/// The reject form of a waiting decision.
+pub async fn reject(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    axum::Form(f): axum::Form<DecisionForm>,
+) -> Response {
+    decide(state, p, id, seq, false, f).await
+}

@@ -1,0 +1,222 @@
+//! Live updates: each incident's appended events, as Server-Sent Events.
+//!
+//! The [`Hub`] keeps one tokio broadcast channel per incident that has
+//! subscribers. The write path publishes what it appended; on PostgreSQL a
+//! listener ([`listen_postgres`]) publishes what other `serve` processes (and
+//! the CLI) appended, as announced by `NOTIFY interlock_events`. Publishing
+//! reads the new events from the store, so every process sends the same
+//! events in the same order whoever wrote them.
+//!
+//! A subscriber first gets the events after the last one it saw
+//! (`Last-Event-ID`, or `?after=N`) from the store, then live ones. It never
+//! skips one: a gap (a batch announced by its last number, a lagging
+//! receiver, a missed notification) is filled from the store.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
+use store::Store;
+use tokio::sync::broadcast;
+
+use crate::AppState;
+use crate::service;
+
+/// Events buffered per incident for slow subscribers (beyond it they catch up from the store).
+const CAPACITY: usize = 256;
+
+/// One event as sent: its number and its timeline entry as JSON.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub seq: u64,
+    pub data: Arc<str>,
+}
+
+struct Topic {
+    tx: broadcast::Sender<Arc<Live>>,
+    /// The last event published (`None` until the first publication).
+    last: tokio::sync::Mutex<Option<u64>>,
+}
+
+/// The broadcast channels, per incident.
+pub struct Hub {
+    topics: Mutex<HashMap<String, Arc<Topic>>>,
+    /// Set when the server shuts down: streams end so connections close.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub { topics: Mutex::new(HashMap::new()), closing: tokio::sync::watch::Sender::new(false) }
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        Hub::default()
+    }
+
+    /// Ends every stream (the server is shutting down).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    fn topics(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Topic>>> {
+        self.topics.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A receiver of the incident's live events.
+    pub fn subscribe(&self, id: &str) -> broadcast::Receiver<Arc<Live>> {
+        let mut t = self.topics();
+        let topic = t.entry(id.to_string()).or_insert_with(|| {
+            Arc::new(Topic { tx: broadcast::channel(CAPACITY).0, last: tokio::sync::Mutex::new(None) })
+        });
+        topic.tx.subscribe()
+    }
+
+    /// How many receivers the incident has (tests, metrics).
+    pub fn subscribers(&self, id: &str) -> usize {
+        self.topics().get(id).map_or(0, |t| t.tx.receiver_count())
+    }
+
+    /// Sends the incident's events `first..=last` (and any before them not
+    /// yet sent) to its subscribers, read from the store. Nothing is read
+    /// when nobody listens.
+    pub async fn publish(&self, state: &AppState, id: &str, first: u64, last: u64) {
+        let topic = {
+            let mut t = self.topics();
+            t.retain(|_, topic| topic.tx.receiver_count() > 0);
+            match t.get(id) {
+                Some(topic) => topic.clone(),
+                None => return,
+            }
+        };
+        let mut sent = topic.last.lock().await;
+        let from = sent.unwrap_or(first.saturating_sub(1));
+        if last <= from {
+            return;
+        }
+        let Ok(events) = read_after(state, id, from).await else { return };
+        for l in events {
+            *sent = Some(l.seq);
+            let _ = topic.tx.send(Arc::new(l));
+        }
+    }
+}
+
+/// The incident's events after `after`, from the store, as sent.
+async fn read_after(state: &AppState, id: &str, after: u64) -> Result<Vec<Live>, String> {
+    let stored = state.store.read(id, after).await.map_err(|e| e.to_string())?;
+    let Some(stored) = stored else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(stored.events.len());
+    for s in &stored.events {
+        let e = incident::decode(&s.bytes).map_err(|e| format!("event {} does not decode: {e}", s.seq))?;
+        let entry = service::live_entry(state.site.as_deref(), &e);
+        let data = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
+        out.push(Live { seq: e.seq, data: data.into() });
+    }
+    Ok(out)
+}
+
+struct Subscriber {
+    state: AppState,
+    id: String,
+    rx: broadcast::Receiver<Arc<Live>>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    /// The last event sent to the client.
+    sent: u64,
+    queue: VecDeque<Live>,
+    done: bool,
+}
+
+impl Subscriber {
+    /// Queues what the store has after the last event sent; false when it cannot be read.
+    async fn catch_up(&mut self) -> bool {
+        match read_after(&self.state, &self.id, self.sent).await {
+            Ok(events) => {
+                self.queue.extend(events);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(l) = self.queue.pop_front() {
+                if l.seq <= self.sent {
+                    continue;
+                }
+                self.sent = l.seq;
+                return Some(SseEvent::default().id(l.seq.to_string()).data(&*l.data));
+            }
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.closing.wait_for(|c| *c) => {
+                    self.done = true;
+                    continue;
+                }
+            };
+            match received {
+                Ok(l) if l.seq <= self.sent => {}
+                Ok(l) if l.seq == self.sent + 1 => self.queue.push_back((*l).clone()),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if !self.catch_up().await {
+                        self.done = true;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => self.done = true,
+            }
+        }
+    }
+}
+
+/// The stream of an incident's events after `after`: the stored ones first,
+/// then live ones, with keep-alive comments.
+pub async fn stream(
+    state: AppState,
+    id: String,
+    after: u64,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, String> {
+    // Subscribe before reading, so nothing appended in between is missed.
+    let rx = state.hub.subscribe(&id);
+    let closing = state.hub.closing.subscribe();
+    let done = *closing.borrow();
+    let mut sub = Subscriber { state, id, rx, closing, sent: after, queue: VecDeque::new(), done };
+    if !sub.catch_up().await {
+        return Err("the store could not be read".into());
+    }
+    let s = futures_util::stream::unfold(sub, |mut sub| async move {
+        let e = sub.next().await?;
+        Some((Ok(e), sub))
+    });
+    Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive")))
+}
+
+/// On PostgreSQL, publishes what other processes appended, as they announce
+/// it; runs until the process ends (reconnecting after errors).
+pub async fn listen_postgres(state: AppState) {
+    let store::AnyStore::Postgres(pg) = &*state.store else { return };
+    loop {
+        match store::write::listen(pg).await {
+            Ok(mut l) => loop {
+                match l.recv().await {
+                    Ok((id, seq)) => state.hub.publish(&state, &id, seq, seq).await,
+                    Err(e) => {
+                        eprintln!("interlock serve: listening for other servers' events: {e}");
+                        break;
+                    }
+                }
+            },
+            Err(e) => eprintln!("interlock serve: cannot listen for other servers' events: {e}"),
+        }
+        // Back off before reconnecting.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -1,0 +1,871 @@
+//! The service layer: what a principal may do, and the views handlers show.
+//! Every handler, HTML or JSON, calls these functions; the permission check
+//! ([`authorize`]) is here, not in templates, so no way of calling skips it.
+
+use incident::{
+    ActionState, ActionStatus, Body, Event, Incident, Policy, RuleError, SituationState, StageError, Timestamp,
+};
+use serde::Serialize;
+use site_model::Site;
+use store::{Access, LogError, Store};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Principal;
+
+/// What a principal asks to do.
+#[derive(Debug, Clone, Copy)]
+pub enum Permission<'a> {
+    ListIncidents,
+    ReadIncident(&'a str),
+    /// Append to the incident (propose, approve, reject...): whether the
+    /// person may do the particular thing is then the incident's rules'
+    /// decision (the authority matrix for approvals).
+    WriteIncident(&'a str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no incident {0}")]
+    NotFound(String),
+    #[error("incident {id} does not verify: {why}")]
+    Corrupt { id: String, why: String },
+    #[error("the store failed: {0}")]
+    Store(String),
+    /// Bad input: a field missing or malformed, an action the site does not know.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such action in the incident.
+    #[error("{0}")]
+    NoSuchAction(String),
+    /// Not now: the state of the incident or of the action does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The server cannot do it as configured (no site model, no authority matrix) or is overloaded.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Whether `p` may do `what`. Today every enabled user may read every
+/// incident; per-incident membership (private incidents) comes with issue 9's
+/// next part and is decided here.
+pub fn authorize(p: &Principal, what: Permission<'_>) -> Result<(), ServiceError> {
+    if p.user.disabled {
+        return Err(ServiceError::Forbidden(format!("user {} is disabled", p.user.username)));
+    }
+    match what {
+        Permission::ListIncidents | Permission::ReadIncident(_) | Permission::WriteIncident(_) => Ok(()),
+    }
+}
+
+/// One incident in the list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IncidentSummary {
+    pub id: String,
+    pub title: String,
+    /// candidate, declared, dismissed, closed...
+    pub status: String,
+    pub severity: String,
+    pub category: String,
+    pub phase: String,
+    /// How many events its record holds.
+    pub events: u64,
+    /// The SHA-256 of its last event (hex).
+    pub head: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    /// Set when the record does not load or verify; the other fields are then empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The situation: the process, control and view integrity.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SituationView {
+    /// The critical process assessed; none for the site as a whole.
+    pub process: Option<String>,
+    /// stable, abnormal or unknown; none when not yet assessed.
+    pub process_state: Option<String>,
+    /// Control integrity: trusted, in-question or compromised.
+    pub control: Option<String>,
+    /// View integrity: trusted, in-question or compromised.
+    pub view: Option<String>,
+    /// The event of the latest assessment.
+    pub as_of: Option<u64>,
+}
+
+/// A position (a role of the site model) and who holds it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PositionView {
+    pub role: String,
+    /// A person id of the site model.
+    pub person: String,
+    /// The person's name, when the server has the site model.
+    pub name: Option<String>,
+    /// The event that gave it.
+    pub since: u64,
+}
+
+/// The board's status header.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IncidentStatus {
+    pub summary: String,
+    pub opened_by: String,
+    /// The event that declared it.
+    pub declared: Option<u64>,
+    pub situation: SituationView,
+    /// Per critical process, when assessed separately.
+    pub processes: Vec<SituationView>,
+    pub positions: Vec<PositionView>,
+}
+
+/// One event of the timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub seq: u64,
+    /// The event kind (note, observation, decision...).
+    pub kind: String,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: String,
+    /// When it happened (RFC 3339): an observation's time, evidence's collection...
+    pub occurred_at: String,
+    /// The person who recorded it (a person id).
+    pub actor: String,
+    pub actor_name: Option<String>,
+    /// it, ot or shared.
+    pub domain: Option<String>,
+    /// One line saying what it records.
+    pub summary: String,
+    /// The correction that supersedes it.
+    pub superseded_by: Option<u64>,
+}
+
+/// An incident's board: the summary, the status header and the timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IncidentBoard {
+    pub incident: IncidentSummary,
+    pub status: IncidentStatus,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+fn summary(inc: &Incident) -> IncidentSummary {
+    IncidentSummary {
+        id: inc.id().into(),
+        title: inc.opened.title.to_string(),
+        status: inc.status.as_str().into(),
+        severity: inc.severity.as_str().into(),
+        category: inc.category.as_str().into(),
+        phase: inc.phase.as_str().into(),
+        events: inc.seq(),
+        head: inc.head().to_string(),
+        opened_at: inc.opened_at().to_string(),
+        problem: None,
+    }
+}
+
+fn name(site: Option<&Site>, person: &str) -> Option<String> {
+    site?.people.iter().find(|p| &*p.id == person).map(|p| p.name.to_string())
+}
+
+fn situation(process: Option<&str>, s: &SituationState) -> SituationView {
+    SituationView {
+        process: process.map(Into::into),
+        process_state: s.process_state.map(|x| x.as_str().into()),
+        control: s.control.map(|x| x.as_str().into()),
+        view: s.view.map(|x| x.as_str().into()),
+        as_of: s.last,
+    }
+}
+
+/// One line for an event: the main kinds in words, the others by kind.
+pub fn describe(body: &Body) -> String {
+    match body {
+        Body::Opened(o) => format!("raised \"{}\" ({}, {})", o.title, o.category, o.severity),
+        Body::Escalated { reason } => format!("escalated: {reason}"),
+        Body::Declared { reason, .. } => format!("declared the incident: {reason}"),
+        Body::Dismissed { reason } => format!("dismissed: {reason}"),
+        Body::SeverityChanged { severity, reason } => format!("severity -> {severity}: {reason}"),
+        Body::CategoryChanged { category, reason } => format!("category -> {category}: {reason}"),
+        Body::PhaseChanged { phase, reason } => format!("phase -> {phase}: {reason}"),
+        Body::SituationAssessed(s) => {
+            let mut parts = Vec::new();
+            if let Some(p) = s.process_state {
+                parts.push(format!("process {p}"));
+            }
+            if let Some(c) = s.control {
+                parts.push(format!("control {c}"));
+            }
+            if let Some(v) = s.view {
+                parts.push(format!("view {v}"));
+            }
+            let scope = s.process.as_deref().map(|p| format!(" of {p}")).unwrap_or_default();
+            format!("situation{scope}: {}: {}", parts.join(", "), s.reason)
+        }
+        Body::Assigned { role, person, reason, .. } => format!("{person} takes {role}: {reason}"),
+        Body::Relieved { role, reason } => format!("{role} left empty: {reason}"),
+        Body::HandedOver(h) => format!("{} handed over {} -> {}: {}", h.role, h.from, h.to, h.reason),
+        Body::Note(n) => n.text.to_string(),
+        Body::Observation(o) => {
+            let on = if o.assets.is_empty() { String::new() } else { format!(" on {}", o.assets.join(", ")) };
+            format!("observed{on}: {}", o.text)
+        }
+        Body::EvidenceCollected(e) => format!("evidence \"{}\" ({})", e.title, e.source),
+        Body::CustodyTransferred(c) => {
+            format!("evidence #{}: custody {} -> {}: {}", c.evidence, c.from, c.to, c.reason)
+        }
+        Body::HypothesisProposed(h) => format!("hypothesis: {}", h.statement),
+        Body::HypothesisUpdated(u) => format!("hypothesis #{} -> {}: {}", u.hypothesis, u.status, u.reason),
+        Body::DecisionRecorded(d) => {
+            let chosen = d.options.get(d.choice as usize).map(|s| &**s).unwrap_or("?");
+            format!("decision \"{}\": {chosen}", d.title)
+        }
+        Body::CommunicationPublished(c) => format!("to {} by {}: {}", c.audience, c.channel, c.text),
+        Body::ActionProposed(p) => format!("proposed {}: {}", p.action, p.rationale),
+        Body::ActionApproved(s) => format!("approved action #{}: {}", s.action, s.rationale),
+        Body::ActionRejected(s) => format!("rejected action #{}: {}", s.action, s.rationale),
+        Body::Corrected(c) => match &c.replacement {
+            Some(_) => format!("corrected #{}: {}", c.supersedes, c.reason),
+            None => format!("retracted #{}: {}", c.supersedes, c.reason),
+        },
+        other => other.kind().as_str().replace('-', " "),
+    }
+}
+
+fn entry(inc: &Incident, site: Option<&Site>, e: &Event) -> TimelineEntry {
+    TimelineEntry { superseded_by: inc.superseded_by(e.seq), ..live_entry(site, e) }
+}
+
+/// An event as the live stream sends it (whether a later correction
+/// supersedes it is not known yet).
+pub fn live_entry(site: Option<&Site>, e: &Event) -> TimelineEntry {
+    TimelineEntry {
+        seq: e.seq,
+        kind: e.body.kind().as_str().into(),
+        recorded_at: e.recorded_at.to_string(),
+        occurred_at: e.occurred_at().to_string(),
+        actor: e.actor.to_string(),
+        actor_name: name(site, &e.actor),
+        domain: e.body.domain().map(|d| d.as_str().into()),
+        summary: describe(&e.body),
+        superseded_by: None,
+    }
+}
+
+/// The board of one incident.
+pub fn board(inc: &Incident, site: Option<&Site>) -> IncidentBoard {
+    let status = IncidentStatus {
+        summary: inc.opened.summary.to_string(),
+        opened_by: inc.opened_by().into(),
+        declared: inc.declared,
+        situation: situation(None, &inc.situation),
+        processes: inc.processes.iter().map(|(p, s)| situation(Some(p), s)).collect(),
+        positions: inc
+            .positions
+            .iter()
+            .map(|(role, p)| PositionView {
+                role: role.to_string(),
+                person: p.person.to_string(),
+                name: name(site, &p.person),
+                since: p.since,
+            })
+            .collect(),
+    };
+    IncidentBoard {
+        incident: summary(inc),
+        status,
+        timeline: inc.events().iter().map(|e| entry(inc, site, e)).collect(),
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Store(e.to_string())
+}
+
+/// Every incident the principal may see, by id.
+pub async fn list_incidents(state: &AppState, p: &Principal) -> Result<Vec<IncidentSummary>, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let heads = state.store.incidents().await.map_err(store_error)?;
+    let mut out = Vec::with_capacity(heads.len());
+    for h in heads {
+        if authorize(p, Permission::ReadIncident(&h.id)).is_err() {
+            continue;
+        }
+        match store::load(&*state.store, &h.id).await {
+            Ok(Some(inc)) => out.push(summary(&inc)),
+            Ok(None) => {}
+            Err(e) => out.push(IncidentSummary {
+                id: h.id.clone(),
+                title: String::new(),
+                status: String::new(),
+                severity: String::new(),
+                category: String::new(),
+                phase: String::new(),
+                events: h.seq,
+                head: String::new(),
+                opened_at: String::new(),
+                problem: Some(e.to_string()),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// One incident's board, if the principal may read it. The read is recorded
+/// in the access log.
+pub async fn incident_board(state: &AppState, p: &Principal, id: &str) -> Result<IncidentBoard, ServiceError> {
+    authorize(p, Permission::ReadIncident(id))?;
+    let inc = match store::load(&*state.store, id).await {
+        Ok(Some(inc)) => inc,
+        Ok(None) => return Err(ServiceError::NotFound(id.into())),
+        Err(e) => return Err(ServiceError::Corrupt { id: id.into(), why: e.to_string() }),
+    };
+    let access = Access {
+        at: state.now(),
+        username: p.user.username.clone(),
+        action: "read-incident".into(),
+        target: id.into(),
+        outcome: "ok".into(),
+    };
+    state.store.log_access(&access).await.map_err(store_error)?;
+    Ok(board(&inc, state.site.as_deref()))
+}
+
+// ---------------------------------------------------------------------------
+// Response actions: the decisions waiting, and the write path.
+
+/// A person who can act in a role now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HolderView {
+    /// A person id of the site model.
+    pub person: String,
+    pub name: String,
+    /// How they hold it: "holds it in this incident", "primary" or "deputy".
+    pub holding: String,
+}
+
+/// A role and the people who hold it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleHolders {
+    pub role: String,
+    pub people: Vec<HolderView>,
+}
+
+/// One group of required approvals: `count` people holding one of `roles`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApprovalGroupView {
+    pub roles: Vec<String>,
+    pub count: u32,
+    /// The people whose approvals count towards it so far.
+    pub counted: Vec<String>,
+    /// Who holds the roles (this incident's position holders, then the site's primaries and deputies).
+    pub holders: Vec<RoleHolders>,
+}
+
+/// An approval or a rejection.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VoiceView {
+    /// Its event.
+    pub seq: u64,
+    pub person: String,
+    pub name: Option<String>,
+    /// The roles it was given in.
+    pub roles: Vec<String>,
+    /// it or ot, when the person's side counts for joint sign-off.
+    pub side: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+    pub rationale: String,
+}
+
+/// A matching rule of the authority matrix and why it matched.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleView {
+    pub rule: String,
+    pub because: Vec<String>,
+}
+
+/// A compensating measure of the safety verdict.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasureView {
+    /// Numbered from 1.
+    pub number: u32,
+    pub measure: String,
+    pub confirmed: bool,
+}
+
+/// The next escalation of a pending action if it stays undecided.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscalationView {
+    pub level: u32,
+    pub role: String,
+    /// When it becomes due (RFC 3339).
+    pub at: String,
+    /// Seconds from now (negative: overdue).
+    pub in_seconds: i64,
+    pub holders: Vec<HolderView>,
+}
+
+/// A proposed response action: its impact, safety verdict, the approvals the
+/// authority matrix requires and who holds them, what is missing, and the
+/// escalation clock.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionView {
+    /// The proposal's event number: the action's id.
+    pub seq: u64,
+    /// The action in the site's syntax, as assessed.
+    pub text: String,
+    /// pending, approved, rejected, vetoed, executing, completed...
+    pub status: String,
+    pub proposer: String,
+    pub proposer_name: Option<String>,
+    /// RFC 3339.
+    pub proposed_at: String,
+    pub rationale: String,
+    /// safe, safe-with-measures or unsafe.
+    pub verdict: String,
+    pub unsafe_reasons: Vec<String>,
+    /// The impact summary, one line each.
+    pub impact: Vec<String>,
+    /// Why it needs what it needs.
+    pub rules: Vec<RuleView>,
+    pub measures: Vec<MeasureView>,
+    /// The approvals required, with who holds the roles.
+    pub approvals_required: Vec<ApprovalGroupView>,
+    /// IT and OT must both approve.
+    pub joint: bool,
+    /// Roles whose rejection vetoes it.
+    pub veto: Vec<String>,
+    /// What is still missing, in words ("1 more approval from ot-lead").
+    pub missing: Vec<String>,
+    pub approvals: Vec<VoiceView>,
+    pub rejections: Vec<VoiceView>,
+    /// The escalation level (0: not escalated).
+    pub level: u32,
+    pub next_escalation: Option<EscalationView>,
+    pub next_steps: Vec<String>,
+    /// For each role that could move it on now, the people who hold it.
+    pub who_can_unblock: Vec<RoleHolders>,
+    /// Whether the caller's person may approve or reject it now (the rules decide when they do).
+    pub you_may_decide: bool,
+    /// The event that decided it.
+    pub decided: Option<u64>,
+    /// The override that approved it (a post-incident review item).
+    pub overridden: Option<u64>,
+}
+
+/// What proposing takes.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct ProposeRequest {
+    /// The action in the site's syntax, e.g. `take-offline dc-corp-01,dc-corp-02 for containment` (docs/actions.md).
+    pub action: String,
+    /// Why it is proposed.
+    pub rationale: String,
+    /// Events the proposal rests on.
+    #[serde(default)]
+    pub evidence: Vec<u64>,
+}
+
+/// What approving or rejecting takes.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// Why.
+    pub rationale: String,
+}
+
+/// People who can act in a role now: its holder in this incident, then the
+/// site's primary and deputies.
+fn people_for(site: &Site, inc: &Incident, role: &str) -> Vec<HolderView> {
+    let mut out: Vec<HolderView> = Vec::new();
+    if let Some(pos) = inc.positions.get(role) {
+        out.push(HolderView {
+            person: pos.person.to_string(),
+            name: name(Some(site), &pos.person).unwrap_or_else(|| pos.person.to_string()),
+            holding: "holds it in this incident".into(),
+        });
+    }
+    for (p, h) in authority::holders(site, role) {
+        if !out.iter().any(|x| *x.person == *p.id) {
+            out.push(HolderView { person: p.id.to_string(), name: p.name.to_string(), holding: h.as_str().into() });
+        }
+    }
+    out
+}
+
+fn role_holders(site: &Site, inc: &Incident, roles: impl IntoIterator<Item = String>) -> Vec<RoleHolders> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for r in roles {
+        if seen.contains(&r) {
+            continue;
+        }
+        seen.push(r.clone());
+        out.push(RoleHolders { people: people_for(site, inc, &r), role: r });
+    }
+    out
+}
+
+/// For each role that could move the action on now (as `interlock action explain` says).
+fn unblockers(site: &Site, inc: &Incident, p: &incident::Proposal, a: &ActionState) -> Vec<RoleHolders> {
+    let req = &p.assessment.requirement;
+    let mut roles: Vec<String> = Vec::new();
+    match a.status {
+        ActionStatus::Pending => {
+            if p.assessment.verdict == authority::VerdictKind::Unsafe {
+                roles.extend(req.override_roles.iter().map(|r| r.to_string()));
+            } else {
+                let t = a.tally(req);
+                for (g, have) in req.groups.iter().zip(&t.counted) {
+                    if have.len() < g.count as usize {
+                        roles.extend(g.roles.iter().map(|r| r.to_string()));
+                    }
+                }
+                if !t.missing_sides.is_empty() {
+                    roles.extend(req.approver_roles().into_iter().map(String::from));
+                }
+                roles.extend(req.deciders(a.level).map(String::from));
+            }
+        }
+        ActionStatus::Approved
+        | ActionStatus::Executing
+        | ActionStatus::Failed
+        | ActionStatus::PartiallyApplied
+        | ActionStatus::RollbackIncomplete => roles.extend(req.execute.iter().flatten().map(|r| r.to_string())),
+        _ => {}
+    }
+    role_holders(site, inc, roles)
+}
+
+fn voice(site: &Site, inc: &Incident, v: &incident::Voice) -> VoiceView {
+    let rationale = match inc.event(v.seq).map(|e| &e.body) {
+        Some(Body::ActionApproved(s) | Body::ActionRejected(s)) => s.rationale.to_string(),
+        _ => String::new(),
+    };
+    VoiceView {
+        seq: v.seq,
+        person: v.person.to_string(),
+        name: name(Some(site), &v.person),
+        roles: v.roles.iter().map(|r| r.to_string()).collect(),
+        side: v.side.map(|d| d.as_str().into()),
+        at: v.at.to_string(),
+        rationale,
+    }
+}
+
+/// One action as the board and the API show it; `person` is the caller's.
+pub fn action_view(
+    site: &Site,
+    engine: Option<authority::Engine<'_>>,
+    inc: &Incident,
+    a: &ActionState,
+    person: &str,
+    now_micros: i64,
+) -> Option<ActionView> {
+    let p = inc.proposal(a.proposal)?;
+    let req = &p.assessment.requirement;
+    let tally = a.tally(req);
+    let policy = Policy::default();
+    let cx = incident::Context { site, policy: &policy, engine };
+    let may = a.status == ActionStatus::Pending
+        && *a.proposer != *person
+        && !a.approvals.iter().chain(&a.rejections).any(|v| *v.person == *person)
+        && incident::rules::capacities(inc, &cx, person, a.proposal).is_some_and(|(roles, _)| !roles.is_empty());
+    Some(ActionView {
+        seq: a.proposal,
+        text: p.action.to_string(),
+        status: a.status.as_str().into(),
+        proposer: a.proposer.to_string(),
+        proposer_name: name(Some(site), &a.proposer),
+        proposed_at: a.proposed_at.to_string(),
+        rationale: p.rationale.to_string(),
+        verdict: p.assessment.verdict.as_str().into(),
+        unsafe_reasons: p.assessment.unsafe_reasons.iter().map(|s| s.to_string()).collect(),
+        impact: p.assessment.summary.iter().map(|s| s.to_string()).collect(),
+        rules: req
+            .rules
+            .iter()
+            .map(|m| RuleView { rule: m.rule.to_string(), because: m.because.iter().map(|b| b.to_string()).collect() })
+            .collect(),
+        measures: p
+            .assessment
+            .measures
+            .iter()
+            .enumerate()
+            .map(|(i, m)| MeasureView {
+                number: i as u32 + 1,
+                measure: m.to_string(),
+                confirmed: a.confirmed.iter().any(|(x, _)| *x as usize == i),
+            })
+            .collect(),
+        approvals_required: req
+            .groups
+            .iter()
+            .zip(&tally.counted)
+            .map(|(g, have)| ApprovalGroupView {
+                roles: g.roles.iter().map(|r| r.to_string()).collect(),
+                count: g.count,
+                counted: have.iter().map(|x| x.to_string()).collect(),
+                holders: role_holders(site, inc, g.roles.iter().map(|r| r.to_string())),
+            })
+            .collect(),
+        joint: req.joint,
+        veto: req.veto.iter().map(|r| r.to_string()).collect(),
+        missing: tally.missing(req),
+        approvals: a.approvals.iter().map(|v| voice(site, inc, v)).collect(),
+        rejections: a.rejections.iter().map(|v| voice(site, inc, v)).collect(),
+        level: a.level,
+        next_escalation: a.next_escalation(req).map(|(level, role, at)| EscalationView {
+            level,
+            role: role.into(),
+            at: at.to_string(),
+            in_seconds: (at.micros() - now_micros).div_euclid(1_000_000),
+            holders: people_for(site, inc, role),
+        }),
+        next_steps: a.next_steps(p),
+        who_can_unblock: unblockers(site, inc, p, a),
+        you_may_decide: may,
+        decided: a.decided,
+        overridden: a.overridden,
+    })
+}
+
+/// Every action of the incident, pending ones first, then by number.
+pub fn action_views(
+    site: &Site,
+    engine: Option<authority::Engine<'_>>,
+    inc: &Incident,
+    person: &str,
+    now_micros: i64,
+) -> Vec<ActionView> {
+    let mut v: Vec<ActionView> =
+        inc.actions.values().filter_map(|a| action_view(site, engine, inc, a, person, now_micros)).collect();
+    v.sort_by_key(|a| (a.status != "pending", a.seq));
+    v
+}
+
+fn site_of(state: &AppState) -> Result<(&Site, authority::Engine<'_>), ServiceError> {
+    match (state.site.as_deref(), state.graph.as_deref()) {
+        (Some(site), Some(graph)) => Ok((site, authority::Engine { site, graph })),
+        _ => Err(ServiceError::Unavailable(
+            "the server was started without the site model (--site DIR): actions are assessed against it".into(),
+        )),
+    }
+}
+
+async fn load_incident(state: &AppState, id: &str) -> Result<Incident, ServiceError> {
+    match store::load(&*state.store, id).await {
+        Ok(Some(inc)) => Ok(inc),
+        Ok(None) => Err(ServiceError::NotFound(id.into())),
+        Err(e) => Err(ServiceError::Corrupt { id: id.into(), why: e.to_string() }),
+    }
+}
+
+/// The incident's actions, for the API.
+pub async fn actions(state: &AppState, p: &Principal, id: &str) -> Result<Vec<ActionView>, ServiceError> {
+    authorize(p, Permission::ReadIncident(id))?;
+    let (site, engine) = site_of(state)?;
+    let inc = load_incident(state, id).await?;
+    Ok(action_views(site, Some(engine), &inc, &p.user.person, state.now()))
+}
+
+/// The board with its actions (one load), for the board page.
+pub async fn board_with_actions(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<(IncidentBoard, Vec<ActionView>), ServiceError> {
+    let board = incident_board(state, p, id).await?;
+    let actions = match site_of(state) {
+        Ok((site, engine)) => {
+            let inc = load_incident(state, id).await?;
+            action_views(site, Some(engine), &inc, &p.user.person, state.now())
+        }
+        Err(_) => Vec::new(),
+    };
+    Ok((board, actions))
+}
+
+fn versions(site: &Site, engine: authority::Engine<'_>) -> Result<(incident::Digest, incident::Digest), ServiceError> {
+    let sv = incident::Digest::parse(site.version())
+        .ok_or_else(|| ServiceError::Unavailable(format!("the site version {} is not a SHA-256", site.version())))?;
+    let m = engine.authority().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    let av = incident::Digest::parse(&m.version)
+        .ok_or_else(|| ServiceError::Unavailable(format!("the authority version {} is not a SHA-256", m.version)))?;
+    Ok((sv, av))
+}
+
+fn rule_error(e: &RuleError) -> ServiceError {
+    match e {
+        RuleError::NotAuthorised { .. } => ServiceError::Forbidden(e.to_string()),
+        RuleError::NoSuchEvent { what: "action", .. } => ServiceError::NoSuchAction(e.to_string()),
+        RuleError::State(_) | RuleError::SiteVersion { .. } | RuleError::Sequence { .. } => {
+            ServiceError::Conflict(e.to_string())
+        }
+        _ => ServiceError::Invalid(e.to_string()),
+    }
+}
+
+/// The write path of the service: the caller's site person is the actor;
+/// the incident's rules (checked by `store::write` against the site model and
+/// the authority matrix) decide whether they may. On success the new events
+/// go to the incident's live subscribers.
+async fn write(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    what: &str,
+    make: impl FnMut(&Incident, &Site, authority::Engine<'_>) -> Result<Vec<Body>, ServiceError>,
+) -> Result<Incident, ServiceError> {
+    let mut make = make;
+    authorize(p, Permission::WriteIncident(id))?;
+    let (site, engine) = site_of(state)?;
+    let person = p.user.person.as_str();
+    if site.person_by_id(person).is_none() {
+        return Err(ServiceError::Forbidden(format!(
+            "user {} is mapped to {person}, who is not a person of the site model",
+            p.user.username
+        )));
+    }
+    let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+    let r = store::write(&*state.store, site, Some(engine), id, person, now, |inc| make(inc, site, engine)).await;
+    let outcome = match &r {
+        Ok(_) => "ok".to_string(),
+        Err(store::WriteError::Make(e)) => format!("refused: {e}"),
+        Err(store::WriteError::Log(e)) => format!("refused: {e}"),
+    };
+    let access = Access {
+        at: state.now(),
+        username: p.user.username.clone(),
+        action: what.into(),
+        target: id.into(),
+        outcome: outcome.chars().take(500).collect(),
+    };
+    state.store.log_access(&access).await.map_err(store_error)?;
+    let written = match r {
+        Ok(w) => w,
+        Err(store::WriteError::Make(e)) => return Err(e),
+        Err(store::WriteError::Log(e)) => {
+            return Err(match e {
+                LogError::NotFound(_) => ServiceError::NotFound(id.into()),
+                LogError::Stage(StageError::Rule(r)) => rule_error(&r),
+                LogError::Stage(other) => ServiceError::Invalid(other.to_string()),
+                LogError::Refused(m) => ServiceError::Invalid(m),
+                LogError::Contended(_) => ServiceError::Unavailable(e.to_string()),
+                LogError::Corrupt(_) => ServiceError::Corrupt { id: id.into(), why: e.to_string() },
+                LogError::Store(_) | LogError::Exists(_) => ServiceError::Store(e.to_string()),
+            });
+        }
+    };
+    if let Some(e) = &written.announce_failed {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "interlock serve: {id}: other servers were not told of the append: {e}");
+    }
+    let first = written.sealed.first().map_or(written.incident.seq(), |s| s.seq);
+    state.hub.publish(state, id, first, written.incident.seq()).await;
+    Ok(written.incident)
+}
+
+fn phase_word(inc: &Incident) -> Result<site_model::PhaseWord, ServiceError> {
+    site_model::PhaseWord::parse(inc.phase.as_str())
+        .ok_or_else(|| ServiceError::Conflict(format!("the {} phase has no authority-matrix word", inc.phase)))
+}
+
+fn check_text(field: &str, text: &str, max: usize) -> Result<(), ServiceError> {
+    if text.trim().is_empty() {
+        return Err(ServiceError::Invalid(format!("{field}: required")));
+    }
+    if text.len() > max {
+        return Err(ServiceError::Invalid(format!("{field}: at most {max} bytes")));
+    }
+    Ok(())
+}
+
+/// Proposes a response action as the caller's person: assessed (impact,
+/// safety verdict, the approvals required) and the assessment recorded.
+pub async fn propose(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    req: &ProposeRequest,
+) -> Result<ActionView, ServiceError> {
+    check_text("action", &req.action, 4096)?;
+    check_text("rationale", &req.rationale, 16 * 1024)?;
+    let inc = write(state, p, id, "propose-action", |inc, site, engine| {
+        let assessment = engine.assess(req.action.trim(), phase_word(inc)?).map_err(|e| match e {
+            authority::AssessError::Action(_) | authority::AssessError::Uncovered(_) => {
+                ServiceError::Invalid(e.to_string())
+            }
+            authority::AssessError::NoMatrix => ServiceError::Unavailable(e.to_string()),
+        })?;
+        let (site_version, authority_version) = versions(site, engine)?;
+        Ok(vec![Body::ActionProposed(incident::Proposal {
+            action: assessment.action.clone(),
+            rationale: req.rationale.as_str().into(),
+            evidence: req.evidence.clone(),
+            phase: inc.phase,
+            site_version,
+            authority_version,
+            assessment,
+        })])
+    })
+    .await?;
+    let (site, engine) = site_of(state)?;
+    let a = inc.actions.get(&inc.seq()).ok_or_else(|| ServiceError::Store("the proposal was not recorded".into()))?;
+    action_view(site, Some(engine), &inc, a, &p.user.person, state.now())
+        .ok_or_else(|| ServiceError::Store("the proposal was not recorded".into()))
+}
+
+/// Approves (`approve`) or rejects action `seq` as the caller's person, in
+/// the roles of the requirement they hold: the incident's rules refuse a
+/// person the authority matrix does not let decide.
+pub async fn decide(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    seq: u64,
+    approve: bool,
+    req: &DecisionRequest,
+) -> Result<ActionView, ServiceError> {
+    check_text("rationale", &req.rationale, 16 * 1024)?;
+    let what = if approve { "approve-action" } else { "reject-action" };
+    let inc = write(state, p, id, what, |inc, site, engine| {
+        let policy = Policy::default();
+        let cx = incident::Context { site, policy: &policy, engine: Some(engine) };
+        let (roles, side) = incident::rules::capacities(inc, &cx, &p.user.person, seq)
+            .ok_or_else(|| ServiceError::NoSuchAction(format!("#{seq} is not an action proposal of {id}")))?;
+        let (site_version, authority_version) = versions(site, engine)?;
+        let st = incident::Stance {
+            action: seq,
+            rationale: req.rationale.as_str().into(),
+            roles,
+            side,
+            site_version,
+            authority_version,
+        };
+        Ok(vec![if approve { Body::ActionApproved(st) } else { Body::ActionRejected(st) }])
+    })
+    .await?;
+    let (site, engine) = site_of(state)?;
+    let a = inc.actions.get(&seq).ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))?;
+    action_view(site, Some(engine), &inc, a, &p.user.person, state.now())
+        .ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))
+}
+
+/// Opens a live stream of the incident's events for the principal: the
+/// incident's last event number (the stream starts after it unless the
+/// client says otherwise). The subscription is recorded in the access log.
+pub async fn subscribe(state: &AppState, p: &Principal, id: &str) -> Result<u64, ServiceError> {
+    authorize(p, Permission::ReadIncident(id))?;
+    let head = state.store.scan(id, 0, &mut |_| false).await.map_err(store_error)?;
+    let head = head.ok_or_else(|| ServiceError::NotFound(id.into()))?;
+    let access = Access {
+        at: state.now(),
+        username: p.user.username.clone(),
+        action: "subscribe-incident".into(),
+        target: id.into(),
+        outcome: "ok".into(),
+    };
+    state.store.log_access(&access).await.map_err(store_error)?;
+    Ok(head.seq)
+}

@@ -1,0 +1,873 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The server driven in-process: a temporary SQLite store, the example site
+//! (sites/riverbend), an incident written through the store's log, and
+//! requests sent to the router with `tower::ServiceExt::oneshot`. The clock
+//! is a `ManualClock`: nothing sleeps.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use incident::{Body as EventBody, Context, Digest, Event, Note, Opened, Phase, Policy, Timestamp, first_event};
+use server::{AppState, ManualClock};
+use site_model::{LoadOptions, Site, Source};
+use store::{AnyStore, Log, NewUser, Store};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+const T0: &str = "2026-11-26T08:00:00-06:00";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn site() -> Site {
+    let mut sources = Vec::new();
+    let mut stack = vec![repo().join("sites/riverbend")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                sources.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
+            }
+        }
+    }
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    let o = site_model::load(sources, &LoadOptions::default());
+    o.site.expect("the example site loads")
+}
+
+fn at(minute: i64) -> Timestamp {
+    Timestamp::parse(T0).unwrap().plus_micros(minute * 60_000_000)
+}
+
+struct App {
+    router: Router,
+    clock: Arc<ManualClock>,
+    store: Arc<AnyStore>,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// INC-1 on the example site: opened and declared by the incident commander,
+/// moved to containment, and a note.
+async fn create_incident(store: &AnyStore, site: &Site) {
+    let policy = Policy::default();
+    let cx = Context { site, policy: &policy, engine: None };
+    let v = Digest::parse(site.version()).unwrap();
+    let mut log = Log::create(store, cx, "INC-1");
+    log.append(|_| {
+        let opened = Opened {
+            title: "Vendor session at night".into(),
+            summary: "an unscheduled remote session on the engineering workstation".into(),
+            category: incident::Category::SuspiciousActivity,
+            severity: incident::Severity::High,
+            site_version: v,
+        };
+        let declared = Event {
+            incident: "INC-1".into(),
+            seq: 2,
+            recorded_at: at(1),
+            actor: "mgarcia".into(),
+            body: EventBody::Declared { reason: "plant-wide".into(), site_version: v },
+        };
+        Ok(vec![first_event("INC-1", "mgarcia", at(0), opened), declared])
+    })
+    .await
+    .unwrap();
+    log.append(|inc| {
+        let inc = inc.unwrap();
+        Ok(vec![
+            inc.next_event(
+                "mgarcia",
+                at(2),
+                EventBody::PhaseChanged { phase: Phase::Contain, reason: "containing".into() },
+            ),
+            Event {
+                seq: inc.seq() + 2,
+                ..inc.next_event(
+                    "mgarcia",
+                    at(3),
+                    EventBody::Assigned {
+                        role: "ot-lead".into(),
+                        person: "eschmidt".into(),
+                        reason: "on shift".into(),
+                        site_version: v,
+                    },
+                )
+            },
+            Event {
+                seq: inc.seq() + 3,
+                ..inc.next_event(
+                    "mgarcia",
+                    at(3),
+                    EventBody::Note(Note { text: "ridgeline support line called back".into(), domain: None }),
+                )
+            },
+        ])
+    })
+    .await
+    .unwrap();
+}
+
+async fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(AnyStore::sqlite(dir.path()).await.unwrap());
+    let site = site();
+    create_incident(&store, &site).await;
+    let hash = server::hash_password(PASSWORD).unwrap();
+    let user = NewUser {
+        username: "mgarcia".into(),
+        person: "mgarcia".into(),
+        password_hash: hash,
+        is_admin: true,
+        created_at: 0,
+    };
+    store.create_user(&user).await.unwrap();
+    // tnguyen proposes (timeline-keeper); psharma is the it-lead, eschmidt the
+    // ot-lead; kpowell (liaison) holds neither.
+    for name in ["tnguyen", "psharma", "eschmidt", "kpowell"] {
+        let u = NewUser {
+            username: name.into(),
+            person: name.into(),
+            password_hash: user.password_hash.clone(),
+            is_admin: false,
+            created_at: 0,
+        };
+        store.create_user(&u).await.unwrap();
+    }
+    let clock = Arc::new(ManualClock::new(at(10).micros()));
+    let state = AppState::new(store.clone(), Some(Arc::new(site)), clock.clone());
+    App { router: server::router(state.clone()), clock, store, state, _dir: dir }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
+    }
+}
+
+async fn send(app: &App, req: Request<Body>) -> Reply {
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, format!("interlock_session={c}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn form(uri: &str, body: &str, cookie: Option<&str>, ip: [u8; 4]) -> Request<Body> {
+    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, format!("interlock_session={c}"));
+    }
+    let mut req = b.body(Body::from(body.to_string())).unwrap();
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+    req
+}
+
+const HOME: [u8; 4] = [10, 0, 0, 1];
+
+async fn signin(app: &App, username: &str, password: &str, ip: [u8; 4]) -> Reply {
+    send(app, form("/signin", &format!("username={username}&password={}", password.replace(' ', "+")), None, ip)).await
+}
+
+/// Signs in and returns the session token from the cookie.
+async fn session(app: &App) -> String {
+    let r = signin(app, "mgarcia", PASSWORD, HOME).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = r.header(header::SET_COOKIE);
+    c.strip_prefix("interlock_session=").unwrap().split(';').next().unwrap().to_string()
+}
+
+/// The CSRF token the page embeds for this session.
+async fn csrf(app: &App, cookie: &str) -> String {
+    let page = send(app, get("/", Some(cookie))).await;
+    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    page.body[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_strict_http_only_cookie_and_shows_the_list() {
+    let app = app().await;
+    let form_page = send(&app, get("/signin", None)).await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    assert!(form_page.body.contains("name=\"password\""));
+    let r = signin(&app, "mgarcia", PASSWORD, HOME).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/");
+    let cookie = r.header(header::SET_COOKIE);
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.split("; ").any(|a| a == attr), "{attr} missing from {cookie}");
+    }
+    let token = cookie.strip_prefix("interlock_session=").unwrap().split(';').next().unwrap();
+    // Only the token's hash is stored.
+    let hash = server::auth::token_hash(token);
+    assert!(app.store.session(&hash, app.clock.now_micros()).await.unwrap().is_some());
+    assert!(app.store.session(token.as_bytes(), app.clock.now_micros()).await.unwrap().is_none());
+    let list = send(&app, get("/", Some(token))).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("INC-1") && list.body.contains("Vendor session at night"), "{}", list.body);
+    assert!(list.body.contains("hx-headers='{\"X-CSRF-Token\": \""), "htmx sends the CSRF token");
+    let log = app.store.access_log(10).await.unwrap();
+    assert!(log.iter().any(|a| a.action == "signin" && a.username == "mgarcia" && a.outcome == "ok"));
+}
+
+use server::Clock as _;
+
+#[tokio::test]
+async fn a_failed_sign_in_does_not_say_whether_the_user_exists() {
+    let app = app().await;
+    let wrong = signin(&app, "mgarcia", "not the password at all", HOME).await;
+    let nobody = signin(&app, "nobody", "not the password at all", [10, 0, 0, 2]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body, nobody.body);
+    assert!(wrong.body.contains("Wrong username or password."));
+    assert!(wrong.header(header::SET_COOKIE).is_empty());
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_username_and_per_address() {
+    let app = app().await;
+    // Five failures for the user, from different addresses: all 401.
+    for i in 0..5u8 {
+        let r = signin(&app, "mgarcia", "wrong password here", [10, 1, 0, i]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {}", i + 1);
+    }
+    // The sixth is refused before the password is looked at, even the right one.
+    let r = signin(&app, "mgarcia", PASSWORD, [10, 1, 1, 1]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.header(header::RETRY_AFTER), "60");
+    app.clock.advance_secs(30);
+    let r = signin(&app, "mgarcia", PASSWORD, [10, 1, 1, 1]).await;
+    assert_eq!((r.status, r.header(header::RETRY_AFTER)), (StatusCode::TOO_MANY_REQUESTS, "30"));
+    // A minute after the failures, the right password works again.
+    app.clock.advance_secs(31);
+    assert_eq!(signin(&app, "mgarcia", PASSWORD, [10, 1, 1, 1]).await.status, StatusCode::SEE_OTHER);
+
+    // Per address: five failures with different usernames, then the address is blocked...
+    let attacker = [192, 168, 9, 9];
+    for i in 0..5 {
+        assert_eq!(
+            signin(&app, &format!("guess{i}"), "whatever whatever", attacker).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(signin(&app, "mgarcia", PASSWORD, attacker).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // ...while the user signs in from elsewhere.
+    assert_eq!(signin(&app, "mgarcia", PASSWORD, HOME).await.status, StatusCode::SEE_OTHER);
+    let log = app.store.access_log(100).await.unwrap();
+    assert!(log.iter().any(|a| a.outcome == "rate-limited"));
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_refused() {
+    let app = app().await;
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    // No token: 403, and the session still works.
+    let r = send(&app, form("/signout", "", Some(&cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(&app, form("/signout", "csrf=not-it", Some(&cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut wrong_header = form("/signout", "", Some(&cookie), HOME);
+    wrong_header.headers_mut().insert("x-csrf-token", "0000".parse().unwrap());
+    assert_eq!(send(&app, wrong_header).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/", Some(&cookie))).await.status, StatusCode::OK);
+    // The header htmx sends works as well as the form field; sign out with the field.
+    let mut with_header = Request::post("/api/incidents")
+        .header(header::COOKIE, format!("interlock_session={cookie}"))
+        .body(Body::empty())
+        .unwrap();
+    with_header.headers_mut().insert("x-csrf-token", token.parse().unwrap());
+    assert_ne!(send(&app, with_header).await.status, StatusCode::FORBIDDEN);
+    let r = send(&app, form("/signout", &format!("csrf={token}"), Some(&cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/signin");
+    assert!(r.header(header::SET_COOKIE).contains("Max-Age=0"));
+    // The session is gone.
+    let r = send(&app, get("/", Some(&cookie))).await;
+    assert_eq!((r.status, r.header(header::LOCATION)), (StatusCode::SEE_OTHER, "/signin"));
+}
+
+#[tokio::test]
+async fn signed_out_requests_are_redirected_or_refused() {
+    let app = app().await;
+    for uri in ["/", "/incidents/INC-1"] {
+        let r = send(&app, get(uri, None)).await;
+        assert_eq!((r.status, r.header(header::LOCATION)), (StatusCode::SEE_OTHER, "/signin"), "{uri}");
+        let r = send(&app, get(uri, Some("a-made-up-session"))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}");
+    }
+    for uri in ["/api/incidents", "/api/incidents/INC-1"] {
+        let r = send(&app, get(uri, None)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert!(r.header(header::WWW_AUTHENTICATE).starts_with("Bearer"));
+        assert!(r.body.contains("\"error\""));
+    }
+    let r = send(&app, form("/signout", "", None, HOME)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Public: health, assets, the sign-in page, the OpenAPI document.
+    for uri in ["/healthz", "/assets/htmx.min.js", "/assets/interlock.css", "/signin", "/api/openapi.json"] {
+        assert_eq!(send(&app, get(uri, None)).await.status, StatusCode::OK, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_expires_on_the_clock() {
+    let app = app().await;
+    let cookie = session(&app).await;
+    assert_eq!(send(&app, get("/", Some(&cookie))).await.status, StatusCode::OK);
+    app.clock.advance_secs(12 * 3600 + 1);
+    assert_eq!(send(&app, get("/", Some(&cookie))).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_bearer_token_works_and_a_wrong_one_is_refused() {
+    let app = app().await;
+    let token = server::new_api_token(&*app.store, "mgarcia", "ci", 1).await.unwrap();
+    assert!(token.starts_with("ilk_"));
+    let bearer = |uri: &str, t: &str| {
+        Request::get(uri).header(header::AUTHORIZATION, format!("Bearer {t}")).body(Body::empty()).unwrap()
+    };
+    let r = send(&app, bearer("/api/incidents", &token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list[0]["id"], "INC-1");
+    assert_eq!(list[0]["phase"], "contain");
+    let r = send(&app, bearer("/api/incidents/INC-1", &token)).await;
+    let board: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(board["incident"]["status"], "declared");
+    assert_eq!(board["incident"]["severity"], "high");
+    assert_eq!(board["timeline"].as_array().unwrap().len(), 5);
+    assert_eq!(board["status"]["positions"][0]["role"], "ot-lead");
+    assert_eq!(board["status"]["positions"][0]["person"], "eschmidt");
+    assert_eq!(board["timeline"][4]["summary"], "ridgeline support line called back");
+    assert_eq!(board["timeline"][0]["recorded_at"], "2026-11-26T08:00:00-06:00");
+    assert_eq!(send(&app, bearer("/api/incidents/INC-404", &token)).await.status, StatusCode::NOT_FOUND);
+    for wrong in ["ilk_0000", "", "a b"] {
+        assert_eq!(send(&app, bearer("/api/incidents", wrong)).await.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+    }
+    // A bearer request needs no CSRF token (the method is refused, not the request).
+    let post = Request::post("/api/incidents")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, post).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    // A wrong bearer is not rescued by a valid cookie.
+    let cookie = session(&app).await;
+    let both = Request::get("/api/incidents")
+        .header(header::AUTHORIZATION, "Bearer ilk_wrong")
+        .header(header::COOKIE, format!("interlock_session={cookie}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, both).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_board_shows_the_phase_the_positions_and_the_timeline() {
+    let app = app().await;
+    let cookie = session(&app).await;
+    let r = send(&app, get("/incidents/INC-1", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let b = &r.body;
+    assert!(b.contains("<span class=\"value\" id=\"phase\">contain</span>"), "{b}");
+    assert!(b.contains("declared"));
+    assert!(b.contains("not assessed"), "control and view not yet assessed");
+    assert!(b.contains("phase -&gt; contain: containing") || b.contains("phase -&#62; contain: containing"), "{b}");
+    assert!(b.contains("ridgeline support line called back"));
+    assert!(b.contains("2026-11-26T08:03:00-06:00"), "event time shown");
+    assert!(b.contains("Recorded"));
+    assert!(b.contains("ot-lead"), "positions held");
+    let ot_lead = site().people.iter().find(|p| &*p.id == "eschmidt").unwrap().name.to_string();
+    assert!(b.contains(&ot_lead), "names from the site model");
+    let log = app.store.access_log(10).await.unwrap();
+    assert!(log.iter().any(|a| a.action == "read-incident" && a.target == "INC-1" && a.username == "mgarcia"));
+    let missing = send(&app, get("/incidents/INC-404", Some(&cookie))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // Text is escaped.
+    assert!(!b.contains("<script>alert"));
+}
+
+#[tokio::test]
+async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
+    let app = app().await;
+    let r = send(&app, get("/assets/htmx.min.js", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/javascript"));
+    assert!(r.header(header::CACHE_CONTROL).contains("max-age=31536000"));
+    let on_disk = std::fs::read_to_string(repo().join("crates/server/assets/htmx.min.js")).unwrap();
+    assert_eq!(r.body, on_disk);
+    assert!(r.body.contains("htmx"));
+    let css = send(&app, get("/assets/interlock.css", None)).await;
+    assert!(css.header(header::CONTENT_TYPE).starts_with("text/css"));
+    assert_eq!(send(&app, get("/assets/nothing.js", None)).await.status, StatusCode::NOT_FOUND);
+    // Pages load scripts and styles from the server only.
+    let cookie = session(&app).await;
+    let page = send(&app, get("/", Some(&cookie))).await.body;
+    assert!(page.contains("src=\"/assets/htmx.min.js?v="));
+    assert!(!page.contains("src=\"http") && !page.contains("href=\"http"), "no CDN");
+    let csp = send(&app, get("/", Some(&cookie))).await;
+    assert!(csp.header(header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"));
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let app = app().await;
+    let served = send(&app, get("/api/openapi.json", None)).await.body;
+    let path = repo().join("docs/api/openapi.json");
+    if std::env::var("INTERLOCK_UPDATE_OPENAPI").as_deref() == Ok("1") {
+        std::fs::write(&path, &served).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        served == committed,
+        "docs/api/openapi.json differs from the served document: regenerate it with\n\
+         cargo run -p interlock -- serve --print-openapi > docs/api/openapi.json\n\
+         (or INTERLOCK_UPDATE_OPENAPI=1 cargo test -p server --test server)"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&served).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[tokio::test]
+async fn every_api_route_is_documented_and_every_documented_route_exists() {
+    let app = app().await;
+    let doc: serde_json::Value = serde_json::from_str(&server::openapi_json()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let routes = server::api_routes();
+    for r in &routes {
+        assert!(r.path.starts_with("/api/"), "{}", r.path);
+        let op = paths.get(r.path).and_then(|p| p.get(r.method.as_str().to_lowercase()));
+        assert!(op.is_some(), "{} {} is served but not documented in the OpenAPI document", r.method, r.path);
+    }
+    let token = server::new_api_token(&*app.store, "mgarcia", "doc", 1).await.unwrap();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            assert!(
+                routes.iter().any(|r| r.path == path && r.method == m),
+                "{m} {path} is documented but not in server::api_routes()"
+            );
+            let uri = path.replace("{id}", "INC-1").replace("{seq}", "1");
+            let req = Request::builder()
+                .method(m.clone())
+                .uri(&uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            let res = app.router.clone().oneshot(req).await.unwrap();
+            let status = res.status();
+            if m == Method::GET {
+                assert_eq!(status, StatusCode::OK, "{m} {uri}");
+            } else {
+                // Without a body a state-changing route refuses the request as bad input, never with a 5xx.
+                assert!(status.is_client_error() && status != StatusCode::NOT_FOUND, "{m} {uri}: {status}");
+            }
+            let documented = item[method]["responses"].as_object().unwrap();
+            assert!(documented.contains_key(status.as_str()), "{m} {uri} answered {status}, which is not documented");
+            // The event stream never ends: only its headers are read.
+            if res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream")) {
+                continue;
+            }
+            let _ = res.into_body().collect().await.unwrap();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The action workflow through the API and the board, and live updates.
+
+const OFFLINE: &str = "take-offline dc-corp-01,dc-corp-02 for containment";
+/// A bounded wait: nothing in these tests sleeps.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How a request is authenticated.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    Nobody,
+    Bearer(&'a str),
+    /// A session cookie, with or without its CSRF token in the header.
+    Session(&'a str, Option<&'a str>),
+}
+
+fn with_auth(mut b: axum::http::request::Builder, auth: Auth<'_>) -> axum::http::request::Builder {
+    match auth {
+        Auth::Nobody => {}
+        Auth::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        Auth::Session(c, csrf) => {
+            b = b.header(header::COOKIE, format!("interlock_session={c}"));
+            if let Some(t) = csrf {
+                b = b.header("x-csrf-token", t);
+            }
+        }
+    }
+    b
+}
+
+fn post_json(uri: &str, body: &str, auth: Auth<'_>) -> Request<Body> {
+    with_auth(Request::post(uri).header(header::CONTENT_TYPE, "application/json"), auth)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn get_as(uri: &str, auth: Auth<'_>) -> Request<Body> {
+    with_auth(Request::get(uri), auth).body(Body::empty()).unwrap()
+}
+
+/// Signs `username` in: (session token, CSRF token).
+async fn sign_in_as(app: &App, username: &str) -> (String, String) {
+    let r = signin(app, username, PASSWORD, HOME).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{username}: {}", r.body);
+    let c = r.header(header::SET_COOKIE);
+    let cookie = c.strip_prefix("interlock_session=").unwrap().split(';').next().unwrap().to_string();
+    let token = csrf(app, &cookie).await;
+    (cookie, token)
+}
+
+async fn head(app: &App) -> u64 {
+    app.store.scan("INC-1", 0, &mut |_| false).await.unwrap().unwrap().seq
+}
+
+fn json(r: &Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+async fn propose(app: &App, cookie: &str, csrf: &str) -> u64 {
+    let body = serde_json::json!({"action": OFFLINE, "rationale": "stolen admin credentials"}).to_string();
+    let r = send(app, post_json("/api/incidents/INC-1/actions", &body, Auth::Session(cookie, Some(csrf)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    json(&r)["seq"].as_u64().unwrap()
+}
+
+fn holders(action: &serde_json::Value, role: &str) -> Vec<String> {
+    action["approvals_required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["holders"].as_array().unwrap().iter())
+        .filter(|h| h["role"] == role)
+        .flat_map(|h| h["people"].as_array().unwrap().iter().map(|p| p["person"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_action_is_proposed_and_approved_through_the_api_as_the_authority_matrix_says() {
+    let app = app().await;
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let before = head(&app).await;
+    let n = propose(&app, &t_cookie, &t_csrf).await;
+    assert_eq!(n, before + 1);
+
+    // The proposal with its impact, verdict, required approvals and who holds them.
+    let ps_token = server::new_api_token(&*app.store, "psharma", "ps", 1).await.unwrap();
+    let r = send(&app, get_as("/api/incidents/INC-1/actions", Auth::Bearer(&ps_token))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = json(&r);
+    let a = &list[0];
+    assert_eq!(a["seq"], n);
+    assert_eq!(a["status"], "pending");
+    assert_eq!(a["proposer"], "tnguyen");
+    assert_eq!(a["verdict"], "safe-with-measures");
+    assert!(!a["impact"].as_array().unwrap().is_empty(), "{a}");
+    assert!(!a["measures"].as_array().unwrap().is_empty(), "{a}");
+    let roles: Vec<&str> = a["approvals_required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()))
+        .collect();
+    assert!(roles.contains(&"it-lead") && roles.contains(&"ot-lead"), "{roles:?}");
+    assert!(holders(a, "it-lead").contains(&"psharma".to_string()), "{a}");
+    assert_eq!(holders(a, "ot-lead")[0], "eschmidt", "the incident's ot-lead first");
+    let missing = a["missing"].as_array().unwrap();
+    assert!(missing.iter().any(|m| m.as_str().unwrap().contains("ot-lead")), "{missing:?}");
+    assert!(a["next_escalation"]["at"].is_string() && a["next_escalation"]["in_seconds"].is_i64(), "{a}");
+    assert_eq!(a["you_may_decide"], true, "psharma holds it-lead");
+
+    // A person the matrix does not let approve is refused, whichever way they call, and nothing is written.
+    let (k_cookie, k_csrf) = sign_in_as(&app, "kpowell").await;
+    let approve = format!("/api/incidents/INC-1/actions/{n}/approve");
+    let yes = r#"{"rationale": "looks right"}"#;
+    let r = send(&app, post_json(&approve, yes, Auth::Session(&k_cookie, Some(&k_csrf)))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("may not approve this action"), "{}", r.body);
+    let k_token = server::new_api_token(&*app.store, "kpowell", "kp", 1).await.unwrap();
+    let r = send(&app, post_json(&approve, yes, Auth::Bearer(&k_token))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = send(
+        &app,
+        form(
+            &format!("/incidents/INC-1/actions/{n}/approve"),
+            &format!("csrf={k_csrf}&rationale=ok"),
+            Some(&k_cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("may not approve this action"), "the board says why");
+    // The proposer never counts.
+    let r = send(&app, post_json(&approve, yes, Auth::Session(&t_cookie, Some(&t_csrf)))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Signed out; a session without the CSRF token.
+    assert_eq!(send(&app, post_json(&approve, yes, Auth::Nobody)).await.status, StatusCode::UNAUTHORIZED);
+    let (p_cookie, _) = sign_in_as(&app, "psharma").await;
+    assert_eq!(
+        send(&app, post_json(&approve, yes, Auth::Session(&p_cookie, None))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let propose_uri = "/api/incidents/INC-1/actions";
+    let again = serde_json::json!({"action": OFFLINE, "rationale": "again"}).to_string();
+    assert_eq!(send(&app, post_json(propose_uri, &again, Auth::Nobody)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, post_json(propose_uri, &again, Auth::Session(&t_cookie, None))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(head(&app).await, n, "nothing was written by the refused requests");
+    let log = app.store.access_log(100).await.unwrap();
+    assert!(
+        log.iter().any(|a| a.username == "kpowell" && a.action == "approve-action" && a.outcome.starts_with("refused"))
+    );
+
+    // Those who may, approve: the it-lead by token, the ot-lead by session; then it is approved.
+    let r = send(&app, post_json(&approve, r#"{"rationale": "IT agrees"}"#, Auth::Bearer(&ps_token))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["status"], "pending");
+    assert_eq!(json(&r)["approvals"][0]["person"], "psharma");
+    let (e_cookie, e_csrf) = sign_in_as(&app, "eschmidt").await;
+    let r = send(
+        &app,
+        post_json(&approve, r#"{"rationale": "operators keep local logons"}"#, Auth::Session(&e_cookie, Some(&e_csrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = json(&r);
+    assert_eq!(a["status"], "approved", "{a}");
+    assert_eq!(a["approvals"][1]["rationale"], "operators keep local logons");
+    assert_eq!(head(&app).await, n + 2);
+    // Approving again: the action is no longer pending.
+    let r = send(&app, post_json(&approve, yes, Auth::Bearer(&ps_token))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
+    let app = app().await;
+    let (cookie, csrf) = sign_in_as(&app, "tnguyen").await;
+    let auth = Auth::Session(&cookie, Some(&csrf));
+    let before = head(&app).await;
+    let uri = "/api/incidents/INC-1/actions";
+    let cases: &[(&str, &str, StatusCode, &str)] = &[
+        (uri, "", StatusCode::BAD_REQUEST, ""),
+        (uri, "{not json", StatusCode::BAD_REQUEST, ""),
+        (uri, r#"{"action": 5, "rationale": "x"}"#, StatusCode::UNPROCESSABLE_ENTITY, ""),
+        (uri, r#"{"rationale": "x"}"#, StatusCode::UNPROCESSABLE_ENTITY, "action"),
+        (
+            uri,
+            r#"{"action": "take-offline nothing-01", "rationale": "x"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing-01",
+        ),
+        (uri, r#"{"action": "explode dc-corp-01", "rationale": "x"}"#, StatusCode::UNPROCESSABLE_ENTITY, "explode"),
+        (
+            uri,
+            &format!(r#"{{"action": "{OFFLINE}", "rationale": "  "}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rationale",
+        ),
+        (
+            uri,
+            &format!(r#"{{"action": "{OFFLINE}", "rationale": "x", "evidence": [999]}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "999",
+        ),
+        (
+            "/api/incidents/INC-404/actions",
+            &format!(r#"{{"action": "{OFFLINE}", "rationale": "x"}}"#),
+            StatusCode::NOT_FOUND,
+            "INC-404",
+        ),
+        ("/api/incidents/INC-1/actions/abc/approve", r#"{"rationale": "x"}"#, StatusCode::BAD_REQUEST, "abc"),
+        ("/api/incidents/INC-1/actions/0/approve", r#"{"rationale": "x"}"#, StatusCode::BAD_REQUEST, ""),
+        ("/api/incidents/INC-1/actions/99/approve", r#"{"rationale": "x"}"#, StatusCode::NOT_FOUND, "#99"),
+        ("/api/incidents/INC-1/actions/3/reject", r#"{"rationale": "x"}"#, StatusCode::NOT_FOUND, "#3"),
+        ("/api/incidents/INC-1/actions/1/approve", r#"{}"#, StatusCode::UNPROCESSABLE_ENTITY, ""),
+    ];
+    for (uri, body, status, says) in cases {
+        let r = send(&app, post_json(uri, body, auth)).await;
+        assert_eq!(r.status, *status, "{uri} {body}: {}", r.body);
+        let e = json(&r);
+        let msg = e["error"].as_str().unwrap_or_else(|| panic!("{uri} {body}: {}", r.body));
+        assert!(msg.contains(says), "{uri} {body}: {msg}");
+    }
+    // Not JSON at all.
+    let r = send(
+        &app,
+        with_auth(Request::post(uri).header(header::CONTENT_TYPE, "text/plain"), auth).body(Body::from("x")).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    assert_eq!(head(&app).await, before);
+    // A stream resuming after something that is not an event number.
+    let mut req = get_as("/api/incidents/INC-1/events", auth);
+    req.headers_mut().insert("last-event-id", "yesterday".parse().unwrap());
+    assert_eq!(send(&app, req).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(send(&app, get_as("/api/incidents/INC-404/events", auth)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_board_shows_the_decisions_waiting_with_forms_for_those_who_decide() {
+    let app = app().await;
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let n = propose(&app, &t_cookie, &t_csrf).await;
+    let (e_cookie, e_csrf) = sign_in_as(&app, "eschmidt").await;
+    let page = send(&app, get("/incidents/INC-1", Some(&e_cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(b.contains("Decisions waiting") && b.contains(&format!("id=\"action-{n}\"")), "{b}");
+    assert!(b.contains("take-offline dc-corp-01,dc-corp-02"), "{b}");
+    assert!(b.contains("safe-with-measures") && b.contains("Approvals required"), "{b}");
+    let it_lead = site().people.iter().find(|p| &*p.id == "psharma").unwrap().name.to_string();
+    assert!(b.contains(&it_lead), "who holds the roles");
+    assert!(b.contains("class=\"countdown\" data-due=\"") && b.contains("in 15 min"), "{b}");
+    assert!(b.contains(&format!("action=\"/incidents/INC-1/actions/{n}/approve\"")), "the ot-lead may decide");
+    assert!(b.contains(&format!("name=\"csrf\" value=\"{e_csrf}\"")));
+    assert!(b.contains("data-events=\"/api/incidents/INC-1/events?after="), "the board subscribes to its events");
+    assert!(b.contains("src=\"/assets/board.js?v="));
+    assert!(!b.contains("every 15s"), "no polling");
+    // The liaison sees the decision, without forms.
+    let (k_cookie, _) = sign_in_as(&app, "kpowell").await;
+    let k = send(&app, get("/incidents/INC-1", Some(&k_cookie))).await.body;
+    assert!(k.contains("Decisions waiting") && !k.contains(&format!("/actions/{n}/approve\"")), "{k}");
+    // The form approves (htmx follows the redirect to the board).
+    let r =
+        send(&app, form(&format!("/incidents/INC-1/actions/{n}/approve"), "rationale=ok", Some(&e_cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let body = format!("csrf={e_csrf}&rationale=operators+keep+local+logons");
+    let r = send(&app, form(&format!("/incidents/INC-1/actions/{n}/approve"), &body, Some(&e_cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header(header::LOCATION), format!("/incidents/INC-1#action-{n}"));
+    let b = send(&app, get("/incidents/INC-1", Some(&e_cookie))).await.body;
+    assert!(b.contains("Approved by") && b.contains("operators keep local logons"), "{b}");
+    // The propose form: a refusal shows the board again with the reason and what was typed.
+    let body = format!("csrf={t_csrf}&action=take-offline+nothing-01&rationale=why+not");
+    let r = send(&app, form("/incidents/INC-1/actions", &body, Some(&t_cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Refused, nothing was recorded") && r.body.contains("value=\"take-offline nothing-01\""),
+        "{}",
+        r.body
+    );
+    let js = send(&app, get("/assets/board.js", None)).await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.body.contains("EventSource"));
+}
+
+/// Reads the stream until `n` events arrived: (id, data) each. Bounded.
+async fn sse_events(body: &mut Body, n: usize) -> Vec<(u64, serde_json::Value)> {
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let frame = tokio::time::timeout(WAIT, body.frame()).await.expect("an event within the wait").unwrap().unwrap();
+        let Ok(data) = frame.into_data() else { continue };
+        buf.push_str(std::str::from_utf8(&data).unwrap());
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ").or_else(|| line.strip_prefix("id:")) {
+                    id = Some(v.trim().parse().unwrap());
+                } else if let Some(v) = line.strip_prefix("data: ").or_else(|| line.strip_prefix("data:")) {
+                    data = Some(serde_json::from_str(v).unwrap());
+                }
+            }
+            if let (Some(id), Some(data)) = (id, data) {
+                out.push((id, data));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn events_stream_live_and_a_reconnect_catches_up_from_last_event_id() {
+    let app = app().await;
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let token = server::new_api_token(&*app.store, "psharma", "live", 1).await.unwrap();
+    let res = app.router.clone().oneshot(get_as("/api/incidents/INC-1/events", Auth::Bearer(&token))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    assert_eq!(app.state.hub.subscribers("INC-1"), 1);
+    let mut body = res.into_body();
+    // Appended through the API: received with its number as the event id.
+    let n = propose(&app, &t_cookie, &t_csrf).await;
+    let got = sse_events(&mut body, 1).await;
+    assert_eq!(got[0].0, n);
+    assert_eq!(got[0].1["seq"], n);
+    assert_eq!(got[0].1["kind"], "action-proposed");
+    assert_eq!(got[0].1["actor"], "tnguyen");
+    // Then an approval.
+    let approve = format!("/api/incidents/INC-1/actions/{n}/approve");
+    let r = send(&app, post_json(&approve, r#"{"rationale": "IT agrees"}"#, Auth::Bearer(&token))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got = sse_events(&mut body, 1).await;
+    assert_eq!((got[0].0, got[0].1["kind"].as_str().unwrap()), (n + 1, "action-approved"));
+    drop(body);
+
+    // A client that saw event 3 reconnects: events 4.. from the store, in order, then live ones.
+    let mut req = get_as("/api/incidents/INC-1/events", Auth::Session(&t_cookie, None));
+    req.headers_mut().insert("last-event-id", "3".parse().unwrap());
+    let mut body = app.router.clone().oneshot(req).await.unwrap().into_body();
+    let got = sse_events(&mut body, (n + 1 - 3) as usize).await;
+    let ids: Vec<u64> = got.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, (4..=n + 1).collect::<Vec<_>>());
+    // ?after= is the board's starting point; Last-Event-ID wins over it.
+    let mut req = get_as(&format!("/api/incidents/INC-1/events?after={n}"), Auth::Bearer(&token));
+    req.headers_mut().insert("last-event-id", format!("{}", n - 1).parse().unwrap());
+    let mut other = app.router.clone().oneshot(req).await.unwrap().into_body();
+    assert_eq!(sse_events(&mut other, 2).await.iter().map(|e| e.0).collect::<Vec<_>>(), vec![n, n + 1]);
+    // Live after the catch-up, on both.
+    let (e_cookie, e_csrf) = sign_in_as(&app, "eschmidt").await;
+    let r =
+        send(&app, post_json(&approve, r#"{"rationale": "OT agrees"}"#, Auth::Session(&e_cookie, Some(&e_csrf)))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(sse_events(&mut body, 1).await[0].0, n + 2);
+    assert_eq!(sse_events(&mut other, 1).await[0].0, n + 2);
+    // An append by another writer (the CLI's path, straight to the store) reaches subscribers once published.
+    let site = site();
+    let written = store::write(&*app.store, &site, None, "INC-1", "mgarcia", at(20), |_inc| {
+        Ok::<_, std::convert::Infallible>(vec![EventBody::Note(Note {
+            text: "bridge call at 09:00".into(),
+            domain: None,
+        })])
+    })
+    .await
+    .unwrap();
+    let seq = written.incident.seq();
+    app.state.hub.publish(&app.state, "INC-1", seq, seq).await;
+    let got = sse_events(&mut body, 1).await;
+    assert_eq!((got[0].0, got[0].1["summary"].as_str().unwrap()), (seq, "bridge call at 09:00"));
+}

@@ -1,0 +1,171 @@
+//! The one write path of an existing incident, shared by the CLI and the
+//! server: the events a closure builds from the incident as it stands are
+//! checked against the loaded site model (and, for response actions, the
+//! impact engine and authority matrix), sealed, appended with the expected
+//! sequence number, and rebuilt and retried when another writer appended
+//! first ([`Log::append`]). After the append the store announces it
+//! ([`Announce`]): on PostgreSQL a `NOTIFY interlock_events, '<incident>:<seq>'`
+//! that other processes [`listen`] for; on SQLite nothing (one process).
+
+use std::future::Future;
+
+use incident::{Body, Context, Event, Incident, Policy, Sealed, Timestamp};
+use site_model::Site;
+use sqlx::postgres::PgListener;
+
+use crate::log::{Log, LogError};
+use crate::{AnyStore, PgStore, SqliteStore, Store, StoreError};
+
+/// The PostgreSQL channel appends are announced on.
+pub const CHANNEL: &str = "interlock_events";
+
+/// What the write path appended, and the incident after it.
+#[derive(Debug)]
+pub struct Written {
+    /// The events as stored, in order.
+    pub sealed: Vec<Sealed>,
+    /// The incident with them folded in.
+    pub incident: Incident,
+    /// Set when the append could not be announced to other processes (the
+    /// events are stored; listeners catch up with the next announcement).
+    pub announce_failed: Option<StoreError>,
+}
+
+/// Why nothing was written: the closure refused (its own error), or the rules,
+/// the store or the record did.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError<E> {
+    #[error("{0}")]
+    Make(E),
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+/// Telling other processes that an incident has new events.
+pub trait Announce {
+    /// Announces that `id` has events up to `seq`.
+    fn announce(&self, id: &str, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl Announce for SqliteStore {
+    async fn announce(&self, _id: &str, _seq: u64) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+impl Announce for PgStore {
+    async fn announce(&self, id: &str, seq: u64) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(format!("{id}:{seq}")).execute(self.pool()).await?;
+        Ok(())
+    }
+}
+
+impl Announce for AnyStore {
+    async fn announce(&self, id: &str, seq: u64) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.announce(id, seq).await,
+            AnyStore::Postgres(p) => p.announce(id, seq).await,
+        }
+    }
+}
+
+/// Numbers bodies as the next events of `inc`.
+pub fn events(inc: &Incident, actor: &str, now: Timestamp, bodies: Vec<Body>) -> Vec<Event> {
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| Event {
+            incident: inc.id().into(),
+            seq: inc.seq() + 1 + i as u64,
+            recorded_at: now,
+            actor: actor.into(),
+            body,
+        })
+        .collect()
+}
+
+/// Appends the bodies `make` builds from the incident `id` as it stands, as
+/// events of `actor` recorded at `now`: checked against `site` (and `engine`
+/// for response actions), sealed, appended; rebuilt from the newer state and
+/// retried when another writer appended first. `make` returning an error
+/// writes nothing.
+pub async fn write<S, E>(
+    store: &S,
+    site: &Site,
+    engine: Option<authority::Engine<'_>>,
+    id: &str,
+    actor: &str,
+    now: Timestamp,
+    mut make: impl FnMut(&Incident) -> Result<Vec<Body>, E>,
+) -> Result<Written, WriteError<E>>
+where
+    S: Store + Announce + Sync,
+    E: std::fmt::Display,
+{
+    let policy = Policy::default();
+    let cx = Context { site, policy: &policy, engine };
+    let mut log = Log::open(store, cx, id).await?;
+    let mut failure: Option<E> = None;
+    let appended = log
+        .append(|inc| {
+            let inc = inc.ok_or_else(|| LogError::NotFound(id.into()))?;
+            match make(inc) {
+                Ok(bodies) => Ok(events(inc, actor, now, bodies)),
+                Err(e) => {
+                    let msg = e.to_string();
+                    failure = Some(e);
+                    Err(LogError::Refused(msg))
+                }
+            }
+        })
+        .await;
+    let sealed = match appended {
+        Ok(sealed) => sealed,
+        Err(e) => return Err(failure.map_or(WriteError::Log(e), WriteError::Make)),
+    };
+    let incident = log.into_state().ok_or_else(|| LogError::NotFound(id.into()))?;
+    let announce_failed = store.announce(id, incident.seq()).await.err();
+    Ok(Written { sealed, incident, announce_failed })
+}
+
+/// Parses an announcement's payload, `<incident>:<seq>`.
+pub fn parse_announcement(payload: &str) -> Option<(&str, u64)> {
+    let (id, seq) = payload.rsplit_once(':')?;
+    Some((id, seq.parse().ok()?))
+}
+
+/// A PostgreSQL connection listening for announcements of appends.
+pub struct Listener(PgListener);
+
+/// Listens on [`CHANNEL`] with a connection of its own from the store's pool settings.
+pub async fn listen(store: &PgStore) -> Result<Listener, StoreError> {
+    let mut l = PgListener::connect_with(store.pool()).await?;
+    l.listen(CHANNEL).await?;
+    Ok(Listener(l))
+}
+
+impl Listener {
+    /// The next announcement: (incident, seq). After a lost connection the
+    /// listener reconnects; announcements made meanwhile are missed, which
+    /// readers make up for by reading from the last event they saw.
+    pub async fn recv(&mut self) -> Result<(String, u64), StoreError> {
+        loop {
+            let n = self.0.recv().await?;
+            if let Some((id, seq)) = parse_announcement(n.payload()) {
+                return Ok((id.to_string(), seq));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_announcement;
+
+    #[test]
+    fn announcements_name_the_incident_and_the_last_event() {
+        assert_eq!(parse_announcement("INC-20261126-1:42"), Some(("INC-20261126-1", 42)));
+        assert_eq!(parse_announcement("INC-1"), None);
+        assert_eq!(parse_announcement("INC-1:x"), None);
+    }
+}
