@@ -25,10 +25,10 @@
 //!
 //! Changing the layout of an existing kind means a new `ENCODING` value; the
 //! decoder keeps reading every earlier one. A new kind (a new code, such as
-//! the work-plan kinds 40-46, the response-action kinds 64-74 or the recovery
-//! kinds 128-133, whose codes take two varint bytes) leaves earlier events
-//! unchanged and so keeps the version. A pair (a task's measure: action and
-//! measure index) is its two numbers in order.
+//! the work-plan kinds 40-46, the membership kinds 27-29, the response-action
+//! kinds 64-74 or the recovery kinds 128-133, whose codes take two varint
+//! bytes) leaves earlier events unchanged and so keeps the version. A pair (a
+//! task's measure: action and measure index) is its two numbers in order.
 
 use authority::{Assessment, Fact, Group, Matched, Requirement, Rung, VerdictKind};
 use site_model::{Domain, ImpactFact};
@@ -519,6 +519,14 @@ impl Writer {
                     self.bool(d.agrees);
                 }
                 self.opt_str(&r.note);
+            }
+            Body::VisibilityChanged(v) => {
+                self.bool(v.private);
+                self.str(&v.reason);
+            }
+            Body::MemberAdded(m) | Body::MemberRemoved(m) => {
+                self.str(&m.person);
+                self.str(&m.reason);
             }
         }
         Ok(())
@@ -1024,6 +1032,11 @@ impl<'a> Reader<'a> {
                 }
                 Body::ReadingsVerified(ReadingCheck { process, reading, field_value, displayed, note: self.opt_str()? })
             }
+            Kind::VisibilityChanged => {
+                Body::VisibilityChanged(Visibility { private: self.bool("private flag")?, reason: self.str()? })
+            }
+            Kind::MemberAdded => Body::MemberAdded(self.membership()?),
+            Kind::MemberRemoved => Body::MemberRemoved(self.membership()?),
         })
     }
 
@@ -1036,6 +1049,10 @@ impl<'a> Reader<'a> {
             site_version: self.digest()?,
             authority_version: self.digest()?,
         })
+    }
+
+    fn membership(&mut self) -> Result<Membership, DecodeError> {
+        Ok(Membership { person: self.str()?, reason: self.str()? })
     }
 
     fn action_note(&mut self) -> Result<ActionNote, DecodeError> {

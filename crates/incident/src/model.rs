@@ -416,6 +416,12 @@ pub enum Body {
     ViewSuspected(ViewSuspicion),
     /// A manual verification: a reading taken at its local station and the values the displays showed.
     ReadingsVerified(ReadingCheck),
+    /// The incident becomes private to its members, or open to every user again (a commander's call).
+    VisibilityChanged(Visibility),
+    /// A person becomes a member of the incident: one who may see it while it is private.
+    MemberAdded(Membership),
+    /// A person added as a member stops being one.
+    MemberRemoved(Membership),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -879,6 +885,21 @@ pub struct Displayed {
     pub agrees: bool,
 }
 
+/// Who may see the incident: private (its members only) or open (every user).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visibility {
+    pub private: bool,
+    pub reason: Box<str>,
+}
+
+/// A person added to or removed from the incident's members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    /// A person id of the site model.
+    pub person: Box<str>,
+    pub reason: Box<str>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     /// The event corrected (never itself a correction).
@@ -917,6 +938,9 @@ pub enum Kind {
     UpdateSnoozed = 24,
     ViewSuspected = 25,
     ReadingsVerified = 26,
+    VisibilityChanged = 27,
+    MemberAdded = 28,
+    MemberRemoved = 29,
     ActionProposed = 64,
     ActionApproved = 65,
     ActionRejected = 66,
@@ -972,6 +996,9 @@ impl Kind {
         Kind::UpdateSnoozed,
         Kind::ViewSuspected,
         Kind::ReadingsVerified,
+        Kind::VisibilityChanged,
+        Kind::MemberAdded,
+        Kind::MemberRemoved,
         Kind::ActionProposed,
         Kind::ActionApproved,
         Kind::ActionRejected,
@@ -1035,6 +1062,9 @@ impl Kind {
             Kind::UpdateSnoozed => "update-snoozed",
             Kind::ViewSuspected => "view-suspected",
             Kind::ReadingsVerified => "readings-verified",
+            Kind::VisibilityChanged => "visibility",
+            Kind::MemberAdded => "member-added",
+            Kind::MemberRemoved => "member-removed",
             Kind::ActionProposed => "action-proposed",
             Kind::ActionApproved => "action-approved",
             Kind::ActionRejected => "action-rejected",
@@ -1124,6 +1154,9 @@ impl Body {
             Body::UpdateSnoozed(_) => Kind::UpdateSnoozed,
             Body::ViewSuspected(_) => Kind::ViewSuspected,
             Body::ReadingsVerified(_) => Kind::ReadingsVerified,
+            Body::VisibilityChanged(_) => Kind::VisibilityChanged,
+            Body::MemberAdded(_) => Kind::MemberAdded,
+            Body::MemberRemoved(_) => Kind::MemberRemoved,
             Body::ActionProposed(_) => Kind::ActionProposed,
             Body::ActionApproved(_) => Kind::ActionApproved,
             Body::ActionRejected(_) => Kind::ActionRejected,
@@ -1176,6 +1209,7 @@ impl Body {
     pub fn people(&self) -> Vec<&str> {
         match self {
             Body::Assigned { person, .. } => vec![person],
+            Body::MemberAdded(m) | Body::MemberRemoved(m) => vec![&m.person],
             Body::HandedOver(h) => vec![&h.from, &h.to],
             Body::EvidenceCollected(e) => vec![&e.collected_by],
             Body::CustodyTransferred(c) => vec![&c.from, &c.to],

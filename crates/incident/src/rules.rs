@@ -167,6 +167,15 @@ pub fn check(incident: Option<&Incident>, event: &Event, cx: &Context<'_>) -> Re
     }
 }
 
+/// A change to who is a member, as [`Checker::keeps_a_commander`] weighs it.
+#[derive(Clone, Copy)]
+enum Change<'a> {
+    RemoveMember(&'a str),
+    Relieve(&'a str),
+    /// A position (role) passes to a person.
+    HandOver(&'a str, &'a str),
+}
+
 struct Checker<'a> {
     site: &'a Site,
     policy: &'a Policy,
@@ -301,6 +310,40 @@ impl Checker<'_> {
         })
     }
 
+    /// A private incident keeps at least one member who can command it
+    /// (change who may see it, add members): refuses a change that would
+    /// leave none.
+    fn keeps_a_commander(&self, inc: &Incident, change: Change<'_>) -> Result<(), RuleError> {
+        if !inc.private {
+            return Ok(());
+        }
+        let mut positions: Vec<(&str, &str)> = inc.positions.iter().map(|(r, p)| (&**r, &*p.person)).collect();
+        let mut members: Vec<&str> = inc.members.iter().map(|m| &**m).collect();
+        match change {
+            Change::RemoveMember(person) => members.retain(|m| *m != person),
+            Change::Relieve(role) => positions.retain(|(r, _)| *r != role),
+            Change::HandOver(role, to) => {
+                for (r, p) in positions.iter_mut() {
+                    if *r == role {
+                        *p = to;
+                    }
+                }
+            }
+        }
+        let commands = |person: &str| {
+            self.site_holds(person, &self.policy.declare_roles)
+                || positions.iter().any(|(r, p)| *p == person && self.policy.declare_roles.iter().any(|d| **d == **r))
+        };
+        let everyone = members.iter().copied().chain(positions.iter().map(|(_, p)| *p)).chain([inc.opened_by()]);
+        if everyone.into_iter().any(commands) {
+            return Ok(());
+        }
+        Err(state(format!(
+            "the incident is private and this would leave no member who holds {}: add one as a member first",
+            Self::roles_phrase(&self.policy.declare_roles)
+        )))
+    }
+
     fn on_response_team(&self, person: &str) -> bool {
         let Some(p) = self.site.person_by_id(person) else { return false };
         match &self.site.people[p.ix()].affiliation {
@@ -362,7 +405,17 @@ impl Checker<'_> {
 
     fn body(&self, inc: &Incident, seq: u64, body: &Body) -> Result<(), RuleError> {
         let kind = body.kind();
-        // What a closed or dismissed incident still accepts.
+        // A private incident is written by its members only, whatever the event.
+        if !inc.visible_to(self.actor) {
+            return Err(RuleError::NotAuthorised {
+                actor: self.actor.into(),
+                action: "record in this incident",
+                needed:
+                    "it is private to its members (its opener, its position holders and the people added as members)"
+                        .into(),
+            });
+        }
+        // What a closed or dismissed incident still accepts (who may see it can always change).
         if inc.status == Status::Dismissed
             && !matches!(
                 kind,
@@ -371,6 +424,9 @@ impl Checker<'_> {
                     | Kind::Corrected
                     | Kind::CustodyTransferred
                     | Kind::Checkpoint
+                    | Kind::VisibilityChanged
+                    | Kind::MemberAdded
+                    | Kind::MemberRemoved
             )
         {
             return Err(state(format!("the incident was dismissed; `{kind}` is no longer accepted (open a new one)")));
@@ -387,6 +443,9 @@ impl Checker<'_> {
                     | Kind::FollowUpRecorded
                     | Kind::FollowUpAcknowledged
                     | Kind::FollowUpsOpened
+                    | Kind::VisibilityChanged
+                    | Kind::MemberAdded
+                    | Kind::MemberRemoved
             )
         {
             return Err(state(format!(
@@ -487,6 +546,7 @@ impl Checker<'_> {
                 let Some(p) = inc.positions.get(role) else {
                     return Err(state(format!("nobody holds {role} in this incident")));
                 };
+                self.keeps_a_commander(inc, Change::Relieve(role))?;
                 if *p.person == *self.actor {
                     return Ok(());
                 }
@@ -509,6 +569,7 @@ impl Checker<'_> {
                 if h.briefing.snapshot != inc.snapshot() {
                     return Err(state("the briefing's snapshot is not the incident's state as of its last event"));
                 }
+                self.keeps_a_commander(inc, Change::HandOver(&h.role, &h.to))?;
                 if *h.from == *self.actor {
                     return Ok(());
                 }
@@ -989,6 +1050,51 @@ impl Checker<'_> {
                 Ok(())
             }
             Body::ReadingsVerified(r) => self.readings(r),
+            Body::VisibilityChanged(v) => {
+                self.text("reason", &v.reason)?;
+                if v.private == inc.private {
+                    return Err(state(if v.private {
+                        "the incident is already private to its members"
+                    } else {
+                        "the incident is already open to every user"
+                    }));
+                }
+                self.command(inc, "change who may see the incident")?;
+                if v.private && !inc.is_member(self.actor) {
+                    return Err(state(format!(
+                        "{} is not a member of the incident: add them as a member first, or making it private would \
+                         hide it from whoever made it private",
+                        self.actor
+                    )));
+                }
+                Ok(())
+            }
+            Body::MemberAdded(m) => {
+                self.text("reason", &m.reason)?;
+                self.person(&m.person)?;
+                if inc.members.contains(&m.person) {
+                    return Err(state(format!("{} is already a member", m.person)));
+                }
+                self.command(inc, "add members")
+            }
+            Body::MemberRemoved(m) => {
+                self.text("reason", &m.reason)?;
+                self.person(&m.person)?;
+                if !inc.members.contains(&m.person) {
+                    let why = inc.membership().remove(&*m.person);
+                    return Err(state(match why {
+                        Some(why) => format!(
+                            "{} was not added as a member; they are one by what they are ({}): a position holder stops \
+                             being one when relieved, the opener always is one",
+                            m.person,
+                            why.join(", ")
+                        ),
+                        None => format!("{} is not a member", m.person),
+                    }));
+                }
+                self.command(inc, "remove members")?;
+                self.keeps_a_commander(inc, Change::RemoveMember(&m.person))
+            }
             Body::Corrected(c) => self.correction(inc, seq, c),
             Body::Checkpoint(c) => {
                 if c.seq != inc.seq() || c.head != inc.head() {

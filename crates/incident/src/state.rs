@@ -5,7 +5,8 @@
 //! state reads as if the corrected version had been recorded in the first
 //! place while the log keeps both.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::actions::{ActionState, Due};
 use crate::chain::{ChainError, Row, Verifier};
@@ -70,7 +71,9 @@ pub enum FoldError {
 #[derive(Debug, Clone)]
 pub struct Incident {
     id: Box<str>,
-    events: Vec<Event>,
+    /// Shared, so a copy of the state (a reader's cache, a writer's start)
+    /// costs a reference count per event, not a deep copy.
+    events: Vec<Arc<Event>>,
     head: Digest,
     /// Superseded event → its latest correction.
     corrected: HashMap<u64, u64>,
@@ -100,11 +103,20 @@ pub struct Incident {
     pub recovery: RecoveryState,
     /// Operational periods, tasks and follow-ups.
     pub work: WorkPlan,
+    /// Private: only its members may see it ([`Incident::is_member`]).
+    pub private: bool,
+    /// People added as members (`member-added`, not removed since). The
+    /// opener and the position holders are members without being listed.
+    pub members: BTreeSet<Box<str>>,
 }
 
 impl Incident {
     /// Folds decoded events (already in order, e.g. from [`Incident::load`]).
     pub fn fold(events: Vec<Event>, head: Digest) -> Result<Incident, FoldError> {
+        Incident::fold_shared(events.into_iter().map(Arc::new).collect(), head)
+    }
+
+    fn fold_shared(events: Vec<Arc<Event>>, head: Digest) -> Result<Incident, FoldError> {
         let first = events.first().ok_or(FoldError::NotOpened(1))?;
         let Body::Opened(opened) = &first.body else {
             return Err(FoldError::NotOpened(first.seq));
@@ -132,6 +144,8 @@ impl Incident {
             reviews: Vec::new(),
             recovery: RecoveryState::default(),
             work: WorkPlan::default(),
+            private: false,
+            members: BTreeSet::new(),
         };
         for (i, e) in events.iter().enumerate() {
             let expected = i as u64 + 1;
@@ -190,8 +204,8 @@ impl Incident {
         }
         if matches!(event.body, Body::Corrected(_)) {
             let mut events = std::mem::take(&mut self.events);
-            events.push(event);
-            *self = Incident::fold(events, hash)?;
+            events.push(Arc::new(event));
+            *self = Incident::fold_shared(events, hash)?;
             return Ok(());
         }
         if matches!(event.body, Body::Opened(_)) {
@@ -201,7 +215,7 @@ impl Incident {
         let body = event.body.clone();
         let actor = event.actor.clone();
         let at = event.recorded_at;
-        self.events.push(event);
+        self.events.push(Arc::new(event));
         self.head = hash;
         self.apply(seq, &actor, at, &body)
     }
@@ -211,12 +225,12 @@ impl Incident {
     }
 
     /// All events, in order (`events()[n - 1]` is event `n`).
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &[Arc<Event>] {
         &self.events
     }
 
     pub fn event(&self, seq: u64) -> Option<&Event> {
-        seq.checked_sub(1).and_then(|i| self.events.get(i as usize))
+        seq.checked_sub(1).and_then(|i| self.events.get(i as usize)).map(|e| &**e)
     }
 
     /// The number of the last event.
@@ -245,6 +259,34 @@ impl Incident {
     /// An event's content as corrected: the latest replacement, `None` when retracted.
     pub fn effective(&self, seq: u64) -> Option<&Body> {
         effective_in(&self.events, &self.corrected, seq)
+    }
+
+    /// Whether `person` is a member: added as one, holding a position in
+    /// the incident, or its opener. Nobody else is (not a site role holder,
+    /// not a server administrator).
+    pub fn is_member(&self, person: &str) -> bool {
+        self.members.contains(person)
+            || self.positions.values().any(|p| &*p.person == person)
+            || self.opened_by() == person
+    }
+
+    /// Whether `person` may see the incident: every person when it is open,
+    /// its members when it is private.
+    pub fn visible_to(&self, person: &str) -> bool {
+        !self.private || self.is_member(person)
+    }
+
+    /// Every member and why: "opened it", "holds ROLE", "added as a member".
+    pub fn membership(&self) -> BTreeMap<&str, Vec<String>> {
+        let mut out: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        out.entry(self.opened_by()).or_default().push("opened it".into());
+        for (role, p) in &self.positions {
+            out.entry(&p.person).or_default().push(format!("holds {role}"));
+        }
+        for m in &self.members {
+            out.entry(m).or_default().push("added as a member".into());
+        }
+        out
     }
 
     pub fn is_closed(&self) -> bool {
@@ -392,6 +434,13 @@ impl Incident {
             | Body::MonitoringStarted(_)
             | Body::MonitoringEnded(_)
             | Body::RecoveryEnded(_) => self.recovery.apply(seq, body),
+            Body::VisibilityChanged(v) => self.private = v.private,
+            Body::MemberAdded(m) => {
+                self.members.insert(m.person.clone());
+            }
+            Body::MemberRemoved(m) => {
+                self.members.remove(&m.person);
+            }
             Body::ActionProposed(p) => {
                 self.actions.insert(seq, ActionState::new(seq, actor, at, p.assessment.requirement.clone()));
             }
@@ -412,7 +461,7 @@ impl Incident {
 }
 
 /// An event's content as corrected: `None` when retracted.
-fn effective_in<'e>(events: &'e [Event], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
+fn effective_in<'e>(events: &'e [Arc<Event>], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
     match corrected.get(&seq) {
         Some(c) => match &events.get(c.checked_sub(1)? as usize)?.body {
             Body::Corrected(c) => c.replacement.as_deref(),

@@ -398,6 +398,9 @@ fn body() -> impl Strategy<Value = Body> {
                 Body::ReadingsVerified(ReadingCheck { process, reading, field_value, displayed, note })
             }
         ),
+        (any::<bool>(), text()).prop_map(|(private, reason)| Body::VisibilityChanged(Visibility { private, reason })),
+        (text(), text()).prop_map(|(person, reason)| Body::MemberAdded(Membership { person, reason })),
+        (text(), text()).prop_map(|(person, reason)| Body::MemberRemoved(Membership { person, reason })),
     ]
 }
 
@@ -437,7 +440,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..29, 38u64..49, 62u64..77, 126u64..136]) {
+    fn arbitrary_bytes_never_panic_and_decode_canonically(tail in vec(any::<u8>(), 0..300), kind in prop_oneof![0u64..32, 38u64..49, 62u64..77, 126u64..136]) {
         // Raw bytes, and bytes behind a valid header (version 1, "INC-1", seq 1, a time, an actor,
         // a real kind code, two varint bytes from 128) so that the body decoders are reached too.
         let mut headed = vec![ENCODING, 5, b'I', b'N', b'C', b'-', b'1', 1, 0, 0, 1, b'a'];
@@ -501,9 +504,9 @@ fn unknown_versions_and_kinds_are_named() {
     // version 1, incident "", seq 1, time 0 +0, actor "", kind 75 (reserved for response actions, unused).
     let err = decode(&[1, 0, 1, 0, 0, 0, 75]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 75 at byte 6");
-    // Kind 27, between the first kinds and the work plan, is unused too.
-    let err = decode(&[1, 0, 1, 0, 0, 0, 27]).unwrap_err();
-    assert_eq!(err.to_string(), "unknown event kind code 27 at byte 6");
+    // Kind 30, between the membership kinds 27-29 and the work plan, is unused too.
+    let err = decode(&[1, 0, 1, 0, 0, 0, 30]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown event kind code 30 at byte 6");
     // Kind 48, after the work-plan kinds 40-47, is unused too.
     let err = decode(&[1, 0, 1, 0, 0, 0, 48]).unwrap_err();
     assert_eq!(err.to_string(), "unknown event kind code 48 at byte 6");
@@ -874,6 +877,13 @@ fn example(kind: Kind) -> Body {
             ],
             note: Some("grab sample, bench turbidimeter".into()),
         }),
+        Kind::VisibilityChanged => {
+            Body::VisibilityChanged(Visibility { private: true, reason: "insider suspected".into() })
+        }
+        Kind::MemberAdded => {
+            Body::MemberAdded(Membership { person: "tnguyen".into(), reason: "keeps the timeline".into() })
+        }
+        Kind::MemberRemoved => Body::MemberRemoved(Membership { person: "tnguyen".into(), reason: "off shift".into() }),
         Kind::FollowUpsOpened => Body::FollowUpsOpened(FollowUpsOpened {
             days: 90,
             due: Timestamp::parse("2027-02-24T09:00:00-06:00").unwrap(),
@@ -1191,4 +1201,32 @@ fn work_plan_events_refuse_bad_flags_codes_and_numbers() {
     ok.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]); // u32::MAX
     ok.extend_from_slice(&bytes[at + 1..]);
     assert!(decode(&ok).is_ok());
+}
+
+/// The membership kinds, byte by byte after the common header: the code, then
+/// the private flag and the reason, or the person and the reason.
+#[test]
+fn golden_encoding_of_membership() {
+    let mut expected: Vec<(Kind, Vec<u8>)> = Vec::new();
+    let mut v = vec![27, 1, 17];
+    v.extend_from_slice(b"insider suspected");
+    expected.push((Kind::VisibilityChanged, v));
+    let mut v = vec![28, 7];
+    v.extend_from_slice(b"tnguyen");
+    v.push(18);
+    v.extend_from_slice(b"keeps the timeline");
+    expected.push((Kind::MemberAdded, v));
+    let mut v = vec![29, 7];
+    v.extend_from_slice(b"tnguyen");
+    v.push(9);
+    v.extend_from_slice(b"off shift");
+    expected.push((Kind::MemberRemoved, v));
+    for (kind, tail) in expected {
+        let bytes = encode(&example_event(3, example(kind))).unwrap();
+        assert_eq!(&bytes[HEADER..], &tail[..], "{kind}");
+    }
+    // The private flag is one byte, 0 or 1.
+    let mut bytes = encode(&example_event(3, example(Kind::VisibilityChanged))).unwrap();
+    bytes[HEADER + 1] = 2;
+    assert_eq!(decode(&bytes).unwrap_err().to_string(), format!("invalid private flag at byte {}", HEADER + 1));
 }

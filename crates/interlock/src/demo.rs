@@ -1,15 +1,49 @@
-//! `interlock demo`: loads the example site embedded in the binary and shows
-//! what the site model already knows about the brief's hard cases. Every
-//! line is computed from the model; nothing is canned.
+//! `interlock demo`: the server on loopback over a fresh SQLite store, with
+//! the example site embedded in the binary, demo users and a scripted
+//! incident in progress (`demo/live.rs`); `--check` starts the same and
+//! fetches a board over HTTP, then stops. `interlock demo --tour` is the text
+//! walkthrough: what the site model already knows about the brief's hard
+//! cases. Every line is computed from the model; nothing is canned.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::{Result, bail};
+use clap::Args;
 use site_model::*;
+
+mod live;
 
 mod example {
     include!(concat!(env!("OUT_DIR"), "/example_site.rs"));
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// The text walkthrough of the example site instead of the server.
+    #[arg(long, conflicts_with_all = ["check", "addr", "data"])]
+    tour: bool,
+    /// Start everything, fetch the health check and the scripted incident's board over HTTP as a
+    /// demo user, print the time it took to be ready, and stop (exit 0 when everything answered).
+    #[arg(long)]
+    check: bool,
+    /// The address to listen on (default 127.0.0.1:8080, or any free port when that one is taken;
+    /// port 0: any free port). The first line printed is "listening on http://ADDR".
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Keep the demo's SQLite store in this (new or empty) directory instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+/// `interlock demo [--tour | --check]`.
+pub fn run(args: &DemoArgs) -> Result<std::process::ExitCode> {
+    if args.tour {
+        return tour(&mut std::io::stdout().lock());
+    }
+    live::run(args)
 }
 
 /// The example site, loaded from the copy embedded at build time.
@@ -21,7 +55,8 @@ pub fn example_site(today: Option<Date>) -> Outcome {
     site_model::load(sources, &LoadOptions { today, threads: 1 })
 }
 
-pub fn run(out: &mut dyn Write) -> Result<std::process::ExitCode> {
+/// The text walkthrough (`interlock demo --tour`).
+pub fn tour(out: &mut dyn Write) -> Result<std::process::ExitCode> {
     let outcome = example_site(Some(crate::sitefs::today_utc()));
     let Some(site) = &outcome.site else {
         crate::show::diagnostics(&outcome, 50, out)?;
@@ -166,6 +201,7 @@ pub fn run(out: &mut dyn Write) -> Result<std::process::ExitCode> {
         out,
         "\nTry it on your own site: `interlock site check DIR`, `interlock impact DIR --action '...'`, `interlock authority explain DIR --action '...'`."
     )?;
+    writeln!(out, "See the incident board with an incident in progress: `interlock demo` (without --tour).")?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 

@@ -94,6 +94,10 @@ pub enum IncidentCommand {
     Assign(AssignArgs),
     /// Change severity, category or phase, or assess the situation (process, control, view), with a reason.
     Status(StatusArgs),
+    /// Make the incident private to its members (--private) or open to every user (--open): a commander.
+    Visibility(VisibilityArgs),
+    /// Add or remove a member (who may see the incident while it is private): a commander.
+    Member(MemberArgs),
     /// Record a communication published to an audience.
     Communicate(CommunicateArgs),
     /// Record a determination that starts regulatory clocks: reportable, attempt, attribute-change.
@@ -325,6 +329,41 @@ pub struct AssignArgs {
     /// Leave the position empty.
     #[arg(long, conflicts_with_all = ["handover", "person"])]
     relieve: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("visibility").required(true).args(["private", "open"])))]
+pub struct VisibilityArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    /// Only its members see it: its opener, its position holders and the people added as members.
+    #[arg(long)]
+    private: bool,
+    /// Every user sees it.
+    #[arg(long)]
+    open: bool,
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberOp {
+    Add,
+    Remove,
+}
+
+#[derive(Args, Debug)]
+pub struct MemberArgs {
+    #[command(flatten)]
+    common: Common,
+    id: String,
+    #[arg(value_enum)]
+    op: MemberOp,
+    /// A person id of the site model.
+    person: String,
+    #[arg(long)]
+    reason: String,
 }
 
 #[derive(Args, Debug)]
@@ -654,6 +693,20 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
         C::Decide(a) => decide(a, clock).await,
         C::Assign(a) => assign(a, clock).await,
         C::Status(a) => status(a, clock).await,
+        C::Visibility(a) => {
+            let v = ::incident::Visibility { private: a.private, reason: a.reason.as_str().into() };
+            write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::VisibilityChanged(v.clone())])).await
+        }
+        C::Member(a) => {
+            let m = ::incident::Membership { person: a.person.as_str().into(), reason: a.reason.as_str().into() };
+            write(&a.common, &a.id, clock, move |_, _| {
+                Ok(vec![match a.op {
+                    MemberOp::Add => Body::MemberAdded(m.clone()),
+                    MemberOp::Remove => Body::MemberRemoved(m.clone()),
+                }])
+            })
+            .await
+        }
         C::Communicate(a) => {
             write(&a.common, &a.id, clock, |_, _| {
                 Ok(vec![Body::CommunicationPublished(Communication {
@@ -1195,7 +1248,7 @@ async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
     let store = open_store(&a.common.db).await?;
     let inc = load(&store, &a.id).await?;
     let filter = Filter { kinds: a.kinds, person: a.person, domain: a.domain, since: a.since, until: a.until };
-    let mut selected: Vec<&Event> = inc.events().iter().filter(|e| filter.matches(e)).collect();
+    let mut selected: Vec<&Event> = inc.events().iter().map(|e| &**e).filter(|e| filter.matches(e)).collect();
     if a.by_occurrence {
         selected.sort_by_key(|e| (e.occurred_at().micros(), e.seq));
     }

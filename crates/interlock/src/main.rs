@@ -3,6 +3,7 @@
 mod authority_cli;
 mod bench_engine;
 mod bench_evidence;
+mod bench_server;
 mod contain_cli;
 mod demo;
 mod generate;
@@ -41,8 +42,9 @@ enum Command {
     /// The site model: a plant and its enterprise as TOML files kept in git.
     #[command(subcommand)]
     Site(SiteCommand),
-    /// Walk through the shipped example site (Riverbend water treatment).
-    Demo,
+    /// The demo: the server on 127.0.0.1 with the example site, demo users and an incident in progress
+    /// (--tour: the text walkthrough of the example site; --check: start, fetch a board, stop).
+    Demo(demo::DemoArgs),
     /// The incident record: an append-only, hash-chained log of events.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
@@ -107,6 +109,9 @@ enum Command {
     /// The impact engine's numbers on one site (issue 3; used by bench/impact.sh).
     #[command(hide = true)]
     BenchEngine(bench_engine::BenchArgs),
+    /// Load on a running server: boards read, actions proposed and approved, live updates (bench/server.sh).
+    #[command(hide = true)]
+    BenchServe(bench_server::BenchServeArgs),
     /// Write a synthetic Zeek conn.log over a site's addresses (bench/evidence.sh).
     #[command(hide = true)]
     BenchEvidenceLog(bench_evidence::GenArgs),
@@ -165,7 +170,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Site(SiteCommand::Show { dir, json }) => site_show(&dir, json),
         Command::Site(SiteCommand::ImportCsv(args)) => import::run(&args),
         Command::Site(SiteCommand::Generate(args)) => generate::run(&args),
-        Command::Demo => demo::run(&mut std::io::stdout().lock()),
+        Command::Demo(args) => demo::run(&args),
         Command::Incident(cmd) => incident::run(cmd),
         Command::Action(cmd) => incident::action::run(cmd),
         Command::Authority(cmd) => authority_cli::run(cmd),
@@ -182,6 +187,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Vendor(cmd) => incident::evidence::run_vendor(cmd),
         Command::Evidence(cmd) => incident::evidence::run_evidence(cmd),
         Command::Correlate(args) => incident::evidence::run_correlate(args),
+        Command::BenchServe(args) => bench_server::run(args),
         Command::Impact(args) => impact_cli::run(&args),
         Command::Contain(args) => contain_cli::run_contain(&args),
         Command::Reach(args) => contain_cli::run_reach(&args),

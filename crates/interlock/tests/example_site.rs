@@ -175,7 +175,7 @@ fn show_json_is_stable_and_complete() {
 
 #[test]
 fn the_demo_runs_on_the_embedded_site() {
-    let (code, out) = interlock(&["demo"]);
+    let (code, out) = interlock(&["demo", "--tour"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Riverbend"));
     assert!(out.contains("provides authentication to"), "{out}");

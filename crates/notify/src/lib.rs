@@ -21,4 +21,4 @@ pub use config::{
     AUDIENCES, Channel, ChannelKind, Config, ConfigError, ConfigErrors, Endpoint, RetryPolicy, Secret, parse,
 };
 pub use message::{EventKind, Message};
-pub use send::{Attempt, AttemptLog, Delivery, Notifier, NotifyError, Outcome};
+pub use send::{Attempt, AttemptLog, Delivery, Notifier, NotifyError, Outcome, http_client_builder};

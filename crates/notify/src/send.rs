@@ -301,6 +301,12 @@ enum Prepared {
     Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, email: Box<lettre::Message> },
 }
 
+/// An HTTP client builder with the TLS this crate uses (rustls, ring, the
+/// platform's trust store), for other HTTP clients of the binary.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, NotifyError> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls_config()?))
+}
+
 /// rustls with the ring provider (builds with a C compiler only) and the
 /// platform's trust store.
 fn tls_config() -> Result<rustls::ClientConfig, NotifyError> {

@@ -252,6 +252,13 @@ pub fn summary(inc: &Incident, body: &Body) -> String {
                 shown.join(", ")
             )
         }
+        Body::VisibilityChanged(v) => format!(
+            "made the incident {}: {}",
+            if v.private { "private to its members" } else { "open to every user" },
+            v.reason
+        ),
+        Body::MemberAdded(m) => format!("{} added as a member: {}", m.person, m.reason),
+        Body::MemberRemoved(m) => format!("{} removed from the members: {}", m.person, m.reason),
     }
 }
 

@@ -43,8 +43,12 @@ struct BoardPage<'a> {
     view: &'a str,
     /// Proposed actions waiting for a decision.
     pending: Vec<ActionView>,
-    /// The others (decided, executed...).
+    /// The others (decided, executed...), the latest unless `all`.
     decided: Vec<ActionView>,
+    /// How many actions are decided in all.
+    decided_total: usize,
+    /// Whether the whole timeline and every decided action are shown (`?all=1`).
+    all: bool,
     /// Whether actions can be proposed here (the server has the site model).
     actions_enabled: bool,
     /// A refusal or error of the form just sent.
@@ -122,12 +126,21 @@ pub async fn list(State(state): State<AppState>, axum::Extension(p): axum::Exten
     }
 }
 
+/// `?all=1`: the whole timeline and every decided action, not only the latest.
+#[derive(Debug, Default, Deserialize)]
+pub struct BoardQuery {
+    #[serde(default)]
+    all: Option<String>,
+}
+
 pub async fn board(
     State(state): State<AppState>,
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<BoardQuery>,
 ) -> Response {
-    board_page(&state, &p, &id, StatusCode::OK, None, Draft::default()).await
+    let all = q.all.as_deref().is_some_and(|v| v != "0" && !v.is_empty());
+    board_page(&state, &p, &id, StatusCode::OK, None, Draft::default(), all).await
 }
 
 async fn board_page(
@@ -137,8 +150,10 @@ async fn board_page(
     status: StatusCode,
     message: Option<&str>,
     draft: Draft,
+    all: bool,
 ) -> Response {
-    let (b, actions) = match service::board_with_actions(state, p, id).await {
+    let window = if all { service::BoardWindow::ALL } else { service::BoardWindow::DEFAULT };
+    let (b, actions, decided_total) = match service::board_with_actions(state, p, id, window).await {
         Ok(x) => x,
         Err(e) => return service_error(e),
     };
@@ -159,6 +174,8 @@ async fn board_page(
             view: &view,
             pending,
             decided,
+            decided_total,
+            all,
             actions_enabled: state.site.is_some(),
             message,
             draft,
@@ -179,7 +196,7 @@ async fn after_form(
         Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
         Err(e) => {
             let msg = format!("Refused, nothing was recorded: {e}");
-            board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft).await
+            board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft, false).await
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod cache;
 mod html;
 pub mod live;
 pub mod service;
@@ -71,6 +72,8 @@ pub struct AppState {
     pub graph: Option<Arc<impact::Graph>>,
     /// Live updates: the incidents' broadcast channels.
     pub hub: Arc<live::Hub>,
+    /// The incidents as folded state, brought up to date from the store on each read.
+    pub incidents: Arc<cache::IncidentCache>,
     pub clock: Arc<dyn Clock>,
     pub limiter: Arc<RateLimiter>,
     /// How long a session lasts, in microseconds (default 12 hours: a shift).
@@ -85,6 +88,7 @@ impl AppState {
             site,
             graph,
             hub: Arc::new(live::Hub::new()),
+            incidents: Arc::new(cache::IncidentCache::new()),
             clock,
             limiter: Arc::new(RateLimiter::new(auth::MAX_FAILURES, auth::WINDOW_MICROS)),
             session_ttl: 12 * 3600 * 1_000_000,

@@ -17,11 +17,12 @@ use crate::auth::Principal;
 #[derive(Debug, Clone, Copy)]
 pub enum Permission<'a> {
     ListIncidents,
-    ReadIncident(&'a str),
+    /// Read the incident (its board, its actions, its events).
+    ReadIncident(&'a Incident),
     /// Append to the incident (propose, approve, reject...): whether the
     /// person may do the particular thing is then the incident's rules'
     /// decision (the authority matrix for approvals).
-    WriteIncident(&'a str),
+    WriteIncident(&'a Incident),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,16 +49,58 @@ pub enum ServiceError {
     Unavailable(String),
 }
 
-/// Whether `p` may do `what`. Today every enabled user may read every
-/// incident; per-incident membership (private incidents) comes with issue 9's
-/// next part and is decided here.
+/// Whether `p` may do `what`: an enabled user may list incidents, and read
+/// and write (as far as the incident's rules then allow) every open incident
+/// and the private incidents their person is a member of
+/// ([`Incident::visible_to`]: added as a member, holding a position in it, or
+/// its opener). Administrators are not members by being administrators. To
+/// anyone else a private incident does not exist: the refusal is
+/// [`ServiceError::NotFound`], the answer for an incident that really does
+/// not exist, so its existence does not leak.
 pub fn authorize(p: &Principal, what: Permission<'_>) -> Result<(), ServiceError> {
     if p.user.disabled {
         return Err(ServiceError::Forbidden(format!("user {} is disabled", p.user.username)));
     }
     match what {
-        Permission::ListIncidents | Permission::ReadIncident(_) | Permission::WriteIncident(_) => Ok(()),
+        Permission::ListIncidents => Ok(()),
+        Permission::ReadIncident(inc) | Permission::WriteIncident(inc) => {
+            if inc.visible_to(&p.user.person) {
+                Ok(())
+            } else {
+                Err(ServiceError::NotFound(inc.id().into()))
+            }
+        }
     }
+}
+
+/// What the access log says of a refused attempt on a private incident.
+const NOT_A_MEMBER: &str = "refused: not a member of this private incident";
+
+/// [`authorize`] for a read of a loaded incident, recording in the access
+/// log a non-member's refused attempt at a private incident.
+async fn may_read(state: &AppState, p: &Principal, inc: &Incident, action: &str) -> Result<(), ServiceError> {
+    let r = authorize(p, Permission::ReadIncident(inc));
+    if r.is_err() && inc.private && !p.user.disabled {
+        log_access(state, p, action, inc.id(), NOT_A_MEMBER).await?;
+    }
+    r
+}
+
+async fn log_access(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    id: &str,
+    outcome: &str,
+) -> Result<(), ServiceError> {
+    let access = Access {
+        at: state.now(),
+        username: p.user.username.clone(),
+        action: action.into(),
+        target: id.into(),
+        outcome: outcome.chars().take(500).collect(),
+    };
+    state.store.log_access(&access).await.map_err(store_error)
 }
 
 /// One incident in the list.
@@ -74,6 +117,8 @@ pub struct IncidentSummary {
     pub events: u64,
     /// The SHA-256 of its last event (hex).
     pub head: String,
+    /// Private: only its members see it.
+    pub private: bool,
     /// RFC 3339.
     pub opened_at: String,
     /// Set when the record does not load or verify; the other fields are then empty.
@@ -119,6 +164,20 @@ pub struct IncidentStatus {
     /// Per critical process, when assessed separately.
     pub processes: Vec<SituationView>,
     pub positions: Vec<PositionView>,
+    /// Who may see the incident while it is private: its opener, its position
+    /// holders and the people added as members (listed whether or not it is private).
+    pub members: Vec<MemberView>,
+}
+
+/// A member of the incident.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    /// A person id of the site model.
+    pub person: String,
+    /// The person's name, when the server has the site model.
+    pub name: Option<String>,
+    /// Why they are one: "opened it", "holds ot-lead", "added as a member".
+    pub why: Vec<String>,
 }
 
 /// One event of the timeline.
@@ -160,6 +219,7 @@ fn summary(inc: &Incident) -> IncidentSummary {
         phase: inc.phase.as_str().into(),
         events: inc.seq(),
         head: inc.head().to_string(),
+        private: inc.private,
         opened_at: inc.opened_at().to_string(),
         problem: None,
     }
@@ -225,6 +285,13 @@ pub fn describe(body: &Body) -> String {
         Body::ActionProposed(p) => format!("proposed {}: {}", p.action, p.rationale),
         Body::ActionApproved(s) => format!("approved action #{}: {}", s.action, s.rationale),
         Body::ActionRejected(s) => format!("rejected action #{}: {}", s.action, s.rationale),
+        Body::VisibilityChanged(v) => format!(
+            "made the incident {}: {}",
+            if v.private { "private to its members" } else { "open to every user" },
+            v.reason
+        ),
+        Body::MemberAdded(m) => format!("{} added as a member: {}", m.person, m.reason),
+        Body::MemberRemoved(m) => format!("{} removed from the members: {}", m.person, m.reason),
         Body::Corrected(c) => match &c.replacement {
             Some(_) => format!("corrected #{}: {}", c.supersedes, c.reason),
             None => format!("retracted #{}: {}", c.supersedes, c.reason),
@@ -255,6 +322,11 @@ pub fn live_entry(site: Option<&Site>, e: &Event) -> TimelineEntry {
 
 /// The board of one incident.
 pub fn board(inc: &Incident, site: Option<&Site>) -> IncidentBoard {
+    board_window(inc, site, None)
+}
+
+/// [`board`] with only the latest `events` of the timeline (`None`: all).
+pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>) -> IncidentBoard {
     let status = IncidentStatus {
         summary: inc.opened.summary.to_string(),
         opened_by: inc.opened_by().into(),
@@ -271,11 +343,20 @@ pub fn board(inc: &Incident, site: Option<&Site>) -> IncidentBoard {
                 since: p.since,
             })
             .collect(),
+        members: inc
+            .membership()
+            .into_iter()
+            .map(|(person, why)| MemberView { person: person.into(), name: name(site, person), why })
+            .collect(),
     };
     IncidentBoard {
         incident: summary(inc),
         status,
-        timeline: inc.events().iter().map(|e| entry(inc, site, e)).collect(),
+        timeline: {
+            let all = inc.events();
+            let from = events.map_or(0, |n| all.len().saturating_sub(n));
+            all[from..].iter().map(|e| entry(inc, site, e)).collect()
+        },
     }
 }
 
@@ -283,18 +364,23 @@ fn store_error(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Store(e.to_string())
 }
 
-/// Every incident the principal may see, by id.
+/// Every incident the principal may see, by id: the open ones and the
+/// private ones their person is a member of. A record that does not load or
+/// verify cannot say whether it is private: it is listed to administrators
+/// only (its id and the problem).
 pub async fn list_incidents(state: &AppState, p: &Principal) -> Result<Vec<IncidentSummary>, ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let heads = state.store.incidents().await.map_err(store_error)?;
     let mut out = Vec::with_capacity(heads.len());
     for h in heads {
-        if authorize(p, Permission::ReadIncident(&h.id)).is_err() {
-            continue;
-        }
-        match store::load(&*state.store, &h.id).await {
-            Ok(Some(inc)) => out.push(summary(&inc)),
+        match state.incidents.load(&state.store, &h.id).await {
+            Ok(Some(inc)) => {
+                if authorize(p, Permission::ReadIncident(&inc)).is_ok() {
+                    out.push(summary(&inc));
+                }
+            }
             Ok(None) => {}
+            Err(_) if !p.user.is_admin => {}
             Err(e) => out.push(IncidentSummary {
                 id: h.id.clone(),
                 title: String::new(),
@@ -304,6 +390,7 @@ pub async fn list_incidents(state: &AppState, p: &Principal) -> Result<Vec<Incid
                 phase: String::new(),
                 events: h.seq,
                 head: String::new(),
+                private: false,
                 opened_at: String::new(),
                 problem: Some(e.to_string()),
             }),
@@ -313,22 +400,14 @@ pub async fn list_incidents(state: &AppState, p: &Principal) -> Result<Vec<Incid
 }
 
 /// One incident's board, if the principal may read it. The read is recorded
-/// in the access log.
+/// in the access log (and so is a non-member's refused attempt at a private incident).
 pub async fn incident_board(state: &AppState, p: &Principal, id: &str) -> Result<IncidentBoard, ServiceError> {
-    authorize(p, Permission::ReadIncident(id))?;
-    let inc = match store::load(&*state.store, id).await {
-        Ok(Some(inc)) => inc,
-        Ok(None) => return Err(ServiceError::NotFound(id.into())),
-        Err(e) => return Err(ServiceError::Corrupt { id: id.into(), why: e.to_string() }),
-    };
-    let access = Access {
-        at: state.now(),
-        username: p.user.username.clone(),
-        action: "read-incident".into(),
-        target: id.into(),
-        outcome: "ok".into(),
-    };
-    state.store.log_access(&access).await.map_err(store_error)?;
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    if inc.private {
+        log_access(state, p, "read-incident", id, "ok").await?;
+    }
     Ok(board(&inc, state.site.as_deref()))
 }
 
@@ -459,8 +538,10 @@ pub struct ActionView {
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct ProposeRequest {
     /// The action in the site's syntax, e.g. `take-offline dc-corp-01,dc-corp-02 for containment` (docs/actions.md).
+    #[schema(min_length = 1)]
     pub action: String,
     /// Why it is proposed.
+    #[schema(min_length = 1)]
     pub rationale: String,
     /// Events the proposal rests on.
     #[serde(default)]
@@ -471,6 +552,7 @@ pub struct ProposeRequest {
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct DecisionRequest {
     /// Why.
+    #[schema(min_length = 1)]
     pub rationale: String,
 }
 
@@ -631,6 +713,40 @@ pub fn action_view(
 }
 
 /// Every action of the incident, pending ones first, then by number.
+/// A decided action as the board's table shows it (number, text, status,
+/// verdict, next steps): the rest of [`ActionView`] is left empty, so a long
+/// list of decided actions costs little to draw.
+fn decided_view(inc: &Incident, a: &ActionState) -> Option<ActionView> {
+    let p = inc.proposal(a.proposal)?;
+    Some(ActionView {
+        seq: a.proposal,
+        text: p.action.to_string(),
+        status: a.status.as_str().into(),
+        proposer: a.proposer.to_string(),
+        proposer_name: None,
+        proposed_at: a.proposed_at.to_string(),
+        rationale: p.rationale.to_string(),
+        verdict: p.assessment.verdict.as_str().into(),
+        unsafe_reasons: Vec::new(),
+        impact: Vec::new(),
+        rules: Vec::new(),
+        measures: Vec::new(),
+        approvals_required: Vec::new(),
+        joint: p.assessment.requirement.joint,
+        veto: Vec::new(),
+        missing: Vec::new(),
+        approvals: Vec::new(),
+        rejections: Vec::new(),
+        level: a.level,
+        next_escalation: None,
+        next_steps: a.next_steps(p),
+        who_can_unblock: Vec::new(),
+        you_may_decide: false,
+        decided: a.decided,
+        overridden: a.overridden,
+    })
+}
+
 pub fn action_views(
     site: &Site,
     engine: Option<authority::Engine<'_>>,
@@ -653,37 +769,76 @@ fn site_of(state: &AppState) -> Result<(&Site, authority::Engine<'_>), ServiceEr
     }
 }
 
-async fn load_incident(state: &AppState, id: &str) -> Result<Incident, ServiceError> {
-    match store::load(&*state.store, id).await {
+/// The incident as the store has it now, from the server's cache of folded
+/// incidents (only the events since its last read are read and verified).
+async fn load_incident(state: &AppState, id: &str) -> Result<std::sync::Arc<Incident>, ServiceError> {
+    match state.incidents.load(&state.store, id).await {
         Ok(Some(inc)) => Ok(inc),
         Ok(None) => Err(ServiceError::NotFound(id.into())),
         Err(e) => Err(ServiceError::Corrupt { id: id.into(), why: e.to_string() }),
     }
 }
 
-/// The incident's actions, for the API.
+/// The incident's actions, for the API. A read of a private incident's
+/// actions is recorded in the access log.
 pub async fn actions(state: &AppState, p: &Principal, id: &str) -> Result<Vec<ActionView>, ServiceError> {
-    authorize(p, Permission::ReadIncident(id))?;
-    let (site, engine) = site_of(state)?;
+    authorize(p, Permission::ListIncidents)?;
     let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-actions").await?;
+    let (site, engine) = site_of(state)?;
+    if inc.private {
+        log_access(state, p, "read-actions", id, "ok").await?;
+    }
     Ok(action_views(site, Some(engine), &inc, &p.user.person, state.now()))
 }
 
-/// The board with its actions (one load), for the board page.
+/// How much of a long incident the board page shows: every pending action
+/// always; the latest `events` of the timeline and the latest `decided`
+/// actions (`None`: all of them).
+#[derive(Debug, Clone, Copy)]
+pub struct BoardWindow {
+    pub events: Option<usize>,
+    pub decided: Option<usize>,
+}
+
+impl BoardWindow {
+    /// What a board page shows by default: the latest 100 events and 25 decided actions.
+    pub const DEFAULT: BoardWindow = BoardWindow { events: Some(100), decided: Some(25) };
+    pub const ALL: BoardWindow = BoardWindow { events: None, decided: None };
+}
+
+/// The board with its actions (one load), for the board page, cut to `window`
+/// before anything is rendered (a board is read far more often than written),
+/// and the number of decided actions in all.
 pub async fn board_with_actions(
     state: &AppState,
     p: &Principal,
     id: &str,
-) -> Result<(IncidentBoard, Vec<ActionView>), ServiceError> {
-    let board = incident_board(state, p, id).await?;
+    window: BoardWindow,
+) -> Result<(IncidentBoard, Vec<ActionView>, usize), ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    if inc.private {
+        log_access(state, p, "read-incident", id, "ok").await?;
+    }
     let actions = match site_of(state) {
         Ok((site, engine)) => {
-            let inc = load_incident(state, id).await?;
-            action_views(site, Some(engine), &inc, &p.user.person, state.now())
+            let pending = inc.actions.values().filter(|a| a.status == incident::ActionStatus::Pending);
+            let decided: Vec<&incident::ActionState> =
+                inc.actions.values().filter(|a| a.status != incident::ActionStatus::Pending).collect();
+            let skip = window.decided.map_or(0, |n| decided.len().saturating_sub(n));
+            let mut v: Vec<ActionView> = pending
+                .filter_map(|a| action_view(site, Some(engine), &inc, a, &p.user.person, state.now()))
+                .chain(decided.into_iter().skip(skip).filter_map(|a| decided_view(&inc, a)))
+                .collect();
+            v.sort_by_key(|a| (a.status != "pending", a.seq));
+            v
         }
         Err(_) => Vec::new(),
     };
-    Ok((board, actions))
+    let decided = inc.actions.values().filter(|a| a.status != incident::ActionStatus::Pending).count();
+    Ok((board_window(&inc, state.site.as_deref(), window.events), actions, decided))
 }
 
 fn versions(site: &Site, engine: authority::Engine<'_>) -> Result<(incident::Digest, incident::Digest), ServiceError> {
@@ -716,9 +871,9 @@ async fn write(
     id: &str,
     what: &str,
     make: impl FnMut(&Incident, &Site, authority::Engine<'_>) -> Result<Vec<Body>, ServiceError>,
-) -> Result<Incident, ServiceError> {
+) -> Result<std::sync::Arc<Incident>, ServiceError> {
     let mut make = make;
-    authorize(p, Permission::WriteIncident(id))?;
+    authorize(p, Permission::ListIncidents)?;
     let (site, engine) = site_of(state)?;
     let person = p.user.person.as_str();
     if site.person_by_id(person).is_none() {
@@ -728,20 +883,30 @@ async fn write(
         )));
     }
     let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
-    let r = store::write(&*state.store, site, Some(engine), id, person, now, |inc| make(inc, site, engine)).await;
+    // Who may write is decided on the incident as the write path loaded it:
+    // a non-member of a private incident is told there is no such incident.
+    let mut hidden = false;
+    // Start from the cached state, brought up to date (one indexed read);
+    // an append that races another is rebuilt on the newer state.
+    let start = match state.incidents.load(&state.store, id).await {
+        Ok(Some(inc)) => Some((*inc).clone()),
+        _ => None,
+    };
+    let r = store::write_from(&*state.store, site, Some(engine), start, id, person, now, |inc| {
+        if let Err(e) = authorize(p, Permission::WriteIncident(inc)) {
+            hidden = true;
+            return Err(e);
+        }
+        make(inc, site, engine)
+    })
+    .await;
     let outcome = match &r {
         Ok(_) => "ok".to_string(),
+        Err(_) if hidden => NOT_A_MEMBER.to_string(),
         Err(store::WriteError::Make(e)) => format!("refused: {e}"),
         Err(store::WriteError::Log(e)) => format!("refused: {e}"),
     };
-    let access = Access {
-        at: state.now(),
-        username: p.user.username.clone(),
-        action: what.into(),
-        target: id.into(),
-        outcome: outcome.chars().take(500).collect(),
-    };
-    state.store.log_access(&access).await.map_err(store_error)?;
+    log_access(state, p, what, id, &outcome).await?;
     let written = match r {
         Ok(w) => w,
         Err(store::WriteError::Make(e)) => return Err(e),
@@ -762,8 +927,10 @@ async fn write(
         let _ = writeln!(std::io::stderr(), "interlock serve: {id}: other servers were not told of the append: {e}");
     }
     let first = written.sealed.first().map_or(written.incident.seq(), |s| s.seq);
-    state.hub.publish(state, id, first, written.incident.seq()).await;
-    Ok(written.incident)
+    let incident = std::sync::Arc::new(written.incident);
+    state.incidents.keep(incident.clone());
+    state.hub.publish(state, id, first, incident.seq()).await;
+    Ok(incident)
 }
 
 fn phase_word(inc: &Incident) -> Result<site_model::PhaseWord, ServiceError> {
@@ -856,16 +1023,9 @@ pub async fn decide(
 /// incident's last event number (the stream starts after it unless the
 /// client says otherwise). The subscription is recorded in the access log.
 pub async fn subscribe(state: &AppState, p: &Principal, id: &str) -> Result<u64, ServiceError> {
-    authorize(p, Permission::ReadIncident(id))?;
-    let head = state.store.scan(id, 0, &mut |_| false).await.map_err(store_error)?;
-    let head = head.ok_or_else(|| ServiceError::NotFound(id.into()))?;
-    let access = Access {
-        at: state.now(),
-        username: p.user.username.clone(),
-        action: "subscribe-incident".into(),
-        target: id.into(),
-        outcome: "ok".into(),
-    };
-    state.store.log_access(&access).await.map_err(store_error)?;
-    Ok(head.seq)
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "subscribe-incident").await?;
+    log_access(state, p, "subscribe-incident", id, "ok").await?;
+    Ok(inc.seq())
 }

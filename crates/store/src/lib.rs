@@ -37,10 +37,10 @@ use std::path::Path;
 
 use incident::{Row, Sealed};
 
-pub use log::{Log, LogError, load};
+pub use log::{Log, LogError, load, newer};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
-pub use write::{Announce, WriteError, Written, write};
+pub use write::{Announce, WriteError, Written, write, write_from};
 
 /// An incident's head: the number and hash of its last event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +240,8 @@ pub trait Store: Send + Sync {
     /// Stores a new API token; [`StoreError::Duplicate`] when the user has one of that name.
     fn create_token(&self, token: &ApiToken) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The token of that hash, with its last use moved to `now`.
+    /// The token of that hash, with its last use moved to `now` (to the minute: written
+    /// only when it moves by [`TOKEN_USE_GRANULARITY_MICROS`] or more).
     fn use_token(&self, hash: &[u8], now: i64) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send;
 
     /// Appends a line to the access log.
@@ -353,6 +354,10 @@ pub(crate) fn check_record(record: &Record) -> Result<i64, StoreError> {
 
 /// An API token's columns as both backends return them.
 pub(crate) type TokenRow = (Vec<u8>, String, i64, i64, Option<i64>);
+
+/// An API token's last use is recorded to the minute: it is written again
+/// only when it would move by at least this much (microseconds).
+pub const TOKEN_USE_GRANULARITY_MICROS: i64 = 60 * 1_000_000;
 
 pub(crate) fn token_from_row((hash, name, user_id, created_at, last_used): TokenRow) -> ApiToken {
     ApiToken { hash, name, user_id, created_at, last_used }

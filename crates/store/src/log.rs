@@ -52,6 +52,36 @@ pub async fn load<S: Store>(store: &S, id: &str) -> Result<Option<Incident>, Log
     Ok(Some(Incident::fold(events, v.head())?))
 }
 
+/// The events stored after the state `inc` holds, each with its chain hash,
+/// verified as a continuation of the chain `inc` already verified (one indexed
+/// read when there are none): fold them with [`Incident::push`]. A reader
+/// that keeps an incident in memory stays current this way without
+/// reloading it.
+pub async fn newer<S: Store>(store: &S, inc: &Incident) -> Result<Vec<(Event, incident::Digest)>, LogError> {
+    let id = inc.id();
+    let mut v = Verifier::resume(id, inc.seq(), inc.head());
+    let mut events = Vec::new();
+    let mut failed = None;
+    let head = store
+        .scan(id, inc.seq(), &mut |row| match v.next(row) {
+            Ok(e) => {
+                events.push((e, v.head()));
+                true
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        })
+        .await?;
+    let head = head.ok_or_else(|| LogError::NotFound(id.into()))?;
+    if let Some(e) = failed {
+        return Err(FoldError::Chain(e).into());
+    }
+    v.finish(head.seq, &head.hash).map_err(FoldError::Chain)?;
+    Ok(events)
+}
+
 /// What verifying a stored chain found.
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -112,6 +142,15 @@ impl<'a, S: Store> Log<'a, S> {
         Ok(Log { store, cx, id: id.into(), state: Some(state), stale: false })
     }
 
+    /// A log that starts from a state the caller holds (a reader's cache, say).
+    /// The state may be behind the store: an append that finds newer events
+    /// brings it up to date and builds its events again, as after any
+    /// concurrent append.
+    pub fn resume(store: &'a S, cx: Context<'a>, state: Incident) -> Log<'a, S> {
+        let id = state.id().to_string();
+        Log { store, cx, id, state: Some(state), stale: false }
+    }
+
     /// A log for an incident that is about to be created under `id`.
     pub fn create(store: &'a S, cx: Context<'a>, id: &str) -> Log<'a, S> {
         Log { store, cx, id: id.into(), state: None, stale: true }
@@ -137,28 +176,7 @@ impl<'a, S: Store> Log<'a, S> {
             self.state = load(self.store, &self.id).await?;
             return Ok(());
         };
-        let mut v = Verifier::resume(&self.id, inc.seq(), inc.head());
-        let mut events = Vec::new();
-        let mut failed = None;
-        let head = self
-            .store
-            .scan(&self.id, inc.seq(), &mut |row| match v.next(row) {
-                Ok(e) => {
-                    events.push((e, v.head()));
-                    true
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            })
-            .await?;
-        let head = head.ok_or_else(|| LogError::NotFound(self.id.clone()))?;
-        if let Some(e) = failed {
-            return Err(FoldError::Chain(e).into());
-        }
-        v.finish(head.seq, &head.hash).map_err(FoldError::Chain)?;
-        for (e, hash) in events {
+        for (e, hash) in newer(self.store, inc).await? {
             inc.push(e, hash)?;
         }
         Ok(())

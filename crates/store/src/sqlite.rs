@@ -485,14 +485,23 @@ impl Store for SqliteStore {
     }
 
     async fn use_token(&self, hash: &[u8], now: i64) -> Result<Option<ApiToken>, StoreError> {
-        let row: Option<TokenRow> = sqlx::query_as(
-            "UPDATE api_tokens SET last_used = ? WHERE hash = ? RETURNING hash, name, user_id, created_at, last_used",
-        )
-        .bind(now)
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(token_from_row))
+        // A read; the last use is written only when it moves by a minute or more, so
+        // a client polling with its token does not cost a durable write per request.
+        let row: Option<TokenRow> =
+            sqlx::query_as("SELECT hash, name, user_id, created_at, last_used FROM api_tokens WHERE hash = ?")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(mut row) = row else { return Ok(None) };
+        if row.4.is_none_or(|t| now - t >= crate::TOKEN_USE_GRANULARITY_MICROS) {
+            sqlx::query("UPDATE api_tokens SET last_used = ? WHERE hash = ?")
+                .bind(now)
+                .bind(hash)
+                .execute(&self.pool)
+                .await?;
+            row.4 = Some(now);
+        }
+        Ok(Some(token_from_row(row)))
     }
 
     async fn log_access(&self, a: &Access) -> Result<(), StoreError> {

@@ -96,6 +96,28 @@ pub async fn write<S, E>(
     id: &str,
     actor: &str,
     now: Timestamp,
+    make: impl FnMut(&Incident) -> Result<Vec<Body>, E>,
+) -> Result<Written, WriteError<E>>
+where
+    S: Store + Announce + Sync,
+    E: std::fmt::Display,
+{
+    write_from(store, site, engine, None, id, actor, now, make).await
+}
+
+/// [`write`], starting from a state of the incident the caller already holds
+/// (`None`: load it). The state should be current (see [`crate::newer`]): the
+/// closure sees it first, and only when the store turns out to have moved on
+/// is it brought up to date and the closure called again.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_from<S, E>(
+    store: &S,
+    site: &Site,
+    engine: Option<authority::Engine<'_>>,
+    start: Option<Incident>,
+    id: &str,
+    actor: &str,
+    now: Timestamp,
     mut make: impl FnMut(&Incident) -> Result<Vec<Body>, E>,
 ) -> Result<Written, WriteError<E>>
 where
@@ -104,7 +126,10 @@ where
 {
     let policy = Policy::default();
     let cx = Context { site, policy: &policy, engine };
-    let mut log = Log::open(store, cx, id).await?;
+    let mut log = match start {
+        Some(inc) if inc.id() == id => Log::resume(store, cx, inc),
+        _ => Log::open(store, cx, id).await?,
+    };
     let mut failure: Option<E> = None;
     let appended = log
         .append(|inc| {

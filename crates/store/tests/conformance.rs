@@ -167,6 +167,10 @@ mod cases {
         let used = store.use_token(&sha(7), 20).await.unwrap().unwrap();
         assert_eq!((used.name.as_str(), used.user_id, used.created_at, used.last_used), ("ci", u.id, 10, Some(20)));
         assert_eq!(store.use_token(&sha(8), 20).await.unwrap(), None);
+        // The last use moves by the minute, not with every request.
+        let minute = store::TOKEN_USE_GRANULARITY_MICROS;
+        assert_eq!(store.use_token(&sha(7), 20 + minute - 1).await.unwrap().unwrap().last_used, Some(20));
+        assert_eq!(store.use_token(&sha(7), 20 + minute).await.unwrap().unwrap().last_used, Some(20 + minute));
         let again = ApiToken { hash: sha(9), ..t.clone() };
         assert!(matches!(store.create_token(&again).await, Err(StoreError::Duplicate(_))), "one name per user");
         let other = store.create_user(&new_user("bob", "dokafor", false)).await.unwrap();
@@ -208,7 +212,7 @@ mod cases {
         assert_eq!(stored.head.hash, inc.head().0.to_vec());
         assert_eq!(stored.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
         for (e, ev) in stored.events.iter().zip(inc.events()) {
-            assert_eq!(decode(&e.bytes).unwrap(), *ev);
+            assert_eq!(decode(&e.bytes).unwrap(), **ev);
             assert_eq!(e.kind, ev.body.kind().code() as i64);
             assert_eq!(e.recorded_at, ev.recorded_at.micros());
             assert_eq!(e.actor, &*ev.actor);
@@ -226,7 +230,8 @@ mod cases {
         let inc = create(&store, &site, "INC-1", 1).await;
         // Seal two events as if the head were still at 1.
         let stale =
-            Incident::fold(vec![inc.events()[0].clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap())).unwrap();
+            Incident::fold(vec![(*inc.events()[0]).clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap()))
+                .unwrap();
         let e = stale.next_event("analyst", at(9), note("late"));
         let sealed = seal(&e, &stale.head()).unwrap();
         match store.append("INC-1", 1, &[sealed]).await {

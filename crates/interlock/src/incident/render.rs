@@ -390,6 +390,12 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
                 r.note.iter().map(|n| n.to_string()).collect(),
             )
         }
+        Body::VisibilityChanged(v) => {
+            let to = if v.private { "private to its members" } else { "open to every user" };
+            (format!("the incident is now {to}: {}", v.reason), vec![])
+        }
+        Body::MemberAdded(m) => (format!("{} added as a member: {}", m.person, m.reason), vec![]),
+        Body::MemberRemoved(m) => (format!("{} removed from the members: {}", m.person, m.reason), vec![]),
         Body::ActionProposed(p) => {
             let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
             (
@@ -596,6 +602,12 @@ pub fn show(inc: &Incident, site: Option<&Site>, out: &mut dyn Write) -> Result<
             writeln!(out, "  MONITORING INTEGRITY IN DOUBT: untrusted {}", ids.join(", "))?;
             writeln!(out, "    manual verification rounds: `interlock integrity status {}`", inc.id())?;
         }
+    }
+    if inc.private || !inc.members.is_empty() {
+        let members: Vec<String> =
+            inc.membership().iter().map(|(p, why)| format!("{} ({})", who(site, p), why.join(", "))).collect();
+        let visibility = if inc.private { "private to its members" } else { "open to every user" };
+        writeln!(out, "  visibility {visibility}; members {}", members.join("; "))?;
     }
     if inc.positions.is_empty() {
         writeln!(out, "  positions  none assigned")?;
@@ -852,6 +864,8 @@ fn body_json(body: &Body) -> Value {
             })).collect::<Vec<_>>(),
             "note": r.note.as_deref(),
         }),
+        Body::VisibilityChanged(v) => json!({ "private": v.private, "reason": &*v.reason }),
+        Body::MemberAdded(m) | Body::MemberRemoved(m) => json!({ "person": &*m.person, "reason": &*m.reason }),
         Body::Corrected(c) => json!({
             "supersedes": c.supersedes, "reason": &*c.reason,
             "replacement": c.replacement.as_ref().map(|r| json!({ "kind": r.kind().as_str(), "body": body_json(r) })),
