@@ -93,12 +93,17 @@ async fn log_access(
     id: &str,
     outcome: &str,
 ) -> Result<(), ServiceError> {
+    // What a client sent (an id in the path, a refusal quoting its text) is logged as printable
+    // text: a control character is shown as U+FFFD, so logging never fails on content.
+    let printable = |s: &str, max: usize| -> String {
+        s.chars().take(max).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+    };
     let access = Access {
         at: state.now(),
         username: p.user.username.clone(),
-        action: action.into(),
-        target: id.into(),
-        outcome: outcome.chars().take(500).collect(),
+        action: printable(action, 200),
+        target: printable(id, 200),
+        outcome: printable(outcome, 500),
     };
     state.store.log_access(&access).await.map_err(store_error)
 }
@@ -944,6 +949,9 @@ fn check_text(field: &str, text: &str, max: usize) -> Result<(), ServiceError> {
     }
     if text.len() > max {
         return Err(ServiceError::Invalid(format!("{field}: at most {max} bytes")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ServiceError::Invalid(format!("{field}: contains control characters")));
     }
     Ok(())
 }

@@ -716,6 +716,25 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
         ("/api/incidents/INC-1/actions/99/approve", r#"{"rationale": "x"}"#, StatusCode::NOT_FOUND, "#99"),
         ("/api/incidents/INC-1/actions/3/reject", r#"{"rationale": "x"}"#, StatusCode::NOT_FOUND, "#3"),
         ("/api/incidents/INC-1/actions/1/approve", r#"{}"#, StatusCode::UNPROCESSABLE_ENTITY, ""),
+        // A NUL in the text (found by schemathesis: it once reached the access log and made a 500).
+        (
+            uri,
+            r#"{"action": "\u0000take-offline dc-corp-01", "rationale": "x"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "control",
+        ),
+        (
+            uri,
+            &format!(r#"{{"action": "{OFFLINE}", "rationale": "a\u0000b"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "control",
+        ),
+        (
+            "/api/incidents/INC%00/actions",
+            &format!(r#"{{"action": "{OFFLINE}", "rationale": "x"}}"#),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
     ];
     for (uri, body, status, says) in cases {
         let r = send(&app, post_json(uri, body, auth)).await;
