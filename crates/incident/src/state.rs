@@ -6,7 +6,6 @@
 //! place while the log keeps both.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use crate::actions::{ActionState, Due};
 use crate::chain::{ChainError, Row, Verifier};
@@ -71,9 +70,7 @@ pub enum FoldError {
 #[derive(Debug, Clone)]
 pub struct Incident {
     id: Box<str>,
-    /// Shared, so a copy of the state (a reader's cache, a writer's start)
-    /// costs a reference count per event, not a deep copy.
-    events: Vec<Arc<Event>>,
+    events: Vec<Event>,
     head: Digest,
     /// Superseded event → its latest correction.
     corrected: HashMap<u64, u64>,
@@ -113,10 +110,6 @@ pub struct Incident {
 impl Incident {
     /// Folds decoded events (already in order, e.g. from [`Incident::load`]).
     pub fn fold(events: Vec<Event>, head: Digest) -> Result<Incident, FoldError> {
-        Incident::fold_shared(events.into_iter().map(Arc::new).collect(), head)
-    }
-
-    fn fold_shared(events: Vec<Arc<Event>>, head: Digest) -> Result<Incident, FoldError> {
         let first = events.first().ok_or(FoldError::NotOpened(1))?;
         let Body::Opened(opened) = &first.body else {
             return Err(FoldError::NotOpened(first.seq));
@@ -204,8 +197,8 @@ impl Incident {
         }
         if matches!(event.body, Body::Corrected(_)) {
             let mut events = std::mem::take(&mut self.events);
-            events.push(Arc::new(event));
-            *self = Incident::fold_shared(events, hash)?;
+            events.push(event);
+            *self = Incident::fold(events, hash)?;
             return Ok(());
         }
         if matches!(event.body, Body::Opened(_)) {
@@ -215,7 +208,7 @@ impl Incident {
         let body = event.body.clone();
         let actor = event.actor.clone();
         let at = event.recorded_at;
-        self.events.push(Arc::new(event));
+        self.events.push(event);
         self.head = hash;
         self.apply(seq, &actor, at, &body)
     }
@@ -225,12 +218,12 @@ impl Incident {
     }
 
     /// All events, in order (`events()[n - 1]` is event `n`).
-    pub fn events(&self) -> &[Arc<Event>] {
+    pub fn events(&self) -> &[Event] {
         &self.events
     }
 
     pub fn event(&self, seq: u64) -> Option<&Event> {
-        seq.checked_sub(1).and_then(|i| self.events.get(i as usize)).map(|e| &**e)
+        seq.checked_sub(1).and_then(|i| self.events.get(i as usize))
     }
 
     /// The number of the last event.
@@ -461,7 +454,7 @@ impl Incident {
 }
 
 /// An event's content as corrected: `None` when retracted.
-fn effective_in<'e>(events: &'e [Arc<Event>], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
+fn effective_in<'e>(events: &'e [Event], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
     match corrected.get(&seq) {
         Some(c) => match &events.get(c.checked_sub(1)? as usize)?.body {
             Body::Corrected(c) => c.replacement.as_deref(),

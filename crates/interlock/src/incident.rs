@@ -1248,7 +1248,7 @@ async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
     let store = open_store(&a.common.db).await?;
     let inc = load(&store, &a.id).await?;
     let filter = Filter { kinds: a.kinds, person: a.person, domain: a.domain, since: a.since, until: a.until };
-    let mut selected: Vec<&Event> = inc.events().iter().map(|e| &**e).filter(|e| filter.matches(e)).collect();
+    let mut selected: Vec<&Event> = inc.events().iter().filter(|e| filter.matches(e)).collect();
     if a.by_occurrence {
         selected.sort_by_key(|e| (e.occurred_at().micros(), e.seq));
     }
