@@ -139,6 +139,32 @@ pub struct Correlator<'a> {
     grants_by_account: HashMap<u32, Vec<u32>>,
     /// Documented dependencies, as (consumer, provider).
     deps: HashSet<(u32, u32)>,
+    /// Per work order and per grant, what scoring asks of it for every
+    /// candidate, as sorted indices (no string comparisons in the hot loop).
+    work_keys: Vec<CoverKeys>,
+    grant_keys: Vec<CoverKeys>,
+}
+
+/// A work order's or a grant's assets and accounts (sorted indices), and for a
+/// grant whether its vendor requires supervision and recording.
+#[derive(Default)]
+struct CoverKeys {
+    assets: Box<[u32]>,
+    accounts: Box<[u32]>,
+    supervision_required: bool,
+    recording_required: bool,
+}
+
+impl CoverKeys {
+    fn new(assets: impl Iterator<Item = u32>, accounts: Vec<u32>) -> CoverKeys {
+        let mut assets: Vec<u32> = assets.collect();
+        assets.sort_unstable();
+        assets.dedup();
+        let mut accounts = accounts;
+        accounts.sort_unstable();
+        accounts.dedup();
+        CoverKeys { assets: assets.into(), accounts: accounts.into(), ..CoverKeys::default() }
+    }
 }
 
 /// Is this an address of a private network (so a host that should be in the inventory)?
@@ -178,23 +204,41 @@ impl<'a> Correlator<'a> {
         let asset_ix = |id: &str| site.asset_by_id(id).map(|a| a.0);
         let mut work_by_asset: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut work_by_account: HashMap<u32, Vec<u32>> = HashMap::new();
-        for (k, w) in work.iter().enumerate().filter(|(_, w)| !w.cancelled) {
-            for a in w.assets.iter().filter_map(|a| asset_ix(a)) {
-                work_by_asset.entry(a).or_default().push(k as u32);
+        let mut work_keys = Vec::with_capacity(work.len());
+        for (k, w) in work.iter().enumerate() {
+            let keys = CoverKeys::new(
+                w.assets.iter().filter_map(|a| asset_ix(a)),
+                accounts_of(site, &w.accounts, &w.people, w.vendor.as_deref()),
+            );
+            if !w.cancelled {
+                for &a in &keys.assets {
+                    work_by_asset.entry(a).or_default().push(k as u32);
+                }
+                for &acc in &keys.accounts {
+                    work_by_account.entry(acc).or_default().push(k as u32);
+                }
             }
-            for acc in accounts_of(site, &w.accounts, &w.people, w.vendor.as_deref()) {
-                work_by_account.entry(acc).or_default().push(k as u32);
-            }
+            work_keys.push(keys);
         }
         let mut grants_by_asset: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut grants_by_account: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut grant_keys = Vec::with_capacity(grants.len());
         for (k, g) in grants.iter().enumerate() {
-            for a in g.assets.iter().filter_map(|a| asset_ix(a)) {
+            let mut keys = CoverKeys::new(
+                g.assets.iter().filter_map(|a| asset_ix(a)),
+                accounts_of(site, &g.accounts, &g.people, Some(&g.vendor)),
+            );
+            for &a in &keys.assets {
                 grants_by_asset.entry(a).or_default().push(k as u32);
             }
-            for acc in accounts_of(site, &g.accounts, &g.people, Some(&g.vendor)) {
+            for &acc in &keys.accounts {
                 grants_by_account.entry(acc).or_default().push(k as u32);
             }
+            if let Some(v) = site.vendors.iter().find(|v| *v.id == *g.vendor) {
+                keys.supervision_required = v.supervision_required;
+                keys.recording_required = v.recording_required;
+            }
+            grant_keys.push(keys);
         }
         let deps = site.dependencies.iter().map(|d| (d.consumer.0, d.provider.0)).collect();
         Correlator {
@@ -208,6 +252,8 @@ impl<'a> Correlator<'a> {
             work_by_account,
             grants_by_account,
             deps,
+            work_keys,
+            grant_keys,
         }
     }
 
@@ -269,7 +315,7 @@ impl<'a> Correlator<'a> {
             if best.is_some_and(|(b, bits)| b == c || bits == 0) {
                 return;
             }
-            let bits = self.score(&self.cover(c), act, target, account);
+            let bits = self.score(c, act, target, account);
             if best.is_none_or(|(_, b)| bits.count_ones() < b.count_ones()) {
                 *best = Some((c, bits));
             }
@@ -353,7 +399,7 @@ impl<'a> Correlator<'a> {
             Kind::Covered(c) => Verdict::Authorised { by: cover_name(&self.cover(c)) },
             Kind::Partly(c) => {
                 let Some(target) = target else { return Verdict::Unknown { what: vec![] } };
-                let (by, mismatches) = self.mismatches(&self.cover(c), act, target, d.account);
+                let (by, mismatches) = self.mismatches(c, act, target, d.account);
                 Verdict::Partial { by, mismatches }
             }
             Kind::Uncovered => {
@@ -373,37 +419,31 @@ impl<'a> Correlator<'a> {
     }
 
     /// Does the record name the account (directly, through its holders or its vendor)?
-    fn names_account(&self, c: &Cover<'_>, acc: AccountIx) -> bool {
+    fn keys(&self, c: CoverRef) -> &CoverKeys {
         match c {
-            Cover::Work(w) => self
-                .work_by_account
-                .get(&acc.0)
-                .is_some_and(|v| v.iter().any(|k| std::ptr::eq(&self.work[*k as usize], *w))),
-            Cover::Grant(g) => self
-                .grants_by_account
-                .get(&acc.0)
-                .is_some_and(|v| v.iter().any(|k| std::ptr::eq(&self.grants[*k as usize], *g))),
+            CoverRef::Work(k) => &self.work_keys[k as usize],
+            CoverRef::Grant(k) => &self.grant_keys[k as usize],
         }
     }
 
     /// One bit per kind of mismatch (see [`Correlator::mismatches`] for the words).
-    fn score(&self, c: &Cover<'_>, act: &Activity, target: AssetIx, account: Option<AccountIx>) -> u32 {
-        let target_id = &*self.site.asset(target).id;
-        let (assets, start, end) = match c {
-            Cover::Work(w) => (&w.assets, w.start, w.end),
-            Cover::Grant(g) => (&g.assets, g.start, g.end),
+    fn score(&self, c: CoverRef, act: &Activity, target: AssetIx, account: Option<AccountIx>) -> u32 {
+        let keys = self.keys(c);
+        let (start, end) = match self.cover(c) {
+            Cover::Work(w) => (w.start, w.end),
+            Cover::Grant(g) => (g.start, g.end),
         };
         let mut bits = 0;
-        if !assets.iter().any(|a| a == target_id) {
+        if keys.assets.binary_search(&target.0).is_err() {
             bits |= 1;
         }
         if act.start < start || act.end.unwrap_or(act.start) > end {
             bits |= 2;
         }
-        if account.is_some_and(|acc| !self.names_account(c, acc)) {
+        if account.is_some_and(|acc| keys.accounts.binary_search(&acc.0).is_err()) {
             bits |= 4;
         }
-        match c {
+        match self.cover(c) {
             Cover::Work(w) => {
                 if act.changes_control && !w.activities.iter().any(|a| a.changes_control()) {
                     bits |= 8;
@@ -413,11 +453,10 @@ impl<'a> Correlator<'a> {
                 if g.status != GrantStatus::Active {
                     bits |= 16;
                 }
-                let v = self.site.vendors.iter().find(|v| *v.id == *g.vendor);
-                if v.is_some_and(|v| v.supervision_required) && g.supervisor.is_none() {
+                if keys.supervision_required && g.supervisor.is_none() {
                     bits |= 32;
                 }
-                if v.is_some_and(|v| v.recording_required) && !g.recording {
+                if keys.recording_required && !g.recording {
                     bits |= 64;
                 }
             }
@@ -427,12 +466,14 @@ impl<'a> Correlator<'a> {
 
     fn mismatches(
         &self,
-        c: &Cover<'_>,
+        cref: CoverRef,
         act: &Activity,
         target: AssetIx,
         account: Option<AccountIx>,
     ) -> (String, Vec<String>) {
         let site = self.site;
+        let keys = self.keys(cref);
+        let c = &self.cover(cref);
         let target_id = &*site.asset(target).id;
         let mut m = Vec::new();
         let name = cover_name(c);
@@ -440,7 +481,7 @@ impl<'a> Correlator<'a> {
             Cover::Work(w) => (&w.assets, w.start, w.end, &w.supervisor),
             Cover::Grant(g) => (&g.assets, g.start, g.end, &g.supervisor),
         };
-        if !assets.iter().any(|a| a == target_id) {
+        if keys.assets.binary_search(&target.0).is_err() {
             m.push(format!("it covers {}, not {target_id}", assets.join(", ")));
         }
         let act_end = act.end.unwrap_or(act.start);
@@ -454,7 +495,7 @@ impl<'a> Correlator<'a> {
             ));
         }
         if let Some(acc) = account
-            && !self.names_account(c, acc)
+            && keys.accounts.binary_search(&acc.0).is_err()
         {
             m.push(format!("account {} is not one it names", site.accounts[acc.ix()].id));
         }

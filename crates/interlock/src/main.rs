@@ -26,6 +26,13 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use site_model::Date;
 
+/// jemalloc serves every allocation of the process: Rust's, and (unprefixed
+/// `malloc`) SQLite's, whose rows are built on its worker thread and freed
+/// on ours (docs/decisions/0003-jemalloc.md).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "interlock",

@@ -557,6 +557,53 @@ fn checkpoints(b: &Backend) {
     );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("not the trusted key"), "{out}");
+
+    // Rows deleted from the end (around the append-only trigger), back past the
+    // signed head. PostgreSQL's stored head catches it; on SQLite the shorter
+    // chain is consistent in itself and the checkpoint file is what catches it.
+    delete_events_from(b, 20);
+    let (code, out, _) = b.run(
+        "tnguyen",
+        "2026-11-26T09:00:00-06:00",
+        &["verify", "--checkpoint", cp.to_str().unwrap(), "--trust", &trust],
+    );
+    assert_eq!(code, 1, "{out}");
+    let caught = if b.db.is_some() {
+        "event 20 does not match: the incident's head says 22 events"
+    } else {
+        "signed event 20, the record has only 19"
+    };
+    assert!(out.contains(caught), "{out}");
+}
+
+/// Deletes every event numbered `from` or later, as someone with write access
+/// to the database could, going around the append-only trigger.
+fn delete_events_from(b: &Backend, from: u64) {
+    b.rt.block_on(async {
+        match &b.db {
+            None => {
+                let path = Path::new(&b.args[1]).join("interlock.db");
+                let pool = sqlx::SqlitePool::connect_with(store::SqliteStore::options(&path)).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP TRIGGER events_are_append_only_delete; DELETE FROM events WHERE seq >= {from}"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
+                pool.close().await;
+            }
+            Some(db) => {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "ALTER TABLE events DISABLE TRIGGER events_are_append_only; DELETE FROM events WHERE seq >= {from}"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
+                pool.close().await;
+            }
+        }
+    });
 }
 
 #[test]

@@ -38,8 +38,32 @@ pub struct SqliteStore {
 /// sqlx's default of 50, a 100k-event load spent most of its time switching).
 const ROW_BUFFER: usize = 1 << 17;
 
-/// Rows per multi-row INSERT (7 parameters each, well under SQLite's limit).
+/// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
 const CHUNK: usize = 1000;
+
+/// An event's key is `(incident number << 32) | seq` (migration 4): the low
+/// 32 bits hold the sequence number.
+const SEQ_MASK: i64 = 0xFFFF_FFFF;
+
+/// The key of event `seq` of incident number `n`.
+fn key(n: i64, seq: u64) -> Result<i64, StoreError> {
+    if !(1..=i64::from(i32::MAX)).contains(&n) {
+        return Err(StoreError::Invalid(format!("incident number {n} is out of range")));
+    }
+    if seq > SEQ_MASK as u64 {
+        return Err(StoreError::Invalid(format!(
+            "event {seq} is past the last one SQLite stores per incident ({SEQ_MASK})"
+        )));
+    }
+    Ok((n << 32) | seq as i64)
+}
+
+/// An incident's number and its head.
+struct KeyedHead {
+    n: i64,
+    seq: u64,
+    hash: Vec<u8>,
+}
 
 impl SqliteStore {
     /// Opens (creating when missing) the store in `dir`, and migrates it.
@@ -85,14 +109,16 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    /// One event after `expected`: a single autocommit statement, atomic with
-    /// the trigger that advances the head. It inserts nothing unless the head
-    /// is still `expected`; a writer whose snapshot went stale gets
-    /// SQLITE_BUSY_SNAPSHOT. Both are a conflict.
+    /// One event after `expected`: a single autocommit statement that inserts
+    /// nothing unless the incident's last event is still `expected`. A writer
+    /// that lost the race hits the event's key, or a stale snapshot
+    /// (SQLITE_BUSY_SNAPSHOT). Both are a conflict.
     async fn append_one(&self, id: &str, expected: u64, e: &Sealed) -> Result<(), StoreError> {
         let r = sqlx::query(
-            "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1 AND head_seq = ?8)",
+            "INSERT INTO events (key, incident, seq, kind, recorded_at, actor, hash, body) \
+             SELECT (i.n << 32) | ?2, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM incidents AS i \
+             WHERE i.id = ?1 AND (SELECT MAX(key) FROM events WHERE key BETWEEN i.n << 32 AND (i.n << 32) | ?9) \
+             = (i.n << 32) | ?8",
         )
         .bind(id)
         .bind(e.seq as i64)
@@ -102,6 +128,7 @@ impl SqliteStore {
         .bind(&e.hash.0[..])
         .bind(&e.bytes[..])
         .bind(expected as i64)
+        .bind(SEQ_MASK)
         .execute(&self.pool)
         .await;
         let lost = match r {
@@ -115,16 +142,29 @@ impl SqliteStore {
             Err(other) => return Err(other.into()),
         };
         if lost {
-            let actual: Option<i64> = sqlx::query_scalar("SELECT head_seq FROM incidents WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-            return Err(match actual {
+            return Err(match self.head(&self.pool, id).await? {
                 None => StoreError::NotFound(id.into()),
-                Some(a) => StoreError::Conflict { id: id.into(), expected, actual: to_u64(a, "head")? },
+                Some(h) => StoreError::Conflict { id: id.into(), expected, actual: h.seq },
             });
         }
         Ok(())
+    }
+
+    /// An incident's number and its last event (its head), in one statement.
+    async fn head<'c, E>(&self, conn: E, id: &str) -> Result<Option<KeyedHead>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = Sqlite>,
+    {
+        let row: Option<(i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT i.n, e.seq, e.hash FROM incidents AS i JOIN events AS e \
+             ON e.key = (SELECT MAX(key) FROM events WHERE key BETWEEN i.n << 32 AND (i.n << 32) | ?2) \
+             WHERE i.id = ?1",
+        )
+        .bind(id)
+        .bind(SEQ_MASK)
+        .fetch_optional(conn)
+        .await?;
+        row.map(|(n, seq, hash)| Ok(KeyedHead { n, seq: to_u64(seq, "head")?, hash })).transpose()
     }
 
     /// One revision of a record, in a single autocommit statement that
@@ -190,70 +230,52 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn append(&self, id: &str, expected: u64, events: &[Sealed]) -> Result<(), StoreError> {
         check_batch(id, expected, events)?;
+        let Some(last) = events.last() else { return Ok(()) };
+        key(1, last.seq)?;
         if let ([e], true) = (events, expected > 0) {
             return self.append_one(id, expected, e).await;
         }
-        let Some(last) = events.last() else { return Ok(()) };
-        let new_head = last.seq as i64;
         // IMMEDIATE takes the write lock now: no deadlock upgrading a read lock.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let moved = if expected == 0 {
-            sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
-                .bind(id)
-                .bind(new_head)
-                .bind(&last.hash.0[..])
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
+        let n = if expected == 0 {
+            let created: Option<i64> =
+                sqlx::query_scalar("INSERT INTO incidents (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            created
         } else {
-            sqlx::query("UPDATE incidents SET head_seq = ?, head_hash = ? WHERE id = ? AND head_seq = ?")
-                .bind(new_head)
-                .bind(&last.hash.0[..])
-                .bind(id)
-                .bind(expected as i64)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        };
-        if moved != 1 {
-            let actual: Option<i64> = sqlx::query_scalar("SELECT head_seq FROM incidents WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            tx.rollback().await?;
-            return Err(match actual {
-                None => StoreError::NotFound(id.into()),
-                Some(a) => StoreError::Conflict { id: id.into(), expected, actual: to_u64(a, "head")? },
-            });
-        }
-        if let [e] = events {
-            sqlx::query(
-                "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(e.seq as i64)
-            .bind(e.kind.code() as i64)
-            .bind(e.recorded_at)
-            .bind(&*e.actor)
-            .bind(&e.hash.0[..])
-            .bind(&e.bytes[..])
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            for chunk in events.chunks(CHUNK) {
-                let mut q: QueryBuilder<Sqlite> =
-                    QueryBuilder::new("INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) ");
-                q.push_values(chunk, |mut b, e| {
-                    b.push_bind(id)
-                        .push_bind(e.seq as i64)
-                        .push_bind(e.kind.code() as i64)
-                        .push_bind(e.recorded_at)
-                        .push_bind(&*e.actor)
-                        .push_bind(&e.hash.0[..])
-                        .push_bind(&e.bytes[..]);
-                });
-                q.build().execute(&mut *tx).await?;
+            match self.head(&mut *tx, id).await? {
+                Some(h) if h.seq == expected => Some(h.n),
+                _ => None,
             }
+        };
+        let Some(n) = n else {
+            let head = self.head(&mut *tx, id).await?;
+            tx.rollback().await?;
+            return Err(match head {
+                None => StoreError::NotFound(id.into()),
+                Some(h) => StoreError::Conflict { id: id.into(), expected, actual: h.seq },
+            });
+        };
+        for chunk in events.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO events (key, incident, seq, kind, recorded_at, actor, hash, body) ");
+            let mut keys = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                keys.push(key(n, e.seq)?);
+            }
+            q.push_values(chunk.iter().zip(keys), |mut b, (e, k)| {
+                b.push_bind(k)
+                    .push_bind(id)
+                    .push_bind(e.seq as i64)
+                    .push_bind(e.kind.code() as i64)
+                    .push_bind(e.recorded_at)
+                    .push_bind(&*e.actor)
+                    .push_bind(&e.hash.0[..])
+                    .push_bind(&e.bytes[..]);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -262,22 +284,21 @@ impl Store for SqliteStore {
     async fn read(&self, id: &str, after: u64) -> Result<Option<Stored>, StoreError> {
         // One read transaction: in WAL mode it sees one snapshot.
         let mut tx = self.pool.begin().await?;
-        let head: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT head_seq, head_hash FROM incidents WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((seq, hash)) = head else {
+        let Some(head) = self.head(&mut *tx, id).await? else {
             tx.rollback().await?;
             return Ok(None);
         };
-        let after = i64::try_from(after).map_err(|_| StoreError::Invalid("sequence number out of range".into()))?;
-        let rows = sqlx::query(
-            "SELECT seq, kind, recorded_at, actor, hash, body FROM events WHERE incident = ? AND seq > ? ORDER BY seq",
-        )
-        .bind(id)
-        .bind(after)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = if after < head.seq {
+            sqlx::query(
+                "SELECT seq, kind, recorded_at, actor, hash, body FROM events WHERE key BETWEEN ? AND ? ORDER BY key",
+            )
+            .bind(key(head.n, after + 1)?)
+            .bind((head.n << 32) | SEQ_MASK)
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            Vec::new()
+        };
         tx.rollback().await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in rows {
@@ -290,7 +311,7 @@ impl Store for SqliteStore {
                 bytes: r.try_get(5)?,
             });
         }
-        Ok(Some(Stored { head: Head { id: id.into(), seq: to_u64(seq, "head")?, hash }, events }))
+        Ok(Some(Stored { head: Head { id: id.into(), seq: head.seq, hash: head.hash }, events }))
     }
 
     async fn scan(
@@ -300,21 +321,16 @@ impl Store for SqliteStore {
         visit: &mut (dyn FnMut(Row<'_>) -> bool + Send),
     ) -> Result<Option<Head>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let head: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT head_seq, head_hash FROM incidents WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((seq, hash)) = head else {
+        let Some(head) = self.head(&mut *tx, id).await? else {
             tx.rollback().await?;
             return Ok(None);
         };
-        let after = i64::try_from(after).map_err(|_| StoreError::Invalid("sequence number out of range".into()))?;
-        {
+        if after < head.seq {
             let mut rows = sqlx::query(
-                "SELECT seq, kind, recorded_at, hash, body FROM events WHERE incident = ? AND seq > ? ORDER BY seq",
+                "SELECT seq, kind, recorded_at, hash, body FROM events WHERE key BETWEEN ? AND ? ORDER BY key",
             )
-            .bind(id)
-            .bind(after)
+            .bind(key(head.n, after + 1)?)
+            .bind((head.n << 32) | SEQ_MASK)
             .fetch(&mut *tx);
             while let Some(r) = rows.try_next().await? {
                 let row = Row {
@@ -330,12 +346,17 @@ impl Store for SqliteStore {
             }
         }
         tx.rollback().await?;
-        Ok(Some(Head { id: id.into(), seq: to_u64(seq, "head")?, hash }))
+        Ok(Some(Head { id: id.into(), seq: head.seq, hash: head.hash }))
     }
 
     async fn incidents(&self) -> Result<Vec<Head>, StoreError> {
-        let rows: Vec<(String, i64, Vec<u8>)> =
-            sqlx::query_as("SELECT id, head_seq, head_hash FROM incidents ORDER BY id").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT i.id, e.seq, e.hash FROM incidents AS i JOIN events AS e \
+             ON e.key = (SELECT MAX(key) FROM events WHERE key BETWEEN i.n << 32 AND (i.n << 32) | ?) ORDER BY i.id",
+        )
+        .bind(SEQ_MASK)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(|(id, seq, hash)| Ok(Head { id, seq: to_u64(seq, "head")?, hash })).collect()
     }
 
@@ -532,5 +553,20 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_the_incident_number_and_the_sequence_number() {
+        assert_eq!(key(1, 1).ok(), Some((1 << 32) | 1));
+        assert_eq!(key(3, 0xFFFF_FFFF).ok(), Some((3 << 32) | 0xFFFF_FFFF));
+        assert_eq!(key(i64::from(i32::MAX), 7).ok(), Some((i64::from(i32::MAX) << 32) | 7));
+        assert!(key(1, 1 << 32).is_err_and(|e| e.to_string().contains("past the last one")));
+        assert!(key(0, 1).is_err());
+        assert!(key(i64::from(i32::MAX) + 1, 1).is_err());
     }
 }

@@ -375,9 +375,15 @@ mod cases {
         assert!(err.contains("event 4 does not match"), "{err}");
     }
 
-    pub async fn a_deleted_tail_is_caught_by_the_head(store: Arc<AnyStore>) {
+    /// Rows deleted from the end leave a shorter chain that verifies on its own.
+    /// PostgreSQL keeps the head beside the events, which catches it. SQLite's
+    /// head is its last event (migration 4): a reader that had seen the longer
+    /// chain catches it (the head went back), and a signed checkpoint proves it
+    /// to someone who never saw it (`checkpoints` in the incident CLI tests).
+    pub async fn a_deleted_tail_is_caught(store: Arc<AnyStore>) {
         let site = site();
-        create(&store, &site, "INC-1", 3).await;
+        let inc = create(&store, &site, "INC-1", 3).await;
+        assert_eq!(inc.seq(), 5);
         raw(
             &store,
             "DROP TRIGGER events_are_append_only_delete; DELETE FROM events WHERE incident = 'INC-1' AND seq = 5",
@@ -385,8 +391,17 @@ mod cases {
         )
         .await
         .unwrap();
-        let err = store::log::verify(&*store, "INC-1").await.unwrap_err().to_string();
-        assert!(err.contains("event 5 does not match: the incident's head says 5 events"), "{err}");
+        match &*store {
+            AnyStore::Postgres(_) => {
+                let err = store::log::verify(&*store, "INC-1").await.unwrap_err().to_string();
+                assert!(err.contains("event 5 does not match: the incident's head says 5 events"), "{err}");
+            }
+            AnyStore::Sqlite(_) => {
+                let err = store::log::newer(&*store, &inc).await.unwrap_err().to_string();
+                assert!(err.contains("the incident's head says 4 events"), "{err}");
+                assert_eq!(store::log::verify(&*store, "INC-1").await.unwrap().seq, 4);
+            }
+        }
     }
 
     pub async fn incidents_are_listed_by_id(store: Arc<AnyStore>) {
@@ -444,7 +459,7 @@ mod cases {
                 .map(i64::from)
                 .collect(),
         };
-        assert_eq!(versions, vec![1, 2, 3]);
+        assert_eq!(versions, vec![1, 2, 3, 4]);
     }
 
     pub async fn records_are_put_and_read_back(store: Arc<AnyStore>) {
@@ -584,13 +599,12 @@ mod fresh {
 
     /// The schema an Interlock with migration 1 only left behind, exactly as it
     /// recorded it, with an incident whose events its store would have written.
-    async fn build_version_1(db: &Fresh, events: &[Sealed]) {
+    async fn build_version_1(db: &Fresh, chains: &[(&str, &[Sealed])]) {
         const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS interlock_schema (
             version INTEGER PRIMARY KEY NOT NULL,
             name    TEXT NOT NULL,
             sha256  TEXT NOT NULL
         )";
-        let last = events.last().unwrap();
         match db {
             Fresh::Sqlite(dir) => {
                 const V1: &str = include_str!("../migrations/sqlite/0001_events.sql");
@@ -605,26 +619,33 @@ mod fresh {
                     .execute(&mut *tx)
                     .await
                     .unwrap();
-                sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES ('INC-1', ?, ?)")
-                    .bind(last.seq as i64)
-                    .bind(&last.hash.0[..])
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                for e in events {
-                    sqlx::query(
-                        "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
-                         VALUES ('INC-1', ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(e.seq as i64)
-                    .bind(e.kind.code() as i64)
-                    .bind(e.recorded_at)
-                    .bind(&*e.actor)
-                    .bind(&e.hash.0[..])
-                    .bind(&e.bytes[..])
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                for (id, events) in chains {
+                    let last = events.last().unwrap();
+                    sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES (?, ?, ?)")
+                        .bind(id)
+                        .bind(last.seq as i64)
+                        .bind(&last.hash.0[..])
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                for (id, events) in chains {
+                    for e in events.iter() {
+                        sqlx::query(
+                            "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        )
+                        .bind(id)
+                        .bind(e.seq as i64)
+                        .bind(e.kind.code() as i64)
+                        .bind(e.recorded_at)
+                        .bind(&*e.actor)
+                        .bind(&e.hash.0[..])
+                        .bind(&e.bytes[..])
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    }
                 }
                 tx.commit().await.unwrap();
                 pool.close().await;
@@ -640,26 +661,33 @@ mod fresh {
                     .execute(&mut *tx)
                     .await
                     .unwrap();
-                sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES ('INC-1', $1, $2)")
-                    .bind(last.seq as i64)
-                    .bind(&last.hash.0[..])
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                for e in events {
-                    sqlx::query(
-                        "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
-                         VALUES ('INC-1', $1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(e.seq as i64)
-                    .bind(e.kind.code() as i32)
-                    .bind(e.recorded_at)
-                    .bind(&*e.actor)
-                    .bind(&e.hash.0[..])
-                    .bind(&e.bytes[..])
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                for (id, events) in chains {
+                    let last = events.last().unwrap();
+                    sqlx::query("INSERT INTO incidents (id, head_seq, head_hash) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(last.seq as i64)
+                        .bind(&last.hash.0[..])
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                for (id, events) in chains {
+                    for e in events.iter() {
+                        sqlx::query(
+                            "INSERT INTO events (incident, seq, kind, recorded_at, actor, hash, body) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(id)
+                        .bind(e.seq as i64)
+                        .bind(e.kind.code() as i32)
+                        .bind(e.recorded_at)
+                        .bind(&*e.actor)
+                        .bind(&e.hash.0[..])
+                        .bind(&e.bytes[..])
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    }
                 }
                 tx.commit().await.unwrap();
                 pool.close().await;
@@ -699,16 +727,26 @@ mod fresh {
         let mut state = None;
         let sealed = stage(&mut state, events, &cx).unwrap();
         let inc = state.unwrap();
-        build_version_1(&db, &sealed).await;
+        // A second, shorter incident whose id sorts first: SQLite numbers it 1 (migration 4).
+        let mut other = None;
+        let other_sealed = stage(&mut other, vec![first_event("INC-0", "analyst", at(0), opened(&site))], &cx).unwrap();
+        let other = other.unwrap();
+        build_version_1(&db, &[("INC-1", &sealed), ("INC-0", &other_sealed)]).await;
 
-        // Opening it with this build runs migrations 2 and 3 only.
+        // Opening it with this build runs migrations 2, 3 and 4 only.
         let store = db.open().await;
-        assert_eq!(schema_versions(&store).await, vec![1, 2, 3]);
+        assert_eq!(schema_versions(&store).await, vec![1, 2, 3, 4]);
         let v = store::log::verify(&store, "INC-1").await.unwrap();
         assert_eq!((v.seq, v.head), (5, inc.head()));
         let loaded = store::load(&store, "INC-1").await.unwrap().unwrap();
         assert_eq!(loaded.events(), inc.events());
         assert_eq!(loaded.snapshot(), inc.snapshot());
+        let loaded = store::load(&store, "INC-0").await.unwrap().unwrap();
+        assert_eq!(loaded.events(), other.events());
+        assert_eq!(
+            store.incidents().await.unwrap().iter().map(|h| (h.id.as_str(), h.seq)).collect::<Vec<_>>(),
+            vec![("INC-0", 1), ("INC-1", 5)]
+        );
         // The new table is there, and the incident keeps going.
         assert!(store.records("work").await.unwrap().is_empty());
         store.put_record(&record("work", "WO-1", 1, "{}")).await.unwrap();
@@ -718,7 +756,7 @@ mod fresh {
 
         // Opening it again migrates nothing and finds everything.
         let again = db.open().await;
-        assert_eq!(schema_versions(&again).await, vec![1, 2, 3]);
+        assert_eq!(schema_versions(&again).await, vec![1, 2, 3, 4]);
         assert!(again.users().await.unwrap().is_empty());
         assert_eq!(store::log::verify(&again, "INC-1").await.unwrap().seq, 6);
         assert_eq!(summary(&again.records("work").await.unwrap()), vec![("WO-1", 1, "{}")]);
@@ -846,7 +884,7 @@ conformance!(
     a_refused_event_writes_nothing,
     racing_writers_never_fork_or_leave_gaps,
     a_tampered_row_is_refused_then_caught_by_verify,
-    a_deleted_tail_is_caught_by_the_head,
+    a_deleted_tail_is_caught,
     incidents_are_listed_by_id,
     a_large_batch_is_stored_whole,
     reopening_a_store_keeps_its_schema,
@@ -863,3 +901,25 @@ conformance!(
     fresh:
     a_version_1_database_upgrades_to_2_keeping_its_events,
 );
+
+/// SQLite keys each event by its incident's number and sequence number
+/// (migration 4); the database refuses a row whose key says otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_refuses_a_row_keyed_under_another_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AnyStore::sqlite(dir.path()).await.unwrap();
+    let site = site();
+    create(&store, &site, "INC-1", 0).await;
+    let AnyStore::Sqlite(s) = &store else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT n FROM incidents WHERE id = 'INC-1'").fetch_one(s.pool()).await.unwrap();
+    let insert = "INSERT INTO events (key, incident, seq, kind, recorded_at, actor, hash, body) \
+                  VALUES (?, 'INC-1', 3, 1, 0, 'x', zeroblob(32), x'00')";
+    let err = sqlx::query(insert).bind(((n + 1) << 32) | 3).execute(s.pool()).await.unwrap_err();
+    assert!(err.to_string().contains("must carry its incident's number"), "{err}");
+    let err = sqlx::query(insert).bind((n << 32) | 4).execute(s.pool()).await.unwrap_err();
+    assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+    let err = sqlx::raw_sql("DELETE FROM incidents").execute(s.pool()).await.unwrap_err();
+    assert!(err.to_string().contains("never deleted"), "{err}");
+    assert_eq!(store::log::verify(&store, "INC-1").await.unwrap().seq, 2);
+    store.close().await;
+}
