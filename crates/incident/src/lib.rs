@@ -22,6 +22,7 @@ pub mod recovery;
 pub mod rules;
 mod state;
 pub mod time;
+pub mod timeline;
 pub mod workplan;
 
 pub use actions::{ActionState, ActionStatus, Due, Voice};

@@ -1212,42 +1212,17 @@ async fn show(a: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The timeline's filters.
-pub(crate) struct Filter {
-    pub kinds: Vec<Kind>,
-    pub person: Option<String>,
-    pub domain: Option<Domain>,
-    pub since: Option<Timestamp>,
-    pub until: Option<Timestamp>,
-}
-
-impl Filter {
-    pub fn matches(&self, e: &Event) -> bool {
-        if !self.kinds.is_empty() && !self.kinds.contains(&e.body.kind()) {
-            return false;
-        }
-        if let Some(p) = &self.person
-            && *e.actor != **p
-            && !e.body.people().contains(&p.as_str())
-        {
-            return false;
-        }
-        if self.domain.is_some() && e.body.domain() != self.domain {
-            return false;
-        }
-        let t = e.occurred_at().micros();
-        if self.since.is_some_and(|s| t < s.micros()) || self.until.is_some_and(|u| t >= u.micros()) {
-            return false;
-        }
-        true
-    }
-}
-
 async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
     let site = optional_site(a.common.who.site.as_deref())?;
     let store = open_store(&a.common.db).await?;
     let inc = load(&store, &a.id).await?;
-    let filter = Filter { kinds: a.kinds, person: a.person, domain: a.domain, since: a.since, until: a.until };
+    let filter = ::incident::timeline::Filter {
+        kinds: a.kinds,
+        person: a.person,
+        domain: a.domain,
+        since: a.since,
+        until: a.until,
+    };
     let mut selected: Vec<&Event> = inc.events().iter().filter(|e| filter.matches(e)).collect();
     if a.by_occurrence {
         selected.sort_by_key(|e| (e.occurred_at().micros(), e.seq));

@@ -78,9 +78,10 @@ pub async fn list_incidents(State(state): State<AppState>, axum::Extension(p): a
     get,
     path = "/api/incidents/{id}",
     tag = "incidents",
-    params(("id" = String, Path, description = "The incident id, e.g. INC-20261126-1")),
+    params(("id" = String, Path, description = "The incident id, e.g. INC-20261126-1"), service::TimelineQuery),
     responses(
-        (status = 200, description = "The incident's status and timeline", body = IncidentBoard),
+        (status = 200, description = "The incident's status and timeline (the events the query selects)", body = IncidentBoard),
+        (status = 422, description = "A query parameter is malformed", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "Not allowed", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
@@ -90,8 +91,13 @@ pub async fn get_incident(
     State(state): State<AppState>,
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
+    q: Result<axum::extract::Query<service::TimelineQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    match service::incident_board(&state, &p, &id).await {
+    let filter = match q.map_err(|e| ServiceError::Invalid(e.body_text())).and_then(|q| q.filter()) {
+        Ok(f) => f,
+        Err(e) => return service_error(e),
+    };
+    match service::incident_board(&state, &p, &id, &filter).await {
         Ok(board) => Json(board).into_response(),
         Err(e) => service_error(e),
     }

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::assets;
 use crate::auth::Principal;
-use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
+use crate::service::{
+    self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError, TimelineQuery,
+};
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -49,6 +51,14 @@ struct BoardPage<'a> {
     decided_total: usize,
     /// Whether the whole timeline and every decided action are shown (`?all=1`).
     all: bool,
+    /// The timeline's filter as the form holds it, and as a query string
+    /// (`kind=note&domain=ot`, empty when none) for links and live refreshes.
+    filter: TimelineQuery,
+    filter_query: String,
+    /// The choices of the filter form: event kinds, domains, people (id, name).
+    kinds: &'static [incident::Kind],
+    domains: &'static [&'static str],
+    people: Vec<(String, String)>,
     /// Whether actions can be proposed here (the server has the site model).
     actions_enabled: bool,
     /// A refusal or error of the form just sent.
@@ -126,11 +136,22 @@ pub async fn list(State(state): State<AppState>, axum::Extension(p): axum::Exten
     }
 }
 
-/// `?all=1`: the whole timeline and every decided action, not only the latest.
+/// `?all=1`: the whole timeline and every decided action, not only the latest;
+/// `kind`, `domain`, `person`, `since`, `until`: the timeline's filter.
 #[derive(Debug, Default, Deserialize)]
 pub struct BoardQuery {
     #[serde(default)]
     all: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    domain: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
 }
 
 pub async fn board(
@@ -140,9 +161,22 @@ pub async fn board(
     axum::extract::Query(q): axum::extract::Query<BoardQuery>,
 ) -> Response {
     let all = q.all.as_deref().is_some_and(|v| v != "0" && !v.is_empty());
-    board_page(&state, &p, &id, StatusCode::OK, None, Draft::default(), all).await
+    let filter = TimelineQuery { kind: q.kind, domain: q.domain, person: q.person, since: q.since, until: q.until };
+    board_page(&state, &p, &id, StatusCode::OK, None, Draft::default(), all, filter).await
 }
 
+/// The filter's query string: its non-empty parameters, encoded.
+fn filter_query(q: &TimelineQuery) -> String {
+    [("kind", &q.kind), ("domain", &q.domain), ("person", &q.person), ("since", &q.since), ("until", &q.until)]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn board_page(
     state: &AppState,
     p: &Principal,
@@ -151,12 +185,22 @@ async fn board_page(
     message: Option<&str>,
     draft: Draft,
     all: bool,
+    filter: TimelineQuery,
 ) -> Response {
     let window = if all { service::BoardWindow::ALL } else { service::BoardWindow::DEFAULT };
-    let (b, actions, decided_total) = match service::board_with_actions(state, p, id, window).await {
+    let parsed = match filter.filter() {
+        Ok(f) => f,
+        Err(e) => return page_error(StatusCode::UNPROCESSABLE_ENTITY, "Bad filter", &e.to_string()),
+    };
+    let (b, actions, decided_total) = match service::board_with_actions(state, p, id, window, &parsed).await {
         Ok(x) => x,
         Err(e) => return service_error(e),
     };
+    let people = state
+        .site
+        .as_deref()
+        .map(|s| s.people.iter().map(|p| (p.id.to_string(), p.name.to_string())).collect())
+        .unwrap_or_default();
     let s = b.status.situation.clone();
     let word = |v: &Option<String>| v.clone().unwrap_or_else(|| "not assessed".into());
     let (process_state, control, view) = (word(&s.process_state), word(&s.control), word(&s.view));
@@ -176,6 +220,11 @@ async fn board_page(
             decided,
             decided_total,
             all,
+            filter_query: filter_query(&filter),
+            filter,
+            kinds: incident::Kind::ALL,
+            domains: site_model::Domain::WORDS,
+            people,
             actions_enabled: state.site.is_some(),
             message,
             draft,
@@ -196,7 +245,8 @@ async fn after_form(
         Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
         Err(e) => {
             let msg = format!("Refused, nothing was recorded: {e}");
-            board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft, false).await
+            board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft, false, TimelineQuery::default())
+                .await
         }
     }
 }

@@ -2,10 +2,11 @@
 //! Every handler, HTML or JSON, calls these functions; the permission check
 //! ([`authorize`]) is here, not in templates, so no way of calling skips it.
 
+use incident::timeline::Filter;
 use incident::{
     ActionState, ActionStatus, Body, Event, Incident, Policy, RuleError, SituationState, StageError, Timestamp,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use site_model::Site;
 use store::{Access, LogError, Store};
 use utoipa::ToSchema;
@@ -327,11 +328,71 @@ pub fn live_entry(site: Option<&Site>, e: &Event) -> TimelineEntry {
 
 /// The board of one incident.
 pub fn board(inc: &Incident, site: Option<&Site>) -> IncidentBoard {
-    board_window(inc, site, None)
+    board_window(inc, site, None, &Filter::default())
 }
 
-/// [`board`] with only the latest `events` of the timeline (`None`: all).
-pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>) -> IncidentBoard {
+/// Which events a timeline shows: `?kind=note,observation&domain=ot&person=mgarcia&since=...&until=...`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Event kinds, comma-separated (e.g. `action-proposed,action-approved`).
+    pub kind: Option<String>,
+    /// `it` or `ot`: the events of one side.
+    pub domain: Option<String>,
+    /// A person's id: the events they recorded or that name them.
+    pub person: Option<String>,
+    /// Events that occurred at or after this time (RFC 3339 with an offset).
+    pub since: Option<String>,
+    /// Events that occurred before this time (RFC 3339 with an offset).
+    pub until: Option<String>,
+}
+
+impl TimelineQuery {
+    /// The filter, or an error naming the parameter and what it expects. Empty values are absent.
+    pub fn filter(&self) -> Result<Filter, ServiceError> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let mut f = Filter::default();
+        if let Some(kinds) = given(&self.kind) {
+            for k in kinds.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                let kind = incident::Kind::parse(k).ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "kind: {k:?} is not an event kind; expected {}",
+                        incident::Kind::expected()
+                    ))
+                })?;
+                if !f.kinds.contains(&kind) {
+                    f.kinds.push(kind);
+                }
+            }
+        }
+        if let Some(d) = given(&self.domain) {
+            f.domain = Some(site_model::Domain::parse(&d).ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "domain: {d:?} is not a domain; expected one of {}",
+                    site_model::Domain::WORDS.join(", ")
+                ))
+            })?);
+        }
+        f.person = given(&self.person);
+        let time = |name: &str, v: Option<String>| -> Result<Option<incident::Timestamp>, ServiceError> {
+            v.map(|t| {
+                incident::Timestamp::parse(&t).map_err(|e| {
+                    ServiceError::Invalid(format!(
+                        "{name}: {t:?} is not a time ({e}); expected RFC 3339 with an offset"
+                    ))
+                })
+            })
+            .transpose()
+        };
+        f.since = time("since", given(&self.since))?;
+        f.until = time("until", given(&self.until))?;
+        Ok(f)
+    }
+}
+
+/// [`board`] with only the latest `events` of the timeline that `filter`
+/// selects (`None`: all of them).
+pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>, filter: &Filter) -> IncidentBoard {
     let status = IncidentStatus {
         summary: inc.opened.summary.to_string(),
         opened_by: inc.opened_by().into(),
@@ -357,10 +418,21 @@ pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>) 
     IncidentBoard {
         incident: summary(inc),
         status,
-        timeline: {
+        timeline: if filter.is_empty() {
             let all = inc.events();
             let from = events.map_or(0, |n| all.len().saturating_sub(n));
             all[from..].iter().map(|e| entry(inc, site, e)).collect()
+        } else {
+            let mut picked: Vec<TimelineEntry> = inc
+                .events()
+                .iter()
+                .rev()
+                .filter(|e| filter.matches(e))
+                .take(events.unwrap_or(usize::MAX))
+                .map(|e| entry(inc, site, e))
+                .collect();
+            picked.reverse();
+            picked
         },
     }
 }
@@ -406,14 +478,19 @@ pub async fn list_incidents(state: &AppState, p: &Principal) -> Result<Vec<Incid
 
 /// One incident's board, if the principal may read it. The read is recorded
 /// in the access log (and so is a non-member's refused attempt at a private incident).
-pub async fn incident_board(state: &AppState, p: &Principal, id: &str) -> Result<IncidentBoard, ServiceError> {
+pub async fn incident_board(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    filter: &Filter,
+) -> Result<IncidentBoard, ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let inc = load_incident(state, id).await?;
     may_read(state, p, &inc, "read-incident").await?;
     if inc.private {
         log_access(state, p, "read-incident", id, "ok").await?;
     }
-    Ok(board(&inc, state.site.as_deref()))
+    Ok(board_window(&inc, state.site.as_deref(), None, filter))
 }
 
 // ---------------------------------------------------------------------------
@@ -820,6 +897,7 @@ pub async fn board_with_actions(
     p: &Principal,
     id: &str,
     window: BoardWindow,
+    filter: &Filter,
 ) -> Result<(IncidentBoard, Vec<ActionView>, usize), ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let inc = load_incident(state, id).await?;
@@ -843,7 +921,7 @@ pub async fn board_with_actions(
         Err(_) => Vec::new(),
     };
     let decided = inc.actions.values().filter(|a| a.status != incident::ActionStatus::Pending).count();
-    Ok((board_window(&inc, state.site.as_deref(), window.events), actions, decided))
+    Ok((board_window(&inc, state.site.as_deref(), window.events, filter), actions, decided))
 }
 
 fn versions(site: &Site, engine: authority::Engine<'_>) -> Result<(incident::Digest, incident::Digest), ServiceError> {

@@ -413,6 +413,59 @@ async fn the_board_shows_the_phase_the_positions_and_the_timeline() {
 }
 
 #[tokio::test]
+async fn the_timeline_filters_by_kind_domain_person_and_time() {
+    let app = app().await;
+    let (cookie, _) = sign_in_as(&app, "mgarcia").await;
+    let auth = Auth::Session(&cookie, None);
+    let seqs = |r: &Reply| -> Vec<u64> {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        json(r)["timeline"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+    };
+    let all = send(&app, get_as("/api/incidents/INC-1", auth)).await;
+    assert_eq!(seqs(&all), vec![1, 2, 3, 4, 5]);
+    // By kind (several, comma-separated), by person (recorded by or naming them), by time.
+    let r = send(&app, get_as("/api/incidents/INC-1?kind=note,phase", auth)).await;
+    assert_eq!((r.status, seqs(&r)), (StatusCode::OK, vec![3, 5]));
+    let r = send(&app, get_as("/api/incidents/INC-1?person=eschmidt", auth)).await;
+    assert_eq!(seqs(&r), vec![4], "the assignment names eschmidt");
+    let r = send(&app, get_as("/api/incidents/INC-1?since=2026-11-26T08:03:00-06:00", auth)).await;
+    assert_eq!(seqs(&r), vec![4, 5]);
+    let r = send(&app, get_as("/api/incidents/INC-1?until=2026-11-26T15:01:00%2B01:00", auth)).await;
+    assert_eq!(seqs(&r), vec![1], "an offset is honoured: 15:01+01:00 is 08:01-06:00");
+    let r = send(&app, get_as("/api/incidents/INC-1?domain=ot", auth)).await;
+    assert!(seqs(&r).iter().all(|s| *s != 5), "the note has no domain");
+    // A malformed parameter is named, with what was expected.
+    let r = send(&app, get_as("/api/incidents/INC-1?kind=note,gossip", auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = json(&r)["error"].as_str().unwrap().to_string();
+    assert!(err.starts_with("kind: \"gossip\" is not an event kind; expected one of opened,"), "{err}");
+    let r = send(&app, get_as("/api/incidents/INC-1?since=yesterday", auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = json(&r)["error"].as_str().unwrap().to_string();
+    assert!(err.starts_with("since: \"yesterday\" is not a time"), "{err}");
+
+    // The board: the form keeps the choice, the timeline shows the matches, and the
+    // live refresh fetches the same filtered board.
+    let r = send(&app, get("/incidents/INC-1?kind=note&person=", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let b = &r.body;
+    assert!(b.contains("<option value=\"note\" selected>note</option>"), "{b}");
+    assert!(b.contains("data-board=\"/incidents/INC-1?kind=note\""), "{b}");
+    assert!(b.contains("1 event(s) match the filter"), "{b}");
+    let timeline = &b[b.find("<table id=\"timeline\">").unwrap()..];
+    assert!(timeline.contains("ridgeline support line called back"));
+    assert!(!timeline.contains("phase -&"), "{timeline}");
+    let r = send(&app, get("/incidents/INC-1?domain=sideways", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("domain: &#34;sideways&#34; is not a domain")
+            || r.body.contains("domain: &quot;sideways&quot;"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
     let r = send(&app, get("/assets/htmx.min.js", None)).await;
