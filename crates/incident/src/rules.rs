@@ -690,6 +690,7 @@ impl Checker<'_> {
             Body::ActionEscalated(e) => self.escalated(inc, e),
             Body::ActionOverridden(o) => self.overridden(inc, o),
             Body::MeasureConfirmed(m) => {
+                self.site_staff("confirm a compensating measure", "the plant's own people attest its measures")?;
                 self.text("note", &m.note)?;
                 let (p, a) = self.action(inc, m.action)?;
                 if !matches!(a.status, ActionStatus::Pending | ActionStatus::Approved) {
@@ -713,6 +714,8 @@ impl Checker<'_> {
             Body::ExecutionStarted(n) => {
                 self.optional_text("note", &n.note)?;
                 let (p, a) = self.action(inc, n.action)?;
+                // Who, before when: someone who may not execute it is told so whatever its state.
+                self.executor(inc, n.action, &p.assessment.requirement, "execute")?;
                 if !matches!(a.status, ActionStatus::Approved | ActionStatus::Failed | ActionStatus::PartiallyApplied) {
                     return Err(state(format!(
                         "#{} is {}; it is executed once approved (or again after a failed or partial execution)",
@@ -730,17 +733,19 @@ impl Checker<'_> {
                         missing.join("; ")
                     )));
                 }
-                self.executor(inc, n.action, &p.assessment.requirement, "execute")
+                Ok(())
             }
             Body::ExecutionReported(r) => {
                 self.optional_text("note", &r.note)?;
                 let (p, a) = self.action(inc, r.action)?;
+                self.executor(inc, r.action, &p.assessment.requirement, "report the execution of")?;
                 if a.status != ActionStatus::Executing {
                     return Err(state(format!("#{} is {}; only a started execution is reported", r.action, a.status)));
                 }
-                self.executor(inc, r.action, &p.assessment.requirement, "report the execution of")
+                Ok(())
             }
             Body::ActionVerified(v) => {
+                self.site_staff("verify an action", "the site's own people say whether an action worked")?;
                 self.text("note", &v.note)?;
                 let (_, a) = self.action(inc, v.action)?;
                 if !matches!(
@@ -757,6 +762,7 @@ impl Checker<'_> {
             Body::ActionRolledBack(r) => {
                 self.optional_text("note", &r.note)?;
                 let (p, a) = self.action(inc, r.action)?;
+                self.executor(inc, r.action, &p.assessment.requirement, "roll back")?;
                 if !matches!(
                     a.status,
                     ActionStatus::Completed
@@ -766,21 +772,21 @@ impl Checker<'_> {
                 ) {
                     return Err(state(format!("#{} is {}; only what was applied is rolled back", r.action, a.status)));
                 }
-                self.executor(inc, r.action, &p.assessment.requirement, "roll back")
+                Ok(())
             }
             Body::ActionWithdrawn(n) => {
                 self.text("reason", &n.note)?;
                 let (_, a) = self.action(inc, n.action)?;
+                if *a.proposer != *self.actor {
+                    self.command(inc, "withdraw someone else's proposal")?;
+                }
                 if !matches!(a.status, ActionStatus::Pending | ActionStatus::Approved | ActionStatus::Failed) {
                     return Err(state(format!(
                         "#{} is {}; only a proposal that is pending, approved or failed is withdrawn",
                         n.action, a.status
                     )));
                 }
-                if *a.proposer == *self.actor {
-                    return Ok(());
-                }
-                self.command(inc, "withdraw someone else's proposal")
+                Ok(())
             }
             Body::RecoveryPlanned(p) => self.planned(inc, p),
             Body::RecoveryReordered(r) => {
@@ -1200,6 +1206,20 @@ impl Checker<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Refuses a vendor's person: `why` says who does it instead.
+    fn site_staff(&self, action: &'static str, why: &str) -> Result<(), RuleError> {
+        match self.site.person_by_id(self.actor) {
+            Some(pid) if matches!(self.site.people[pid.ix()].affiliation, Some(Affiliation::Vendor(_))) => {
+                Err(RuleError::NotAuthorised {
+                    actor: self.actor.into(),
+                    action,
+                    needed: format!("site staff, not vendor people: {why}"),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The roles of the requirement (approvers, vetoes, deciders at the

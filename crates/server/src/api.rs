@@ -250,6 +250,173 @@ pub async fn reject(
     decide(state, p, id, seq, false, req).await
 }
 
+async fn action_step(
+    state: AppState,
+    p: Principal,
+    id: String,
+    seq: String,
+    step: service::Step,
+    req: Result<Json<service::StepRequest>, JsonRejection>,
+) -> Response {
+    let (seq, req) = match (action_number(&seq), body(req)) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err((status, why)), _) | (_, Err((status, why))) => return error(status, &why).into_response(),
+    };
+    match service::step(&state, &p, &id, seq, step, &req).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// One documented route per step of an action's life after the proposal.
+macro_rules! step_route {
+    ($name:ident, $step:expr, $path:literal, $doc:literal, $refused:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "actions",
+            params(
+                ("id" = String, Path, description = "The incident id"),
+                ("seq" = u64, Path, description = "The action: its proposal's event number"),
+            ),
+            request_body = service::StepRequest,
+            responses(
+                (status = 200, description = "Recorded: the action as it now stands", body = ActionView),
+                (status = 400, description = "Not an action number, or the body is not JSON of this shape", body = ApiError),
+                (status = 401, description = "Not signed in", body = ApiError),
+                (status = 403, description = $refused, body = ApiError),
+                (status = 404, description = "No such incident or action", body = ApiError),
+                (status = 409, description = "Not in the action's present state", body = ApiError),
+                (status = 415, description = "Not JSON", body = ApiError),
+                (status = 422, description = "No note, or a field the step needs is missing or not one of its words", body = ApiError),
+                (status = 503, description = "The server has no site model or authority matrix", body = ApiError),
+            )
+        )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            axum::Extension(p): axum::Extension<Principal>,
+            Path((id, seq)): Path<(String, String)>,
+            req: Result<Json<service::StepRequest>, JsonRejection>,
+        ) -> Response {
+            action_step(state, p, id, seq, $step, req).await
+        }
+    };
+}
+
+step_route!(
+    escalate,
+    service::Step::Escalate,
+    "/api/incidents/{id}/actions/{seq}/escalate",
+    "Asks for a decision one rung up the action's escalation ladder (the note says why).",
+    "The caller may not escalate it, or no CSRF token"
+);
+step_route!(
+    override_action,
+    service::Step::Override,
+    "/api/incidents/{id}/actions/{seq}/override",
+    "Decides in place of the approvers (the note is the rationale): only a holder of an override role of the requirement, never after a veto.",
+    "The caller holds no override role of the requirement, or no CSRF token"
+);
+step_route!(
+    confirm,
+    service::Step::Confirm,
+    "/api/incidents/{id}/actions/{seq}/confirm",
+    "Confirms that compensating measure `measure` (from 1) of the safety verdict is in place.",
+    "The caller may not confirm it, or no CSRF token"
+);
+step_route!(
+    execute,
+    service::Step::Execute,
+    "/api/incidents/{id}/actions/{seq}/execute",
+    "Starts executing an approved action (no `outcome`), or reports how the execution went (`completed`, `partial`, `failed`).",
+    "The caller holds no executing role of the requirement, or no CSRF token"
+);
+step_route!(
+    verify,
+    service::Step::Verify,
+    "/api/incidents/{id}/actions/{seq}/verify",
+    "Says whether the executed action did what it was meant to (`result`: `effective` or `ineffective`).",
+    "The caller may not verify it, or no CSRF token"
+);
+step_route!(
+    rollback,
+    service::Step::Rollback,
+    "/api/incidents/{id}/actions/{seq}/rollback",
+    "Reports undoing an executed action (`outcome`: `completed`, `partial` or `failed`).",
+    "The caller may not roll it back, or no CSRF token"
+);
+step_route!(
+    withdraw,
+    service::Step::Withdraw,
+    "/api/incidents/{id}/actions/{seq}/withdraw",
+    "Withdraws a proposal that is no longer wanted (the note says why).",
+    "The caller may not withdraw it, or no CSRF token"
+);
+
+/// The impact picture of an action: the site drawn in Purdue levels and
+/// zones, the action's cut outlined, every lost function coloured, each
+/// loss explained in the element's `<title>` (shown on hover).
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/actions/{seq}/impact.svg",
+    tag = "actions",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("seq" = u64, Path, description = "The action: its proposal's event number"),
+    ),
+    responses(
+        (status = 200, description = "The picture", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "Not an action number", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident or action", body = ApiError),
+        (status = 409, description = "The action no longer reads against the loaded site model", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn action_picture(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+) -> Response {
+    let seq = match action_number(&seq) {
+        Ok(s) => s,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::action_picture(&state, &p, &id, seq).await {
+        Ok(pic) => ([(header::CONTENT_TYPE, "image/svg+xml")], pic.svg).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// The incident's evidence (with its chain of custody), its hypotheses (with
+/// the evidence for and against), and its recovery board (each asset in
+/// restoration order with its checks, whether it is cleared to reconnect and
+/// what blocks it, and the monitoring windows).
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/panels",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    responses(
+        (status = 200, description = "The panels", body = crate::panels::Panels),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    )
+)]
+pub async fn incident_panels(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::incident_panels(&state, &p, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -351,12 +518,31 @@ impl Modify for Security {
         description = "IT/OT cyber incident coordination: the incident record, its status and timeline. \
                        Authenticate with an API token (Authorization: Bearer) or a session cookie."
     ),
-    paths(list_incidents, get_incident, events, list_actions, propose, approve, reject, openapi),
+    paths(
+        list_incidents,
+        get_incident,
+        incident_panels,
+        events,
+        list_actions,
+        propose,
+        approve,
+        reject,
+        escalate,
+        override_action,
+        confirm,
+        execute,
+        verify,
+        rollback,
+        withdraw,
+        action_picture,
+        openapi
+    ),
     components(schemas(
         ApiError,
         ActionView,
         ProposeRequest,
         DecisionRequest,
+        service::StepRequest,
         service::HolderView,
         service::RoleHolders,
         service::ApprovalGroupView,
@@ -408,6 +594,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/events", public: false, handler: get(events) },
         ApiRoute {
             method: Method::GET,
+            path: "/api/incidents/{id}/panels",
+            public: false,
+            handler: get(incident_panels),
+        },
+        ApiRoute {
+            method: Method::GET,
             path: "/api/incidents/{id}/actions",
             public: false,
             handler: get(list_actions),
@@ -424,6 +616,54 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/incidents/{id}/actions/{seq}/reject",
             public: false,
             handler: post(reject),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/escalate",
+            public: false,
+            handler: post(escalate),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/override",
+            public: false,
+            handler: post(override_action),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/confirm",
+            public: false,
+            handler: post(confirm),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/execute",
+            public: false,
+            handler: post(execute),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/verify",
+            public: false,
+            handler: post(verify),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/rollback",
+            public: false,
+            handler: post(rollback),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/actions/{seq}/withdraw",
+            public: false,
+            handler: post(withdraw),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/actions/{seq}/impact.svg",
+            public: false,
+            handler: get(action_picture),
         },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]

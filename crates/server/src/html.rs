@@ -59,6 +59,10 @@ struct BoardPage<'a> {
     kinds: &'static [incident::Kind],
     domains: &'static [&'static str],
     people: Vec<(String, String)>,
+    /// The steps of an action after its proposal, for the step form.
+    steps: [service::Step; 7],
+    /// Evidence, hypotheses and the recovery board (`panels.html`).
+    panels: crate::panels::Panels,
     /// Whether actions can be proposed here (the server has the site model).
     actions_enabled: bool,
     /// A refusal or error of the form just sent.
@@ -192,7 +196,7 @@ async fn board_page(
         Ok(f) => f,
         Err(e) => return page_error(StatusCode::UNPROCESSABLE_ENTITY, "Bad filter", &e.to_string()),
     };
-    let (b, actions, decided_total) = match service::board_with_actions(state, p, id, window, &parsed).await {
+    let (b, actions, decided_total, panels) = match service::board_with_actions(state, p, id, window, &parsed).await {
         Ok(x) => x,
         Err(e) => return service_error(e),
     };
@@ -225,6 +229,8 @@ async fn board_page(
             kinds: incident::Kind::ALL,
             domains: site_model::Domain::WORDS,
             people,
+            steps: service::Step::ALL,
+            panels,
             actions_enabled: state.site.is_some(),
             message,
             draft,
@@ -292,6 +298,106 @@ async fn decide(state: AppState, p: Principal, id: String, seq: String, approve:
     };
     let r = service::decide(&state, &p, &id, seq, approve, &DecisionRequest { rationale: f.rationale }).await;
     after_form(&state, &p, &id, r, Draft::default()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    result: Option<String>,
+    /// A number input sends "" when left empty.
+    #[serde(default)]
+    measure: Option<String>,
+}
+
+/// The step form of an action (escalate, override, confirm a measure, execute, verify, roll back, withdraw).
+pub async fn step(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    axum::Form(f): axum::Form<StepForm>,
+) -> Response {
+    let Some(seq) = seq.parse::<u64>().ok().filter(|n| *n > 0) else {
+        return page_error(StatusCode::BAD_REQUEST, "Bad request", "not an action number");
+    };
+    let Some(step) = service::Step::parse(f.step.trim()) else {
+        let words: Vec<&str> = service::Step::ALL.iter().map(|s| s.as_str()).collect();
+        return page_error(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            &format!("step: expected one of {}", words.join(", ")),
+        );
+    };
+    let measure = match f.measure.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => None,
+        Some(m) => match m.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => return page_error(StatusCode::BAD_REQUEST, "Bad request", "measure: a number from 1"),
+        },
+    };
+    let req = service::StepRequest { note: f.note, outcome: f.outcome, result: f.result, measure };
+    let r = service::step(&state, &p, &id, seq, step, &req).await;
+    after_form(&state, &p, &id, r, Draft::default()).await
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% extends \"base.html\" %}{% block title %}#{{ seq }} impact · {{ id }} · Interlock{% endblock %}{% block content %}<p><a href=\"/incidents/{{ id|urlencode }}#action-{{ seq }}\">Back to {{ id }}</a></p><h1>Impact of #{{ seq }}: <span class=\"mono\">{{ action }}</span></h1>{% if stale %}<p class=\"error\">This action was assessed against another version of the site model; the picture is drawn against the one loaded now.</p>{% endif %}<p class=\"muted\">Hover over an asset for what it loses and why.</p><div class=\"picture\">{{ svg|safe }}</div>{% endblock %}",
+    ext = "html"
+)]
+struct PicturePage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    id: &'a str,
+    seq: u64,
+    action: &'a str,
+    stale: bool,
+    /// The picture, built by `picture::impact_svg`, which escapes every text it draws.
+    svg: &'a str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PictureQuery {
+    #[serde(default)]
+    fragment: Option<String>,
+}
+
+/// The impact picture of an action: a page, or (`?fragment=1`) the SVG alone for the board to show in place.
+pub async fn picture(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<PictureQuery>,
+) -> Response {
+    let Some(seq) = seq.parse::<u64>().ok().filter(|n| *n > 0) else {
+        return page_error(StatusCode::BAD_REQUEST, "Bad request", "not an action number");
+    };
+    let pic = match service::action_picture(&state, &p, &id, seq).await {
+        Ok(pic) => pic,
+        Err(e) => return service_error(e),
+    };
+    if q.fragment.as_deref().is_some_and(|v| !v.is_empty() && v != "0") {
+        return Html(pic.svg).into_response();
+    }
+    render(
+        StatusCode::OK,
+        &PicturePage {
+            asset_version: assets::version(),
+            username: Some(&p.user.username),
+            csrf: p.csrf(),
+            id: &id,
+            seq,
+            action: &pic.action,
+            stale: pic.stale,
+            svg: &pic.svg,
+        },
+    )
 }
 
 /// The approve form of a waiting decision.

@@ -16,6 +16,8 @@ pub mod auth;
 pub mod cache;
 mod html;
 pub mod live;
+pub mod panels;
+pub mod picture;
 pub mod service;
 
 use std::net::SocketAddr;
@@ -113,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/actions", post(html::propose))
         .route("/incidents/{id}/actions/{seq}/approve", post(html::approve))
         .route("/incidents/{id}/actions/{seq}/reject", post(html::reject))
+        .route("/incidents/{id}/actions/{seq}/step", post(html::step))
+        .route("/incidents/{id}/actions/{seq}/impact", get(html::picture))
         .route("/signout", post(auth::signout));
     // One method router per path: the list has one entry per method.
     let mut merged: Vec<(&'static str, bool, axum::routing::MethodRouter<AppState>)> = Vec::new();

@@ -614,6 +614,8 @@ pub struct ActionView {
     pub decided: Option<u64>,
     /// The override that approved it (a post-incident review item).
     pub overridden: Option<u64>,
+    /// Whether, once carried out, it did what it was meant to: `effective` or `ineffective`.
+    pub verified: Option<String>,
 }
 
 /// What proposing takes.
@@ -791,6 +793,7 @@ pub fn action_view(
         you_may_decide: may,
         decided: a.decided,
         overridden: a.overridden,
+        verified: a.verification.map(|(_, r)| r.as_str().to_string()),
     })
 }
 
@@ -826,6 +829,7 @@ fn decided_view(inc: &Incident, a: &ActionState) -> Option<ActionView> {
         you_may_decide: false,
         decided: a.decided,
         overridden: a.overridden,
+        verified: a.verification.map(|(_, r)| r.as_str().to_string()),
     })
 }
 
@@ -898,7 +902,7 @@ pub async fn board_with_actions(
     id: &str,
     window: BoardWindow,
     filter: &Filter,
-) -> Result<(IncidentBoard, Vec<ActionView>, usize), ServiceError> {
+) -> Result<(IncidentBoard, Vec<ActionView>, usize, crate::panels::Panels), ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let inc = load_incident(state, id).await?;
     may_read(state, p, &inc, "read-incident").await?;
@@ -921,7 +925,8 @@ pub async fn board_with_actions(
         Err(_) => Vec::new(),
     };
     let decided = inc.actions.values().filter(|a| a.status != incident::ActionStatus::Pending).count();
-    Ok((board_window(&inc, state.site.as_deref(), window.events, filter), actions, decided))
+    let panels = crate::panels::panels(&inc, state.site.as_deref(), state.graph.as_deref(), state.now());
+    Ok((board_window(&inc, state.site.as_deref(), window.events, filter), actions, decided, panels))
 }
 
 fn versions(site: &Site, engine: authority::Engine<'_>) -> Result<(incident::Digest, incident::Digest), ServiceError> {
@@ -1114,4 +1119,201 @@ pub async fn subscribe(state: &AppState, p: &Principal, id: &str) -> Result<u64,
     may_read(state, p, &inc, "subscribe-incident").await?;
     log_access(state, p, "subscribe-incident", id, "ok").await?;
     Ok(inc.seq())
+}
+
+/// The impact picture of action `seq` (an SVG): the site in Purdue levels and
+/// zones, the action's cut, every lost function coloured with its
+/// explanation. Drawn from the proposal's text against the loaded site model;
+/// `stale` says the proposal was assessed against another version of it.
+pub struct ActionPicture {
+    pub svg: String,
+    pub action: String,
+    pub stale: bool,
+}
+
+pub async fn action_picture(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    seq: u64,
+) -> Result<ActionPicture, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    let (site, engine) = site_of(state)?;
+    let proposal = inc
+        .proposal(seq)
+        .ok_or_else(|| ServiceError::NoSuchAction(format!("#{seq} is not an action proposal of {id}")))?;
+    let action = impact::Action::parse(site, &proposal.action).map_err(|e| {
+        ServiceError::Conflict(format!("#{seq} no longer reads against the site model: {}", e.explain()))
+    })?;
+    let analyzed = impact::analyze(site, engine.graph, std::slice::from_ref(&action));
+    Ok(ActionPicture {
+        svg: crate::picture::impact_svg(site, engine.graph, &analyzed),
+        action: proposal.action.to_string(),
+        stale: incident::Digest::parse(site.version()) != Some(proposal.site_version),
+    })
+}
+
+/// A step of an action's life after the proposal, as the API and the board send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Ask for a decision one rung up the escalation ladder.
+    Escalate,
+    /// Decide in place of the approvers, as an override role of the requirement.
+    Override,
+    /// Confirm a compensating measure of the safety verdict is in place.
+    Confirm,
+    /// Start executing (no outcome) or report how the execution went.
+    Execute,
+    /// Say whether the executed action did what it was meant to.
+    Verify,
+    /// Undo an executed action and report how that went.
+    Rollback,
+    /// Withdraw the proposal.
+    Withdraw,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] =
+        [Step::Escalate, Step::Override, Step::Confirm, Step::Execute, Step::Verify, Step::Rollback, Step::Withdraw];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Escalate => "escalate",
+            Step::Override => "override",
+            Step::Confirm => "confirm",
+            Step::Execute => "execute",
+            Step::Verify => "verify",
+            Step::Rollback => "rollback",
+            Step::Withdraw => "withdraw",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The body of an action step: a note (the reason, the rationale, what was
+/// seen), and what the step needs besides.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct StepRequest {
+    /// Why, or what was done and seen: required.
+    pub note: String,
+    /// execute: `completed`, `partial` or `failed` (absent: the execution starts);
+    /// rollback: required, the same words.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// verify: `effective` or `ineffective`.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// confirm: the measure's number, from 1, as the action lists its measures.
+    #[serde(default)]
+    pub measure: Option<u32>,
+}
+
+fn word<T>(
+    field: &str,
+    v: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    words: &[&str],
+) -> Result<Option<T>, ServiceError> {
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(w) => parse(w)
+            .map(Some)
+            .ok_or_else(|| ServiceError::Invalid(format!("{field}: {w:?} is not one of {}", words.join(", ")))),
+    }
+}
+
+/// Records a step of action `seq` as the caller's person. The incident's
+/// rules decide whether they may (an override needs an override role of the
+/// requirement, execution an executing role once approved...).
+pub async fn step(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    seq: u64,
+    step: Step,
+    req: &StepRequest,
+) -> Result<ActionView, ServiceError> {
+    use incident::{ActionNote, EscalationCause, ExecutionOutcome, ExecutionReport, VerificationResult};
+    check_text("note", &req.note, 16 * 1024)?;
+    let outcomes: Vec<&str> = ExecutionOutcome::ALL.iter().map(|o| o.as_str()).collect();
+    let results: Vec<&str> = VerificationResult::ALL.iter().map(|o| o.as_str()).collect();
+    let outcome = word("outcome", req.outcome.as_deref(), ExecutionOutcome::parse, &outcomes)?;
+    let result = word("result", req.result.as_deref(), VerificationResult::parse, &results)?;
+    let note: Box<str> = req.note.as_str().into();
+    let what = format!("{}-action", step.as_str());
+    let inc = write(state, p, id, &what, |inc, site, engine| {
+        let proposal = inc
+            .proposal(seq)
+            .ok_or_else(|| ServiceError::NoSuchAction(format!("#{seq} is not an action proposal of {id}")))?;
+        let body = match step {
+            Step::Escalate => {
+                let st =
+                    inc.actions.get(&seq).ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))?;
+                let level = st
+                    .next_escalation(&proposal.assessment.requirement)
+                    .map(|(l, _, _)| l)
+                    .ok_or_else(|| ServiceError::Conflict(format!("#{seq} is at the top of its escalation ladder")))?;
+                Body::ActionEscalated(incident::Escalation {
+                    action: seq,
+                    level,
+                    cause: EscalationCause::Requested,
+                    reason: note.clone(),
+                })
+            }
+            Step::Override => {
+                let (site_version, authority_version) = versions(site, engine)?;
+                Body::ActionOverridden(incident::Override {
+                    action: seq,
+                    rationale: note.clone(),
+                    site_version,
+                    authority_version,
+                })
+            }
+            Step::Confirm => {
+                let measure = req
+                    .measure
+                    .filter(|m| *m >= 1)
+                    .ok_or_else(|| ServiceError::Invalid("measure: required, numbered from 1".into()))?;
+                Body::MeasureConfirmed(incident::MeasureCheck { action: seq, measure: measure - 1, note: note.clone() })
+            }
+            Step::Execute => match outcome {
+                None => Body::ExecutionStarted(ActionNote { action: seq, note: note.clone() }),
+                Some(outcome) => Body::ExecutionReported(ExecutionReport { action: seq, outcome, note: note.clone() }),
+            },
+            Step::Verify => {
+                let result = result
+                    .ok_or_else(|| ServiceError::Invalid(format!("result: required, one of {}", results.join(", "))))?;
+                Body::ActionVerified(incident::Verification { action: seq, result, note: note.clone() })
+            }
+            Step::Rollback => {
+                let outcome = outcome.ok_or_else(|| {
+                    ServiceError::Invalid(format!("outcome: required, one of {}", outcomes.join(", ")))
+                })?;
+                Body::ActionRolledBack(ExecutionReport { action: seq, outcome, note: note.clone() })
+            }
+            Step::Withdraw => Body::ActionWithdrawn(ActionNote { action: seq, note: note.clone() }),
+        };
+        Ok(vec![body])
+    })
+    .await?;
+    let (site, engine) = site_of(state)?;
+    let a = inc.actions.get(&seq).ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))?;
+    action_view(site, Some(engine), &inc, a, &p.user.person, state.now())
+        .ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))
+}
+
+/// The evidence, hypotheses and recovery panels of an incident the principal may read.
+pub async fn incident_panels(state: &AppState, p: &Principal, id: &str) -> Result<crate::panels::Panels, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    if inc.private {
+        log_access(state, p, "read-incident", id, "ok").await?;
+    }
+    Ok(crate::panels::panels(&inc, state.site.as_deref(), state.graph.as_deref(), state.now()))
 }

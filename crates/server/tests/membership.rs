@@ -284,8 +284,16 @@ fn documented_posts(id: &str, seq: u64) -> Vec<String> {
 
 /// Every field any documented request body takes (unknown fields are ignored).
 fn any_body() -> String {
-    serde_json::json!({"action": OFFLINE, "rationale": "containment before the shift change", "evidence": []})
-        .to_string()
+    serde_json::json!({
+        "action": OFFLINE,
+        "rationale": "containment before the shift change",
+        "evidence": [],
+        "note": "containment before the shift change",
+        "outcome": "completed",
+        "result": "effective",
+        "measure": 1
+    })
+    .to_string()
 }
 
 /// The board's forms for incident `id` and action `seq`.
@@ -294,11 +302,15 @@ fn board_forms(id: &str, seq: u64) -> Vec<String> {
         format!("/incidents/{id}/actions"),
         format!("/incidents/{id}/actions/{seq}/approve"),
         format!("/incidents/{id}/actions/{seq}/reject"),
+        format!("/incidents/{id}/actions/{seq}/step"),
     ]
 }
 
 fn form_body(csrf: Option<&str>) -> String {
-    let fields = format!("action={}&rationale=containment", OFFLINE.replace(' ', "+").replace(',', "%2C"));
+    let fields = format!(
+        "action={}&rationale=containment&step=withdraw&note=containment",
+        OFFLINE.replace(' ', "+").replace(',', "%2C")
+    );
     match csrf {
         Some(t) => format!("csrf={t}&{fields}"),
         None => fields,

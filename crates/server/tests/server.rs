@@ -465,6 +465,71 @@ async fn the_timeline_filters_by_kind_domain_person_and_time() {
     );
 }
 
+/// Evidence with its custody, hypotheses citing it, and the recovery board:
+/// on the board and through the API, as they are recorded.
+#[tokio::test]
+async fn the_evidence_hypotheses_and_recovery_panels_follow_the_record() {
+    let app = app().await;
+    let (cookie, _) = sign_in_as(&app, "mgarcia").await;
+    let auth = Auth::Session(&cookie, None);
+    let r = send(&app, get_as("/api/incidents/INC-1/panels", auth)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&r);
+    assert_eq!(v["evidence"].as_array().unwrap().len(), 0);
+    assert_eq!(v["recovery"]["planned"], false);
+    // Evidence and a hypothesis citing it, appended as the CLI would.
+    let site = site();
+    let policy = Policy::default();
+    let cx = Context { site: &site, policy: &policy, engine: None };
+    let mut log = Log::open(&*app.store, cx, "INC-1").await.unwrap();
+    log.append(|inc| {
+        let inc = inc.unwrap();
+        let e = inc.next_event(
+            "psharma",
+            at(5),
+            EventBody::EvidenceCollected(incident::Evidence {
+                title: "<b>VPN log</b> export".into(),
+                source: incident::EvidenceSource::Log,
+                sha256: Some(Digest([7; 32])),
+                location: Some("case share".into()),
+                collected_by: "psharma".into(),
+                collected_at: at(4),
+                assets: vec!["ews-01".into()],
+                description: None,
+            }),
+        );
+        Ok(vec![e])
+    })
+    .await
+    .unwrap();
+    let ev = log.state().unwrap().seq();
+    log.append(|inc| {
+        let inc = inc.unwrap();
+        Ok(vec![inc.next_event(
+            "psharma",
+            at(6),
+            EventBody::HypothesisProposed(incident::Hypothesis {
+                statement: "the vendor account was phished".into(),
+                evidence_for: vec![ev],
+                evidence_against: vec![],
+            }),
+        )])
+    })
+    .await
+    .unwrap();
+    let v = json(&send(&app, get_as("/api/incidents/INC-1/panels", auth)).await);
+    assert_eq!(v["evidence"][0]["seq"], ev, "{v}");
+    assert_eq!(v["evidence"][0]["title"], "<b>VPN log</b> export");
+    assert_eq!(v["hypotheses"][0]["statement"], "the vendor account was phished");
+    assert_eq!(v["hypotheses"][0]["evidence_for"][0]["seq"], ev, "{v}");
+    let b = send(&app, get("/incidents/INC-1", Some(&cookie))).await.body;
+    for id in ["evidence", "hypotheses", "recovery"] {
+        assert!(b.contains(&format!("<section id=\"{id}\"")), "{id}: {b}");
+    }
+    assert!(b.contains("the vendor account was phished"));
+    assert!(!b.contains("<b>VPN log</b>"), "escaped");
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
@@ -518,6 +583,9 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
         assert!(op.is_some(), "{} {} is served but not documented in the OpenAPI document", r.method, r.path);
     }
     let token = server::new_api_token(&*app.store, "mgarcia", "doc", 1).await.unwrap();
+    // An action for the routes of one ({seq}).
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let action = propose(&app, &t_cookie, &t_csrf).await.to_string();
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -525,7 +593,7 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
                 routes.iter().any(|r| r.path == path && r.method == m),
                 "{m} {path} is documented but not in server::api_routes()"
             );
-            let uri = path.replace("{id}", "INC-1").replace("{seq}", "1");
+            let uri = path.replace("{id}", "INC-1").replace("{seq}", &action);
             let req = Request::builder()
                 .method(m.clone())
                 .uri(&uri)
@@ -725,6 +793,113 @@ async fn an_action_is_proposed_and_approved_through_the_api_as_the_authority_mat
     // Approving again: the action is no longer pending.
     let r = send(&app, post_json(&approve, yes, Auth::Bearer(&ps_token))).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
+
+/// After the approvals: the measures confirmed, the execution started and
+/// reported, the result verified; each step by whom the rules allow, through
+/// the API and the board's step form; and the action's impact picture.
+#[tokio::test]
+async fn an_approved_action_is_executed_and_verified_step_by_step() {
+    let app = app().await;
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let n = propose(&app, &t_cookie, &t_csrf).await;
+    let (p_cookie, p_csrf) = sign_in_as(&app, "psharma").await;
+    let (e_cookie, e_csrf) = sign_in_as(&app, "eschmidt").await;
+    let ps = Auth::Session(&p_cookie, Some(&p_csrf));
+    let es = Auth::Session(&e_cookie, Some(&e_csrf));
+    let ts = Auth::Session(&t_cookie, Some(&t_csrf));
+    let uri = |step: &str| format!("/api/incidents/INC-1/actions/{n}/{step}");
+    let r = send(&app, post_json(&uri("approve"), r#"{"rationale": "IT agrees"}"#, ps)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Executing before the measures are confirmed is refused, and says which are missing.
+    let before = head(&app).await;
+    let r = send(&app, post_json(&uri("execute"), r#"{"note": "starting"}"#, ps)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = send(&app, post_json(&uri("approve"), r#"{"rationale": "OT agrees"}"#, es)).await;
+    assert_eq!(json(&r)["status"], "approved", "{}", r.body);
+    let r = send(&app, post_json(&uri("execute"), r#"{"note": "starting"}"#, ps)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("compensating measures are confirmed"), "{}", r.body);
+    assert_eq!(head(&app).await, before + 1, "only the approval was written");
+
+    // A step's own fields are checked and named.
+    let r = send(&app, post_json(&uri("confirm"), r#"{"note": "rounds staffed"}"#, es)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().starts_with("measure: required"), "{}", r.body);
+    let r = send(&app, post_json(&uri("execute"), r#"{"note": "x", "outcome": "mostly"}"#, ps)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("completed, partial, failed"), "{}", r.body);
+
+    // The OT lead confirms every measure: one through the board's step form, the rest by the API.
+    let measures = json(&r).get("measures").cloned();
+    assert!(measures.is_none());
+    let list = json(&send(&app, get_as("/api/incidents/INC-1/actions", es)).await);
+    let count = list[0]["measures"].as_array().unwrap().len();
+    assert!(count >= 2, "{}", list[0]);
+    let r = send(
+        &app,
+        form(
+            &format!("/incidents/INC-1/actions/{n}/step"),
+            &format!("csrf={e_csrf}&step=confirm&note=rounds+staffed&measure=1&outcome=&result="),
+            Some(&e_cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for m in 2..=count {
+        let body = format!(r#"{{"note": "in place", "measure": {m}}}"#);
+        let r = send(&app, post_json(&uri("confirm"), &body, es)).await;
+        assert_eq!(r.status, StatusCode::OK, "measure {m}: {}", r.body);
+    }
+    let a = json(&send(&app, get_as("/api/incidents/INC-1/actions", es)).await)[0].clone();
+    assert!(a["measures"].as_array().unwrap().iter().all(|m| m["confirmed"] == true), "{a}");
+
+    // The proposer may not execute (no executing role); an executor starts, then reports.
+    let r = send(&app, post_json(&uri("execute"), r#"{"note": "starting"}"#, ts)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let executor =
+        if send(&app, post_json(&uri("execute"), r#"{"note": "starting"}"#, ps)).await.status == StatusCode::OK {
+            ps
+        } else {
+            let r = send(&app, post_json(&uri("execute"), r#"{"note": "starting"}"#, es)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            es
+        };
+    let r = send(
+        &app,
+        post_json(&uri("execute"), r#"{"note": "both controllers down", "outcome": "completed"}"#, executor),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["status"], "completed", "{}", r.body);
+    let r = send(&app, post_json(&uri("verify"), r#"{"note": "no more logons from the stolen account"}"#, es)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = send(&app, post_json(&uri("verify"), r#"{"note": "no more logons", "result": "effective"}"#, es)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["verified"], "effective", "{}", r.body);
+    // Withdrawing it now is refused: it was carried out.
+    let r = send(&app, post_json(&uri("withdraw"), r#"{"note": "changed our minds"}"#, ts)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let log = app.store.access_log(200).await.unwrap();
+    assert!(log.iter().any(|a| a.action == "verify-action" && a.outcome == "ok"));
+
+    // The board lists it with its step form; its impact picture is an SVG, and a page.
+    let board = send(&app, get("/incidents/INC-1", Some(&t_cookie))).await;
+    assert!(board.body.contains(&format!("/incidents/INC-1/actions/{n}/step")), "{}", board.body);
+    let svg = send(&app, get_as(&format!("/api/incidents/INC-1/actions/{n}/impact.svg"), ts)).await;
+    assert_eq!(svg.status, StatusCode::OK, "{}", svg.body);
+    assert_eq!(svg.header(header::CONTENT_TYPE), "image/svg+xml");
+    assert!(svg.body.starts_with("<svg") && svg.body.trim_end().ends_with("</svg>"));
+    assert!(svg.body.contains("data-asset=\"dc-corp-01\""), "the cut is drawn");
+    let page = send(&app, get(&format!("/incidents/INC-1/actions/{n}/impact"), Some(&t_cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<svg") && page.body.contains(&format!("Impact of #{n}")), "{}", page.body);
+    let fragment = send(&app, get(&format!("/incidents/INC-1/actions/{n}/impact?fragment=1"), Some(&t_cookie))).await;
+    assert!(fragment.body.starts_with("<svg"), "{}", fragment.body);
+    let missing = send(&app, get_as("/api/incidents/INC-1/actions/3/impact.svg", ts)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "#3 is a note: {}", missing.body);
 }
 
 #[tokio::test]
