@@ -417,6 +417,40 @@ pub async fn incident_panels(
     }
 }
 
+/// The containment planner for an incident: the least harmful ways to cut
+/// the attacker off from what must stay protected (Dinic min-cut over the
+/// attack graph, costed by each plan's impact), the best plan first, or the
+/// protected flows that stand in the way of every plan.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/contain",
+    tag = "actions",
+    params(("id" = String, Path, description = "The incident id"), service::ContainQuery),
+    responses(
+        (status = 200, description = "The plans", body = service::ContainView),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 422, description = "Nothing compromised given, or an id the site model does not know", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn contain(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    q: Result<Query<service::ContainQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()).into_response(),
+    };
+    match service::contain(&state, &p, &id, &q).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -535,6 +569,7 @@ impl Modify for Security {
         rollback,
         withdraw,
         action_picture,
+        contain,
         openapi
     ),
     components(schemas(
@@ -665,6 +700,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
             public: false,
             handler: get(action_picture),
         },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]
 }

@@ -400,6 +400,56 @@ pub async fn picture(
     )
 }
 
+#[derive(Template)]
+#[template(path = "contain.html")]
+struct ContainPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    id: &'a str,
+    q: service::ContainQuery,
+    /// The planner's answer once something compromised is given.
+    result: Option<service::ContainView>,
+    /// Why the question was refused.
+    message: Option<String>,
+}
+
+/// The containment planner's page: what the attacker holds and what must stay
+/// protected, then the plans side by side, each action with a propose form.
+pub async fn contain(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<service::ContainQuery>,
+) -> Response {
+    let asked = q.compromised.as_deref().is_some_and(|c| !c.trim().is_empty());
+    let (result, message, status) = if asked {
+        match service::contain(&state, &p, &id, &q).await {
+            Ok(v) => (Some(v), None, StatusCode::OK),
+            Err(e @ ServiceError::Invalid(_)) => (None, Some(e.to_string()), StatusCode::UNPROCESSABLE_ENTITY),
+            Err(e) => return service_error(e),
+        }
+    } else {
+        // Nothing asked yet: the incident must still be one the user may read.
+        if let Err(e) = service::incident_board(&state, &p, &id, &Default::default()).await {
+            return service_error(e);
+        }
+        (None, None, StatusCode::OK)
+    };
+    render(
+        status,
+        &ContainPage {
+            asset_version: assets::version(),
+            username: Some(&p.user.username),
+            csrf: p.csrf(),
+            id: &id,
+            q,
+            result,
+            message,
+        },
+    )
+}
+
 /// The approve form of a waiting decision.
 pub async fn approve(
     State(state): State<AppState>,

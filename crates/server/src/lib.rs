@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/actions/{seq}/reject", post(html::reject))
         .route("/incidents/{id}/actions/{seq}/step", post(html::step))
         .route("/incidents/{id}/actions/{seq}/impact", get(html::picture))
+        .route("/incidents/{id}/contain", get(html::contain))
         .route("/signout", post(auth::signout));
     // One method router per path: the list has one entry per method.
     let mut merged: Vec<(&'static str, bool, axum::routing::MethodRouter<AppState>)> = Vec::new();

@@ -1317,3 +1317,130 @@ pub async fn incident_panels(state: &AppState, p: &Principal, id: &str) -> Resul
     }
     Ok(crate::panels::panels(&inc, state.site.as_deref(), state.graph.as_deref(), state.now()))
 }
+
+/// What the containment planner is asked: what the attacker holds and what
+/// must stay protected (comma- or newline-separated, as the CLI's `--compromised`
+/// and `--protect` take them), and how many alternatives besides the best.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContainQuery {
+    /// What the attacker holds: asset ids, `account:ID`, `pathway:VENDOR/ID`, `vendor:ID`, comma-separated.
+    pub compromised: Option<String>,
+    /// What must be protected: asset ids or `process:ID`, comma-separated (absent: every asset of the
+    /// control, view and safety lists of every critical or high process).
+    pub protect: Option<String>,
+    /// Ranked alternatives besides the best plan (0 to 8, default 3).
+    pub alternatives: Option<u32>,
+}
+
+/// One plan of the containment planner.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    /// 1 for the best plan, then the alternatives in order.
+    pub rank: usize,
+    /// The actions, in the site's action syntax: each can be proposed as it is.
+    pub actions: Vec<String>,
+    /// The cost of the plan's combined impact (`None`: the combination is unsafe).
+    pub cost: Option<u64>,
+    /// What the minimum cut paid: the sum of the actions' own costs.
+    pub cut_cost: u64,
+    /// Checked on the attack graph: after the plan, nothing protected is reachable.
+    pub verified: bool,
+    /// For an alternative: the actions of the best plan it was forbidden to use.
+    pub without: Vec<String>,
+}
+
+/// The containment planner's answer for an incident.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContainView {
+    /// How many assets are protected.
+    pub protected: usize,
+    /// Protected assets the attacker reaches now.
+    pub reached_protected: usize,
+    /// Protected assets the attacker already holds (lost, not protectable).
+    pub compromised_protected: Vec<String>,
+    /// The best plan first, then the alternatives; empty when nothing protected is reached or every
+    /// plan would cut a protected flow (`blocked`).
+    pub plans: Vec<PlanView>,
+    /// Why no plan cuts the attacker off without cutting a protected flow: the flows in the way.
+    pub blocked: Option<Vec<String>>,
+    /// The alternatives side by side, as SVG (not in the JSON).
+    #[serde(skip)]
+    pub svg: String,
+}
+
+fn split_list(v: &Option<String>) -> Vec<String> {
+    v.as_deref().unwrap_or("").split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// Runs the containment planner for an incident the principal may read.
+pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery) -> Result<ContainView, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    let (site, engine) = site_of(state)?;
+    let compromised = split_list(&q.compromised);
+    if compromised.is_empty() {
+        return Err(ServiceError::Invalid(
+            "compromised: required: what the attacker holds (asset ids, account:ID, pathway:VENDOR/ID, vendor:ID)"
+                .into(),
+        ));
+    }
+    let alternatives = q.alternatives.unwrap_or(3);
+    if alternatives > 8 {
+        return Err(ServiceError::Invalid("alternatives: at most 8".into()));
+    }
+    let mut errors = Vec::new();
+    let mut footholds = Vec::new();
+    for t in &compromised {
+        match impact::Foothold::parse(site, t) {
+            Ok(f) if !footholds.contains(&f) => footholds.push(f),
+            Ok(_) => {}
+            Err(e) => errors.push(format!("compromised {t:?}: {}", e.explain())),
+        }
+    }
+    let mut protect = Vec::new();
+    for t in split_list(&q.protect) {
+        match impact::Protect::parse(site, &t) {
+            Ok(x) => protect.push(x),
+            Err(e) => errors.push(format!("protect {t:?}: {}", e.explain())),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors.join("; ")));
+    }
+    let attack =
+        impact::AttackGraph::compile(site, engine.graph).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    let options = impact::PlanOptions { alternatives: alternatives as usize, ..impact::PlanOptions::default() };
+    let c = impact::plan(site, engine.graph, &attack, &footholds, &protect, &options)
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let svg = crate::picture::plan_alternatives_svg(site, engine.graph, &c);
+    Ok(ContainView {
+        protected: c.protected,
+        reached_protected: c.reached_protected,
+        compromised_protected: c.compromised_protected.iter().map(|a| site.asset(*a).id.to_string()).collect(),
+        plans: c
+            .plans
+            .iter()
+            .enumerate()
+            .map(|(i, pl)| PlanView {
+                rank: i + 1,
+                actions: pl.texts().into_iter().map(str::to_owned).collect(),
+                cost: pl.cost,
+                cut_cost: pl.cut_cost,
+                verified: pl.verified,
+                without: pl.without.clone(),
+            })
+            .collect(),
+        blocked: c.blocked.as_ref().map(|b| {
+            b.flows
+                .iter()
+                .filter_map(|f| site.dependencies.get(f.dependency as usize))
+                .map(|d| {
+                    format!("{} -> {} ({})", site.asset(d.consumer).id, site.asset(d.provider).id, d.kind.as_str())
+                })
+                .collect()
+        }),
+        svg,
+    })
+}

@@ -530,6 +530,52 @@ async fn the_evidence_hypotheses_and_recovery_panels_follow_the_record() {
     assert!(!b.contains("<b>VPN log</b>"), "escaped");
 }
 
+/// The containment planner from the incident: the narrow plan on the vendor
+/// path first, its alternatives drawn side by side, each action one click
+/// from a proposal; bad ids are named.
+#[tokio::test]
+async fn the_containment_planner_offers_the_narrow_plan_first_and_each_action_can_be_proposed() {
+    let app = app().await;
+    let (cookie, csrf) = sign_in_as(&app, "tnguyen").await;
+    let auth = Auth::Session(&cookie, None);
+    let q = "compromised=account:ridgeline-legacy,pathway:ridgeline/remote-support&alternatives=2";
+    let r = send(&app, get_as(&format!("/api/incidents/INC-1/contain?{q}"), auth)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&r);
+    let best: Vec<&str> = v["plans"][0]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(best, ["revoke-vendor-access pathway:ridgeline/remote-support", "disable-account ridgeline-legacy"]);
+    assert_eq!(v["plans"][0]["rank"], 1);
+    assert!(v["plans"].as_array().unwrap().len() <= 3, "{v}");
+    assert!(v.get("svg").is_none(), "the picture is the page's, not the JSON's");
+    let r = send(&app, get_as("/api/incidents/INC-1/contain?compromised=account:nobody", auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("unknown account \"nobody\""), "{}", r.body);
+    let r = send(&app, get_as("/api/incidents/INC-1/contain", auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    let page = send(&app, get(&format!("/incidents/INC-1/contain?{q}"), Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Best plan") && page.body.contains("<svg"), "{}", page.body);
+    assert!(page.body.contains("value=\"revoke-vendor-access pathway:ridgeline/remote-support\""), "{}", page.body);
+    let empty = send(&app, get("/incidents/INC-1/contain", Some(&cookie))).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("id=\"contain\"") && !empty.body.contains("Best plan"));
+    // Proposing one of its actions goes through the board's propose form like any other.
+    let before = head(&app).await;
+    let r = send(
+        &app,
+        form(
+            "/incidents/INC-1/actions",
+            &format!("csrf={csrf}&action=disable-account+ridgeline-legacy&rationale=containment+planner%2C+plan+1"),
+            Some(&cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(head(&app).await, before + 1);
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
@@ -593,7 +639,11 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
                 routes.iter().any(|r| r.path == path && r.method == m),
                 "{m} {path} is documented but not in server::api_routes()"
             );
-            let uri = path.replace("{id}", "INC-1").replace("{seq}", &action);
+            let mut uri = path.replace("{id}", "INC-1").replace("{seq}", &action);
+            if path.ends_with("/contain") {
+                // The planner needs to know what the attacker holds.
+                uri.push_str("?compromised=ews-01");
+            }
             let req = Request::builder()
                 .method(m.clone())
                 .uri(&uri)
