@@ -451,6 +451,63 @@ pub async fn contain(
     }
 }
 
+/// A report of the incident: the after-action report (timeline, decisions
+/// with rationale and dissent, approvals with time-to-decision, overrides,
+/// evidence, hypotheses, lessons), the ICS 201 briefing, the ICS 209 status
+/// summary, or a STIX 2.1 bundle. HTML is a self-contained document. Every
+/// export is recorded in the access log.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/report",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id"), service::ReportQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (String = "text/html"),
+            (String = "text/markdown"),
+            (String = "application/json"),
+        )),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 422, description = "An unknown form or format", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn report(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    q: Result<Query<service::ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()).into_response(),
+    };
+    match service::report(&state, &p, &id, &q).await {
+        Ok(f) => {
+            let mut res = f.text.into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static(f.content_type));
+            if f.content_type.starts_with("text/html") {
+                // A static document: its own inline styles, nothing else.
+                h.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    axum::http::HeaderValue::from_static(
+                        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
+                    ),
+                );
+            } else if let Ok(v) =
+                axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{}\"", f.file_name))
+            {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => service_error(e),
+    }
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -570,6 +627,7 @@ impl Modify for Security {
         withdraw,
         action_picture,
         contain,
+        report,
         openapi
     ),
     components(schemas(
@@ -701,6 +759,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
             handler: get(action_picture),
         },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/report", public: false, handler: get(report) },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]
 }

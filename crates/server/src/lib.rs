@@ -118,6 +118,9 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/actions/{seq}/step", post(html::step))
         .route("/incidents/{id}/actions/{seq}/impact", get(html::picture))
         .route("/incidents/{id}/contain", get(html::contain))
+        // The same reports as the API's, for the board's links (an HTML error page is not needed:
+        // a report is a document, and its errors are the API's JSON).
+        .route("/incidents/{id}/report", get(api::report))
         .route("/signout", post(auth::signout));
     // One method router per path: the list has one entry per method.
     let mut merged: Vec<(&'static str, bool, axum::routing::MethodRouter<AppState>)> = Vec::new();
@@ -157,12 +160,10 @@ async fn security_headers(mut res: Response) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
-    );
+    // A handler may set a stricter policy of its own (a report: a static document with its styles inline).
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ));
     res
 }
 

@@ -1444,3 +1444,67 @@ pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery
         svg,
     })
 }
+
+/// Which report of an incident, in which format.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `aar` (the after-action report, the default), `ics-201`, `ics-209` or `stix` (a STIX 2.1 bundle, JSON).
+    pub form: Option<String>,
+    /// `html` (self-contained, the default), `markdown` or `json`.
+    pub format: Option<String>,
+}
+
+/// A report, ready to send: its media type and text.
+pub struct ReportFile {
+    pub content_type: &'static str,
+    pub text: String,
+    /// A file name for downloads: `INC-1-aar.md`.
+    pub file_name: String,
+}
+
+/// Renders a report of an incident the principal may read. Every export is
+/// recorded in the access log, whoever asks and whatever the incident.
+pub async fn report(state: &AppState, p: &Principal, id: &str, q: &ReportQuery) -> Result<ReportFile, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "export-report").await?;
+    let site = state.site.as_deref().ok_or_else(|| {
+        ServiceError::Unavailable(
+            "the server was started without the site model (--site DIR): reports name its people".into(),
+        )
+    })?;
+    let form = q.form.as_deref().map(str::trim).filter(|f| !f.is_empty()).unwrap_or("aar");
+    let format = q.format.as_deref().map(str::trim).filter(|f| !f.is_empty()).unwrap_or("html");
+    let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+    let json = |v: Result<String, serde_json::Error>| v.map_err(|e| ServiceError::Store(e.to_string()));
+    let (content_type, ext, text) = match (form, format) {
+        ("stix", "json" | "html") => {
+            ("application/json", "stix.json", json(serde_json::to_string_pretty(&report::stix::bundle(site, &inc)))?)
+        }
+        ("aar" | "ics-201" | "ics-209", "html" | "markdown" | "json") => {
+            macro_rules! render {
+                ($r:expr) => {{
+                    let r = $r;
+                    match format {
+                        "html" => ("text/html; charset=utf-8", "html", r.to_html(site)),
+                        "markdown" => ("text/markdown; charset=utf-8", "md", r.to_markdown(site)),
+                        _ => ("application/json", "json", json(serde_json::to_string_pretty(&r))?),
+                    }
+                }};
+            }
+            match form {
+                "aar" => render!(report::aar::build(site, &inc, now)),
+                "ics-201" => render!(report::ics::ics201(site, &inc, now)),
+                _ => render!(report::ics::ics209(site, &inc, now)),
+            }
+        }
+        ("aar" | "ics-201" | "ics-209" | "stix", _) => {
+            return Err(ServiceError::Invalid(format!("format: {format:?} is not one of html, markdown, json")));
+        }
+        _ => return Err(ServiceError::Invalid(format!("form: {form:?} is not one of aar, ics-201, ics-209, stix"))),
+    };
+    log_access(state, p, "export-report", id, &format!("ok: {form} {format}")).await?;
+    let file_name = format!("{}-{form}.{ext}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    Ok(ReportFile { content_type, text, file_name })
+}

@@ -576,6 +576,43 @@ async fn the_containment_planner_offers_the_narrow_plan_first_and_each_action_ca
     assert_eq!(head(&app).await, before + 1);
 }
 
+/// The after-action report, the ICS forms and the STIX bundle from the board
+/// and the API; each export is in the access log; bad forms are named.
+#[tokio::test]
+async fn reports_are_exported_and_every_export_is_recorded() {
+    let app = app().await;
+    let (cookie, _) = sign_in_as(&app, "tnguyen").await;
+    let auth = Auth::Session(&cookie, None);
+    let board = send(&app, get("/incidents/INC-1", Some(&cookie))).await;
+    assert!(board.body.contains("/incidents/INC-1/report?form=ics-201"), "{}", board.body);
+    let r = send(&app, get("/incidents/INC-1/report", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(r.header(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'none'; style-src 'unsafe-inline'"));
+    assert!(r.body.contains("Vendor session at night"), "{}", r.body);
+    let md = send(&app, get_as("/api/incidents/INC-1/report?form=ics-209&format=markdown", auth)).await;
+    assert_eq!(md.status, StatusCode::OK, "{}", md.body);
+    assert!(md.header(header::CONTENT_DISPOSITION).contains("INC-1-ics-209.md"));
+    assert!(md.body.contains("ICS 209") || md.body.contains("209"), "{}", md.body);
+    let stix = send(&app, get_as("/api/incidents/INC-1/report?form=stix", auth)).await;
+    assert_eq!(stix.status, StatusCode::OK, "{}", stix.body);
+    assert_eq!(json(&stix)["type"], "bundle");
+    let bad = send(&app, get_as("/api/incidents/INC-1/report?form=novel", auth)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(&bad)["error"].as_str().unwrap().starts_with("form: \"novel\" is not one of"), "{}", bad.body);
+    let log = app.store.access_log(50).await.unwrap();
+    let exports: Vec<&str> = log
+        .iter()
+        .filter(|a| a.action == "export-report" && a.username == "tnguyen")
+        .map(|a| a.outcome.as_str())
+        .collect();
+    for o in ["ok: aar html", "ok: ics-209 markdown", "ok: stix html"] {
+        assert!(exports.contains(&o), "{o}: {exports:?}");
+    }
+    // The board's own pages keep the strict policy.
+    assert!(board.header(header::CONTENT_SECURITY_POLICY).contains("style-src 'self'"));
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
