@@ -680,6 +680,7 @@ impl Checker<'_> {
                 self.evidence_refs(inc, "evidence", &d.evidence)
             }
             Body::CommunicationPublished(c) => {
+                self.site_staff("publish a status update", "the incident's updates speak for the site")?;
                 self.line("audience", &c.audience)?;
                 self.line("channel", &c.channel)?;
                 self.text("text", &c.text)

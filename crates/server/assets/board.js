@@ -46,5 +46,6 @@
     document.addEventListener("input", function () { if (pending && !busy()) refresh(); });
   }
   setInterval(tick, 30000);
+  tick();
   document.addEventListener("htmx:afterSwap", function () { if (pending && !busy()) refresh(); });
 })();

@@ -508,6 +508,88 @@ pub async fn report(
     }
 }
 
+/// Which audience a draft is for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DraftQuery {
+    /// operations, security or leadership.
+    pub audience: String,
+}
+
+/// A status update drafted from the state of the incident for one audience
+/// (operations: process state, integrity, actions touching OT, constraints,
+/// manual measures; security: containment, constraints from operations,
+/// safe actions, pending approvals and who holds them, hypotheses; leadership:
+/// impact, decisions needed and by whom, deadlines), with the words IT and OT
+/// hear differently flagged. Nothing is recorded until it is published.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/updates/draft",
+    tag = "updates",
+    params(("id" = String, Path, description = "The incident id"), DraftQuery),
+    responses(
+        (status = 200, description = "The draft", body = service::UpdateDraft),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 422, description = "Not an audience", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn update_draft(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    q: Result<Query<DraftQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()).into_response(),
+    };
+    match service::update_draft(&state, &p, &id, &q.audience).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Publishes a reviewed status update as the caller's site person: an event
+/// of the incident. A text using a word IT and OT hear differently is refused
+/// (422, naming the words with the site's definitions) unless
+/// `accept_definitions`, which appends the definitions.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/updates",
+    tag = "updates",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = service::PublishRequest,
+    responses(
+        (status = 201, description = "Published", body = service::Published),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller may not publish (a vendor's people), or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Not in the incident's present state", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "An unknown audience, an empty text, or words heard differently", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn publish_update(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<service::PublishRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::publish_update(&state, &p, &id, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -628,6 +710,8 @@ impl Modify for Security {
         action_picture,
         contain,
         report,
+        update_draft,
+        publish_update,
         openapi
     ),
     components(schemas(
@@ -760,6 +844,18 @@ pub fn api_routes() -> Vec<ApiRoute> {
         },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/report", public: false, handler: get(report) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/updates/draft",
+            public: false,
+            handler: get(update_draft),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/updates",
+            public: false,
+            handler: post(publish_update),
+        },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]
 }

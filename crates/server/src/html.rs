@@ -450,6 +450,122 @@ pub async fn contain(
     )
 }
 
+#[derive(Template)]
+#[template(path = "updates.html")]
+struct UpdatesPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    id: &'a str,
+    audience: &'a str,
+    audiences: [&'static str; 3],
+    channel: &'a str,
+    text: &'a str,
+    flags: Vec<service::FlagView>,
+    message: Option<&'a str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ComposerQuery {
+    #[serde(default)]
+    audience: Option<String>,
+}
+
+/// The update composer: the draft for an audience, to review, edit and publish.
+pub async fn composer(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ComposerQuery>,
+) -> Response {
+    let audience = q.audience.unwrap_or_else(|| "operations".into());
+    let d = match service::update_draft(&state, &p, &id, &audience).await {
+        Ok(d) => d,
+        Err(e) => return service_error(e),
+    };
+    render(
+        StatusCode::OK,
+        &UpdatesPage {
+            asset_version: assets::version(),
+            username: Some(&p.user.username),
+            csrf: p.csrf(),
+            id: &id,
+            audience: &d.audience,
+            audiences: incident::cadence::AUDIENCES,
+            channel: "",
+            text: &d.text,
+            flags: d.flagged_terms,
+            message: None,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    accept_definitions: Option<String>,
+}
+
+/// Publishes the composer's text; a refusal shows the composer again with the text kept.
+pub async fn publish(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<PublishForm>,
+) -> Response {
+    let req = service::PublishRequest {
+        audience: f.audience.clone(),
+        channel: f.channel.clone(),
+        text: f.text.clone(),
+        accept_definitions: f.accept_definitions.as_deref().is_some_and(|v| !v.is_empty() && v != "0"),
+    };
+    match service::publish_update(&state, &p, &id, &req).await {
+        Ok(_) => Redirect::to(&format!("/incidents/{}#timeline", urlencode(&id))).into_response(),
+        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_) | ServiceError::Conflict(_))) => {
+            let flags = state
+                .site
+                .as_deref()
+                .map(|site| {
+                    comms::ambiguous_terms(site, &f.text)
+                        .into_iter()
+                        .map(|x| service::FlagView {
+                            term: x.term,
+                            canonical: x.canonical,
+                            it_reading: x.it_reading,
+                            ot_reading: x.ot_reading,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let msg = format!("Refused, nothing was published: {e}");
+            let audience = comms::Audience::parse(f.audience.trim()).map_or("operations", |a| a.as_str());
+            render(
+                crate::api::status_of(&e),
+                &UpdatesPage {
+                    asset_version: assets::version(),
+                    username: Some(&p.user.username),
+                    csrf: p.csrf(),
+                    id: &id,
+                    audience,
+                    audiences: incident::cadence::AUDIENCES,
+                    channel: &f.channel,
+                    text: &f.text,
+                    flags,
+                    message: Some(&msg),
+                },
+            )
+        }
+        Err(e) => service_error(e),
+    }
+}
+
 /// The approve form of a waiting decision.
 pub async fn approve(
     State(state): State<AppState>,

@@ -173,6 +173,24 @@ pub struct IncidentStatus {
     /// Who may see the incident while it is private: its opener, its position
     /// holders and the people added as members (listed whether or not it is private).
     pub members: Vec<MemberView>,
+    /// The status updates due per audience, earliest first, while the cadence runs
+    /// (the site's `[site.update_every]` per severity; empty otherwise or without the site model).
+    pub updates_due: Vec<UpdateDueView>,
+}
+
+/// When the next status update to an audience is due.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdateDueView {
+    /// operations, security or leadership.
+    pub audience: String,
+    /// When it is due (RFC 3339).
+    pub due: String,
+    /// The interval of the incident's severity, in minutes.
+    pub interval_minutes: u32,
+    /// The last update published to this audience (event number).
+    pub last: Option<u64>,
+    /// The snooze in force that set `due` (event number).
+    pub snoozed: Option<u64>,
 }
 
 /// A member of the incident.
@@ -414,6 +432,21 @@ pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>, 
             .into_iter()
             .map(|(person, why)| MemberView { person: person.into(), name: name(site, person), why })
             .collect(),
+        updates_due: site
+            .map(|s| {
+                let mut due = incident::cadence::updates_due(s, inc);
+                due.sort_by_key(|d| d.due.micros());
+                due.into_iter()
+                    .map(|d| UpdateDueView {
+                        audience: d.audience.into(),
+                        due: d.due.to_string(),
+                        interval_minutes: d.interval_minutes,
+                        last: d.last,
+                        snoozed: d.snoozed,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     IncidentBoard {
         incident: summary(inc),
@@ -1507,4 +1540,124 @@ pub async fn report(state: &AppState, p: &Principal, id: &str, q: &ReportQuery) 
     log_access(state, p, "export-report", id, &format!("ok: {form} {format}")).await?;
     let file_name = format!("{}-{form}.{ext}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
     Ok(ReportFile { content_type, text, file_name })
+}
+
+/// A glossary word the text uses that IT and OT hear differently.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FlagView {
+    pub term: String,
+    /// The site's definition, appended to the update when it is published with `accept_definitions`.
+    pub canonical: String,
+    pub it_reading: Option<String>,
+    pub ot_reading: Option<String>,
+}
+
+fn flag_views(flags: &[comms::Flag]) -> Vec<FlagView> {
+    flags
+        .iter()
+        .map(|f| FlagView {
+            term: f.term.clone(),
+            canonical: f.canonical.clone(),
+            it_reading: f.it_reading.clone(),
+            ot_reading: f.ot_reading.clone(),
+        })
+        .collect()
+}
+
+/// A status update drafted from the state of the incident, for a person to review, edit and publish.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdateDraft {
+    /// operations, security or leadership.
+    pub audience: String,
+    /// The draft, Markdown.
+    pub text: String,
+    /// The words of the draft that IT and OT hear differently.
+    pub flagged_terms: Vec<FlagView>,
+}
+
+/// Publishing a reviewed status update.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PublishRequest {
+    /// operations, security or leadership.
+    pub audience: String,
+    /// How it goes out: bridge call, Teams, email...
+    pub channel: String,
+    /// The reviewed text.
+    pub text: String,
+    /// Publish even though it uses words IT and OT hear differently, with the site's definitions appended.
+    #[serde(default)]
+    pub accept_definitions: bool,
+}
+
+/// A published update: its event and the text as recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Published {
+    pub seq: u64,
+    pub text: String,
+}
+
+fn audience(s: &str) -> Result<comms::Audience, ServiceError> {
+    comms::Audience::parse(s.trim())
+        .ok_or_else(|| ServiceError::Invalid(format!("audience: {s:?} is not one of operations, security, leadership")))
+}
+
+/// The draft of a status update for `audience` from the incident's state.
+pub async fn update_draft(state: &AppState, p: &Principal, id: &str, aud: &str) -> Result<UpdateDraft, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let a = audience(aud)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    let (site, _) = site_of(state)?;
+    let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+    let text = comms::draft(site, &inc, a, now).join("\n") + "\n";
+    let flags = comms::ambiguous_terms(site, &text);
+    Ok(UpdateDraft { audience: a.as_str().into(), text, flagged_terms: flag_views(&flags) })
+}
+
+/// Publishes a reviewed update as the caller's person (an event). A text
+/// that uses a word IT and OT hear differently is refused, naming the words
+/// and the site's definitions, unless `accept_definitions`: then the
+/// definitions are appended so every reader hears the same meaning.
+pub async fn publish_update(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    req: &PublishRequest,
+) -> Result<Published, ServiceError> {
+    let a = audience(&req.audience)?;
+    check_text("channel", &req.channel, 200)?;
+    if req.channel.contains('\n') {
+        return Err(ServiceError::Invalid("channel: one line".into()));
+    }
+    check_text("text", &req.text, 64 * 1024)?;
+    let (site, _) = site_of(state)?;
+    let flags = comms::ambiguous_terms(site, &req.text);
+    if !flags.is_empty() && !req.accept_definitions {
+        let words: Vec<String> = flags
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:?} (IT may hear: {}; OT may hear: {}; this site's definition: {})",
+                    f.term,
+                    f.it_reading.as_deref().unwrap_or("-"),
+                    f.ot_reading.as_deref().unwrap_or("-"),
+                    f.canonical
+                )
+            })
+            .collect();
+        return Err(ServiceError::Invalid(format!(
+            "text: heard differently by IT and OT, nothing published: {}; reword it, or publish with the definitions appended",
+            words.join("; ")
+        )));
+    }
+    let body = comms::with_definitions(&req.text, &flags);
+    let inc = write(state, p, id, "publish-update", |_, _, _| {
+        Ok(vec![Body::CommunicationPublished(incident::Communication {
+            audience: a.as_str().into(),
+            channel: req.channel.trim().into(),
+            text: body.as_str().into(),
+        })])
+    })
+    .await?;
+    Ok(Published { seq: inc.seq(), text: body })
 }

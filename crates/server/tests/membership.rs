@@ -291,7 +291,10 @@ fn any_body() -> String {
         "note": "containment before the shift change",
         "outcome": "completed",
         "result": "effective",
-        "measure": 1
+        "measure": 1,
+        "audience": "operations",
+        "channel": "bridge call",
+        "text": "containment before the shift change"
     })
     .to_string()
 }
@@ -303,12 +306,13 @@ fn board_forms(id: &str, seq: u64) -> Vec<String> {
         format!("/incidents/{id}/actions/{seq}/approve"),
         format!("/incidents/{id}/actions/{seq}/reject"),
         format!("/incidents/{id}/actions/{seq}/step"),
+        format!("/incidents/{id}/updates"),
     ]
 }
 
 fn form_body(csrf: Option<&str>) -> String {
     let fields = format!(
-        "action={}&rationale=containment&step=withdraw&note=containment",
+        "action={}&rationale=containment&step=withdraw&note=containment&audience=operations&channel=bridge&text=containment",
         OFFLINE.replace(' ', "+").replace(',', "%2C")
     );
     match csrf {

@@ -613,6 +613,74 @@ async fn reports_are_exported_and_every_export_is_recorded() {
     assert!(board.header(header::CONTENT_SECURITY_POLICY).contains("style-src 'self'"));
 }
 
+/// The update composer: a draft per audience from the incident's state; an
+/// ambiguous "take offline" refused until the definitions are accepted; a
+/// published update is an event; the next update due is in the status header.
+#[tokio::test]
+async fn status_updates_are_drafted_per_audience_checked_for_ambiguous_words_and_published() {
+    let app = app().await;
+    let (cookie, csrf) = sign_in_as(&app, "tnguyen").await;
+    let auth = Auth::Session(&cookie, Some(&csrf));
+    let board = send(&app, get("/incidents/INC-1", Some(&cookie))).await;
+    assert!(board.body.contains("id=\"next-update\""), "{}", board.body);
+    let status = json(&send(&app, get_as("/api/incidents/INC-1", auth)).await)["status"].clone();
+    let due = status["updates_due"].as_array().unwrap();
+    assert_eq!(due.len(), 3, "{status}");
+    assert!(board.body.contains(due[0]["due"].as_str().unwrap()), "the earliest is shown");
+    for (audience, section) in
+        [("operations", "## The process"), ("security", "## Containment"), ("leadership", "## Business impact")]
+    {
+        let r = send(&app, get_as(&format!("/api/incidents/INC-1/updates/draft?audience={audience}"), auth)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let text = json(&r)["text"].as_str().unwrap().to_string();
+        assert!(text.starts_with(&format!("# {audience} update: Vendor session at night (INC-1)")), "{text}");
+        assert!(text.contains(section), "{audience}: {text}");
+    }
+    let r = send(&app, get_as("/api/incidents/INC-1/updates/draft?audience=press", auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = send(&app, get("/incidents/INC-1/updates?audience=security", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<textarea name=\"text\"") && page.body.contains("Status update for security"));
+
+    let before = head(&app).await;
+    let text = "We will take offline the historian at 10:00.";
+    let body = serde_json::json!({"audience": "operations", "channel": "bridge call", "text": text}).to_string();
+    let r = send(&app, post_json("/api/incidents/INC-1/updates", &body, auth)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let err = json(&r)["error"].as_str().unwrap().to_string();
+    assert!(err.contains("\"take offline\"") && err.contains("this site's definition"), "{err}");
+    assert_eq!(head(&app).await, before, "nothing published");
+    // The board's form keeps the text and shows the definition.
+    let r = send(
+        &app,
+        form(
+            "/incidents/INC-1/updates",
+            &format!("csrf={csrf}&audience=operations&channel=bridge&text=We+will+take+offline+the+historian"),
+            Some(&cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("We will take offline the historian</textarea>") && r.body.contains("id=\"flagged\""),
+        "{}",
+        r.body
+    );
+    let body =
+        serde_json::json!({"audience": "operations", "channel": "bridge call", "text": text, "accept_definitions": true})
+            .to_string();
+    let r = send(&app, post_json("/api/incidents/INC-1/updates", &body, auth)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let published = json(&r);
+    assert_eq!(published["seq"], before + 1);
+    assert!(published["text"].as_str().unwrap().contains("as this site defines them"), "{published}");
+    // Publishing to operations moves its next update.
+    let status = json(&send(&app, get_as("/api/incidents/INC-1", auth)).await)["status"].clone();
+    let ops = status["updates_due"].as_array().unwrap().iter().find(|u| u["audience"] == "operations").unwrap().clone();
+    assert_eq!(ops["last"], before + 1, "{status}");
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
