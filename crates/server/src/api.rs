@@ -590,6 +590,33 @@ pub async fn publish_update(
     }
 }
 
+/// The vendor access grants of the site (the latest revision of each), those
+/// in force first, each with the action that cuts it off (the kill switch):
+/// propose it like any action; once executed and reported completed, the
+/// grants it covers are revoked.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/vendor-access",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    responses(
+        (status = 200, description = "The grants", body = Vec<service::GrantView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    )
+)]
+pub async fn vendor_access(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::vendor_access(&state, &p, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -712,6 +739,7 @@ impl Modify for Security {
         report,
         update_draft,
         publish_update,
+        vendor_access,
         openapi
     ),
     components(schemas(
@@ -844,6 +872,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
         },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/report", public: false, handler: get(report) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/vendor-access",
+            public: false,
+            handler: get(vendor_access),
+        },
         ApiRoute {
             method: Method::GET,
             path: "/api/incidents/{id}/updates/draft",

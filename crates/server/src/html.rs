@@ -566,6 +566,37 @@ pub async fn publish(
     }
 }
 
+#[derive(Template)]
+#[template(path = "vendors.html")]
+struct VendorsPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    id: &'a str,
+    grants: Vec<service::GrantView>,
+}
+
+/// Vendor access: the grants, those in force first, each with its kill switch.
+pub async fn vendors(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::vendor_access(&state, &p, &id).await {
+        Ok(grants) => render(
+            StatusCode::OK,
+            &VendorsPage {
+                asset_version: assets::version(),
+                username: Some(&p.user.username),
+                csrf: p.csrf(),
+                id: &id,
+                grants,
+            },
+        ),
+        Err(e) => service_error(e),
+    }
+}
+
 /// The approve form of a waiting decision.
 pub async fn approve(
     State(state): State<AppState>,

@@ -1334,6 +1334,18 @@ pub async fn step(
         Ok(vec![body])
     })
     .await?;
+    // A completed revocation of vendor access revokes the grants it covers, as the CLI does.
+    if step == Step::Execute
+        && outcome == Some(ExecutionOutcome::Completed)
+        && let (Some(site), Some(graph), Some(proposal)) =
+            (state.site.as_deref(), state.graph.as_deref(), inc.proposal(seq))
+        && let Ok(action) = impact::Action::parse(site, &proposal.action)
+    {
+        let why = format!("revoked by action #{seq} of {id} ({})", proposal.action);
+        store::grants::revoke_for_action(&*state.store, site, graph, &action, &p.user.person, &why, state.now())
+            .await
+            .map_err(store_error)?;
+    }
     let (site, engine) = site_of(state)?;
     let a = inc.actions.get(&seq).ok_or_else(|| ServiceError::NoSuchAction(format!("no action #{seq}")))?;
     action_view(site, Some(engine), &inc, a, &p.user.person, state.now())
@@ -1660,4 +1672,69 @@ pub async fn publish_update(
     })
     .await?;
     Ok(Published { seq: inc.seq(), text: body })
+}
+
+/// A vendor access grant as the board's vendor panel shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GrantView {
+    pub id: String,
+    pub vendor: String,
+    /// `VENDOR/PATHWAY`, when the grant names one.
+    pub pathway: Option<String>,
+    pub people: Vec<String>,
+    pub accounts: Vec<String>,
+    pub assets: Vec<String>,
+    /// The window (RFC 3339).
+    pub start: String,
+    pub end: String,
+    /// active, suspended, revoked...
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub supervisor: Option<String>,
+    pub recording: bool,
+    pub safety_critical: bool,
+    /// Whether it is in force at the server's time (active and within its window).
+    pub in_force: bool,
+    /// The action that cuts it off (the kill switch), in the site's action syntax.
+    pub kill_switch: String,
+}
+
+/// The vendor access grants (latest revision of each), in force first, with
+/// the action that cuts each off.
+pub async fn vendor_access(state: &AppState, p: &Principal, id: &str) -> Result<Vec<GrantView>, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    let now = state.now();
+    let time = |t: i64| Timestamp::from_unix_micros(t).map(|t| t.to_string()).unwrap_or_else(|_| t.to_string());
+    let mut out = Vec::new();
+    for r in state.store.records(store::grants::GRANT).await.map_err(store_error)? {
+        let Ok(g) = serde_json::from_str::<evidence::Grant>(&r.body) else { continue };
+        let pathway =
+            g.pathway.as_deref().map(|p| if p.contains('/') { p.to_string() } else { format!("{}/{p}", g.vendor) });
+        let kill_switch = match &pathway {
+            Some(p) => format!("revoke-vendor-access pathway:{p}"),
+            None => format!("revoke-vendor-access vendor:{}", g.vendor),
+        };
+        let in_force = g.status == evidence::GrantStatus::Active && g.start <= now && now < g.end;
+        out.push(GrantView {
+            id: g.id.clone(),
+            vendor: g.vendor.clone(),
+            pathway,
+            people: g.people.clone(),
+            accounts: g.accounts.clone(),
+            assets: g.assets.clone(),
+            start: time(g.start),
+            end: time(g.end),
+            status: g.status.as_str().into(),
+            status_reason: g.status_reason.clone(),
+            supervisor: g.supervisor.clone(),
+            recording: g.recording,
+            safety_critical: g.safety_critical,
+            in_force,
+            kill_switch,
+        });
+    }
+    out.sort_by(|a, b| b.in_force.cmp(&a.in_force).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
 }

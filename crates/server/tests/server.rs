@@ -681,6 +681,67 @@ async fn status_updates_are_drafted_per_audience_checked_for_ambiguous_words_and
     assert_eq!(ops["last"], before + 1, "{status}");
 }
 
+/// Vendor access with the kill switch: the grant in force, its kill switch
+/// proposed from the vendor page, approved, executed by the OT lead; once the
+/// execution is reported completed the grant is revoked (a new revision).
+#[tokio::test]
+async fn the_kill_switch_cuts_a_vendor_grant_off_once_executed() {
+    let app = app().await;
+    let grant = serde_json::json!({
+        "id": "G-7", "vendor": "ridgeline", "people": ["jpark"], "accounts": ["ridgeline-legacy"],
+        "assets": ["ews-01"], "pathway": "ridgeline/remote-support",
+        "start": at(0).micros(), "end": at(600).micros(), "mfa": true, "supervisor": null,
+        "recording": false, "safety_critical": false, "status": "active"
+    });
+    app.store
+        .put_record(&store::Record {
+            kind: "grant".into(),
+            id: "G-7".into(),
+            rev: 1,
+            recorded_at: at(0).micros(),
+            actor: "eschmidt".into(),
+            reason: "support call".into(),
+            body: grant.to_string(),
+        })
+        .await
+        .unwrap();
+    let (cookie, csrf) = sign_in_as(&app, "eschmidt").await;
+    let es = Auth::Session(&cookie, Some(&csrf));
+    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    assert_eq!(v[0]["id"], "G-7");
+    assert_eq!(v[0]["in_force"], true, "{v}");
+    let kill = v[0]["kill_switch"].as_str().unwrap().to_string();
+    assert_eq!(kill, "revoke-vendor-access pathway:ridgeline/remote-support");
+    let page = send(&app, get("/incidents/INC-1/vendors", Some(&cookie))).await;
+    assert!(page.body.contains(&format!("value=\"{kill}\"")) && page.body.contains("in force"), "{}", page.body);
+
+    // The kill switch is a proposal (tnguyen proposes; the OT lead approves, confirms, executes).
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let body = serde_json::json!({"action": kill, "rationale": "unscheduled session at night"}).to_string();
+    let r = send(&app, post_json("/api/incidents/INC-1/actions", &body, Auth::Session(&t_cookie, Some(&t_csrf)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let n = json(&r)["seq"].as_u64().unwrap();
+    let uri = |step: &str| format!("/api/incidents/INC-1/actions/{n}/{step}");
+    for (step, body) in [
+        ("approve", r#"{"rationale": "cut it"}"#),
+        ("confirm", r#"{"note": "no download in progress", "measure": 1}"#),
+        ("execute", r#"{"note": "cutting the pathway"}"#),
+    ] {
+        let r = send(&app, post_json(&uri(step), body, es)).await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
+    }
+    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    assert_eq!(v[0]["status"], "active", "not until the execution is reported completed");
+    let r = send(&app, post_json(&uri("execute"), r#"{"note": "pathway closed", "outcome": "completed"}"#, es)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    assert_eq!((v[0]["status"].as_str(), v[0]["in_force"].as_bool()), (Some("revoked"), Some(false)), "{v}");
+    assert!(v[0]["status_reason"].as_str().unwrap().contains(&format!("revoked by action #{n} of INC-1")), "{v}");
+    let history = app.store.record_history("grant", "G-7").await.unwrap();
+    assert_eq!(history.len(), 2, "a new revision, the first kept");
+    assert_eq!(history[1].actor, "eschmidt");
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
@@ -748,6 +809,9 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
             if path.ends_with("/contain") {
                 // The planner needs to know what the attacker holds.
                 uri.push_str("?compromised=ews-01");
+            }
+            if path.ends_with("/updates/draft") {
+                uri.push_str("?audience=security");
             }
             let req = Request::builder()
                 .method(m.clone())

@@ -26,6 +26,7 @@
 //! PostgreSQL keeps its default (`fsync`, `synchronous_commit=on`).
 
 pub mod bench;
+pub mod grants;
 pub mod log;
 mod migrate;
 pub mod pg;

@@ -10,7 +10,7 @@ use ::incident::{Body, Evidence, EvidenceSource, Timestamp};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use evidence::correlate::Decision;
-use evidence::work::{IncidentMode, Revocation};
+use evidence::work::IncidentMode;
 use evidence::{Correlator, Format, Grant, GrantStatus, Verdict, WorkActivity, WorkOrder};
 use serde_json::{Value, json};
 use site_model::Site;
@@ -20,7 +20,7 @@ use super::clock::Clock;
 use super::{Common, Db, load_site, open_store, time, write};
 
 const WORK: &str = "work";
-const GRANT: &str = "grant";
+use store::grants::GRANT;
 
 #[derive(Subcommand, Debug)]
 pub enum WorkCommand {
@@ -901,7 +901,7 @@ pub(crate) async fn incident_mode(common: &Common, incident: &str, clock: &dyn C
 
 /// After a `revoke-vendor-access` action is executed: every grant it covers
 /// (the vendor's, the pathway's, or those reaching into the zone) is revoked,
-/// a new revision naming the action.
+/// a new revision naming the action (`store::grants`, shared with the server).
 pub(crate) async fn revoke_for_action(
     common: &Common,
     site: &Site,
@@ -913,51 +913,12 @@ pub(crate) async fn revoke_for_action(
         return Ok(Vec::new());
     }
     let graph = impact::Graph::compile(site);
-    // What the action's targets cover, as the evidence crate's revocations.
-    let scopes: Vec<Revocation> = action
-        .targets
-        .iter()
-        .filter_map(|t| match t {
-            impact::Target::Vendor(v) => Some(Revocation::Vendor(site.vendors[v.ix()].id.to_string())),
-            impact::Target::Pathway(v, p) => {
-                let vendor = &site.vendors[v.ix()];
-                Some(Revocation::Pathway {
-                    vendor: vendor.id.to_string(),
-                    pathway: vendor.pathways.get(*p).map(|x| x.id.to_string()).unwrap_or_default(),
-                })
-            }
-            impact::Target::Zone(z) => Some(Revocation::Assets(
-                graph.assets_in_zone(*z).into_iter().map(|a| site.asset(a).id.to_string()).collect(),
-            )),
-            _ => None,
-        })
-        .collect();
     let actor = super::actor(&common.who)?.to_string();
     let store = open_store(&common.db).await?;
-    let now = clock.now().micros();
-    let mut revoked = Vec::new();
-    for r in store.records(GRANT).await? {
-        let mut g: Grant = serde_json::from_str(&r.body)?;
-        if !scopes.iter().any(|s| s.covers(&g)) {
-            continue;
-        }
-        g.status = GrantStatus::Revoked;
-        g.status_reason = Some(why.to_string());
-        store
-            .put_record(&Record {
-                kind: GRANT.into(),
-                id: r.id.clone(),
-                rev: r.rev + 1,
-                recorded_at: now,
-                actor: actor.clone(),
-                reason: why.to_string(),
-                body: serde_json::to_string(&g)?,
-            })
-            .await?;
-        revoked.push(g.id);
-    }
+    let revoked =
+        store::grants::revoke_for_action(&store, site, &graph, action, &actor, why, clock.now().micros()).await;
     store.close().await;
-    Ok(revoked)
+    Ok(revoked?)
 }
 
 /// A vendor whose access was revoked is re-admitted only with a fresh
