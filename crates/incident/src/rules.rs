@@ -1059,6 +1059,8 @@ impl Checker<'_> {
             Body::ReadingsVerified(r) => self.readings(r),
             Body::VisibilityChanged(v) => {
                 self.text("reason", &v.reason)?;
+                // Who, before when: someone who may not change it is told so whatever its state.
+                self.command(inc, "change who may see the incident")?;
                 if v.private == inc.private {
                     return Err(state(if v.private {
                         "the incident is already private to its members"
@@ -1066,7 +1068,6 @@ impl Checker<'_> {
                         "the incident is already open to every user"
                     }));
                 }
-                self.command(inc, "change who may see the incident")?;
                 if v.private && !inc.is_member(self.actor) {
                     return Err(state(format!(
                         "{} is not a member of the incident: add them as a member first, or making it private would \
@@ -1079,14 +1080,16 @@ impl Checker<'_> {
             Body::MemberAdded(m) => {
                 self.text("reason", &m.reason)?;
                 self.person(&m.person)?;
+                self.command(inc, "add members")?;
                 if inc.members.contains(&m.person) {
                     return Err(state(format!("{} is already a member", m.person)));
                 }
-                self.command(inc, "add members")
+                Ok(())
             }
             Body::MemberRemoved(m) => {
                 self.text("reason", &m.reason)?;
                 self.person(&m.person)?;
+                self.command(inc, "remove members")?;
                 if !inc.members.contains(&m.person) {
                     let why = inc.membership().remove(&*m.person);
                     return Err(state(match why {
@@ -1099,7 +1102,6 @@ impl Checker<'_> {
                         None => format!("{} is not a member", m.person),
                     }));
                 }
-                self.command(inc, "remove members")?;
                 self.keeps_a_commander(inc, Change::RemoveMember(&m.person))
             }
             Body::Corrected(c) => self.correction(inc, seq, c),

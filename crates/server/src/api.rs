@@ -617,6 +617,117 @@ pub async fn vendor_access(
     }
 }
 
+/// Makes the incident private to its members, or open to every user. Only
+/// the command roles may (the incident's rules); making it private needs the
+/// caller to be a member.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/visibility",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = service::VisibilityRequest,
+    responses(
+        (status = 200, description = "Changed: the incident's summary", body = IncidentSummary),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller holds no command role, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Already so, or the caller is not a member", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No reason", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn set_visibility(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<service::VisibilityRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::set_visibility(&state, &p, &id, &req).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+async fn membership(
+    state: AppState,
+    p: Principal,
+    id: String,
+    add: bool,
+    req: Result<Json<service::MemberRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::membership(&state, &p, &id, add, &req).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Adds a person of the site model to the incident's members (command roles only).
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/members",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = service::MemberRequest,
+    responses(
+        (status = 200, description = "Added: the members now", body = Vec<service::MemberView>),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller holds no command role, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Already a member", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No reason, or not a person of the site model", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn add_member(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<service::MemberRequest>, JsonRejection>,
+) -> Response {
+    membership(state, p, id, true, req).await
+}
+
+/// Removes a person added as a member (command roles only; a position holder
+/// stops being one when relieved, the opener always is one).
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/members/remove",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = service::MemberRequest,
+    responses(
+        (status = 200, description = "Removed: the members now", body = Vec<service::MemberView>),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller holds no command role, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Not a member by addition, or removing them leaves no commander", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No reason, or not a person of the site model", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<service::MemberRequest>, JsonRejection>,
+) -> Response {
+    membership(state, p, id, false, req).await
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -740,6 +851,9 @@ impl Modify for Security {
         update_draft,
         publish_update,
         vendor_access,
+        set_visibility,
+        add_member,
+        remove_member,
         openapi
     ),
     components(schemas(
@@ -872,6 +986,24 @@ pub fn api_routes() -> Vec<ApiRoute> {
         },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/report", public: false, handler: get(report) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/visibility",
+            public: false,
+            handler: post(set_visibility),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/members",
+            public: false,
+            handler: post(add_member),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/members/remove",
+            public: false,
+            handler: post(remove_member),
+        },
         ApiRoute {
             method: Method::GET,
             path: "/api/incidents/{id}/vendor-access",

@@ -597,6 +597,81 @@ pub async fn vendors(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisibilityForm {
+    #[serde(default)]
+    private: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// After a membership or visibility form: the board again, or the board with the refusal.
+async fn after_incident_form<T>(state: &AppState, p: &Principal, id: &str, r: Result<T, ServiceError>) -> Response {
+    match r {
+        Ok(_) => Redirect::to(&format!("/incidents/{}#members", urlencode(id))).into_response(),
+        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
+        Err(e) => {
+            let msg = format!("Refused, nothing was recorded: {e}");
+            board_page(
+                state,
+                p,
+                id,
+                crate::api::status_of(&e),
+                Some(&msg),
+                Draft::default(),
+                false,
+                TimelineQuery::default(),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<MemberForm>,
+) -> Response {
+    let r = service::membership(&state, &p, &id, true, &service::MemberRequest { person: f.person, reason: f.reason })
+        .await;
+    after_incident_form(&state, &p, &id, r).await
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<MemberForm>,
+) -> Response {
+    let r = service::membership(&state, &p, &id, false, &service::MemberRequest { person: f.person, reason: f.reason })
+        .await;
+    after_incident_form(&state, &p, &id, r).await
+}
+
+pub async fn set_visibility(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<VisibilityForm>,
+) -> Response {
+    let private = match f.private.trim() {
+        "true" | "1" | "on" => true,
+        "false" | "0" => false,
+        _ => return page_error(StatusCode::BAD_REQUEST, "Bad request", "private: true or false"),
+    };
+    let r = service::set_visibility(&state, &p, &id, &service::VisibilityRequest { private, reason: f.reason }).await;
+    after_incident_form(&state, &p, &id, r).await
+}
+
 /// The approve form of a waiting decision.
 pub async fn approve(
     State(state): State<AppState>,

@@ -119,6 +119,9 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/actions/{seq}/impact", get(html::picture))
         .route("/incidents/{id}/contain", get(html::contain))
         .route("/incidents/{id}/vendors", get(html::vendors))
+        .route("/incidents/{id}/members", post(html::add_member))
+        .route("/incidents/{id}/members/remove", post(html::remove_member))
+        .route("/incidents/{id}/visibility", post(html::set_visibility))
         .route("/incidents/{id}/updates", get(html::composer).post(html::publish))
         // The same reports as the API's, for the board's links (an HTML error page is not needed:
         // a report is a document, and its errors are the API's JSON).

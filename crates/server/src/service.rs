@@ -1738,3 +1738,61 @@ pub async fn vendor_access(state: &AppState, p: &Principal, id: &str) -> Result<
     out.sort_by(|a, b| b.in_force.cmp(&a.in_force).then_with(|| a.id.cmp(&b.id)));
     Ok(out)
 }
+
+/// Making an incident private to its members, or open to every user.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct VisibilityRequest {
+    /// true: only its members see it; false: every signed-in user does.
+    pub private: bool,
+    pub reason: String,
+}
+
+/// Adding a person to an incident's members, or removing them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MemberRequest {
+    /// A person id of the site model.
+    pub person: String,
+    pub reason: String,
+}
+
+/// Changes who may see the incident (command roles only, by the incident's rules).
+pub async fn set_visibility(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    req: &VisibilityRequest,
+) -> Result<IncidentSummary, ServiceError> {
+    check_text("reason", &req.reason, 16 * 1024)?;
+    let inc = write(state, p, id, "change-visibility", |_, _, _| {
+        Ok(vec![Body::VisibilityChanged(incident::Visibility {
+            private: req.private,
+            reason: req.reason.as_str().into(),
+        })])
+    })
+    .await?;
+    Ok(summary(&inc))
+}
+
+/// Adds (`add`) or removes a member (command roles only, by the incident's rules).
+pub async fn membership(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    add: bool,
+    req: &MemberRequest,
+) -> Result<Vec<MemberView>, ServiceError> {
+    check_text("reason", &req.reason, 16 * 1024)?;
+    check_text("person", &req.person, 200)?;
+    let what = if add { "add-member" } else { "remove-member" };
+    let m = incident::Membership { person: req.person.trim().into(), reason: req.reason.as_str().into() };
+    let inc = write(state, p, id, what, |_, _, _| {
+        Ok(vec![if add { Body::MemberAdded(m.clone()) } else { Body::MemberRemoved(m.clone()) }])
+    })
+    .await?;
+    let site = state.site.as_deref();
+    Ok(inc
+        .membership()
+        .into_iter()
+        .map(|(person, why)| MemberView { person: person.into(), name: name(site, person), why })
+        .collect())
+}

@@ -294,7 +294,10 @@ fn any_body() -> String {
         "measure": 1,
         "audience": "operations",
         "channel": "bridge call",
-        "text": "containment before the shift change"
+        "text": "containment before the shift change",
+        "private": true,
+        "person": "kpowell",
+        "reason": "containment before the shift change"
     })
     .to_string()
 }
@@ -307,12 +310,15 @@ fn board_forms(id: &str, seq: u64) -> Vec<String> {
         format!("/incidents/{id}/actions/{seq}/reject"),
         format!("/incidents/{id}/actions/{seq}/step"),
         format!("/incidents/{id}/updates"),
+        format!("/incidents/{id}/members"),
+        format!("/incidents/{id}/members/remove"),
+        format!("/incidents/{id}/visibility"),
     ]
 }
 
 fn form_body(csrf: Option<&str>) -> String {
     let fields = format!(
-        "action={}&rationale=containment&step=withdraw&note=containment&audience=operations&channel=bridge&text=containment",
+        "action={}&rationale=containment&step=withdraw&note=containment&audience=operations&channel=bridge&text=containment&person=kpowell&reason=containment&private=true",
         OFFLINE.replace(' ', "+").replace(',', "%2C")
     );
     match csrf {

@@ -742,6 +742,67 @@ async fn the_kill_switch_cuts_a_vendor_grant_off_once_executed() {
     assert_eq!(history[1].actor, "eschmidt");
 }
 
+/// The commander makes the incident private and manages its members through
+/// the API and the board; others are refused; a non-member then cannot see it.
+#[tokio::test]
+async fn the_commander_makes_an_incident_private_and_manages_its_members() {
+    let app = app().await;
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let ms = Auth::Session(&m_cookie, Some(&m_csrf));
+    let (k_cookie, k_csrf) = sign_in_as(&app, "kpowell").await;
+    let ks = Auth::Session(&k_cookie, Some(&k_csrf));
+    // A liaison holds no command role.
+    let body = r#"{"private": true, "reason": "insider suspected"}"#;
+    let r = send(&app, post_json("/api/incidents/INC-1/visibility", body, ks)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = send(&app, post_json("/api/incidents/INC-1/visibility", body, ms)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["private"], true);
+    let r = send(&app, post_json("/api/incidents/INC-1/visibility", body, ms)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "already private: {}", r.body);
+    // kpowell is no member: the incident does not exist for them.
+    assert_eq!(send(&app, get_as("/api/incidents/INC-1", ks)).await.status, StatusCode::NOT_FOUND);
+    let add = r#"{"person": "kpowell", "reason": "liaison to the regulator"}"#;
+    let r = send(&app, post_json("/api/incidents/INC-1/members", add, ms)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(json(&r).as_array().unwrap().iter().any(|m| m["person"] == "kpowell"), "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents/INC-1", ks)).await.status, StatusCode::OK);
+    let r = send(&app, post_json("/api/incidents/INC-1/members", r#"{"person": "nobody-9", "reason": "x"}"#, ms)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The board's forms: remove them again, then open the incident.
+    let board = send(&app, get("/incidents/INC-1", Some(&m_cookie))).await;
+    assert!(board.body.contains("id=\"members\"") && board.body.contains("Open it to every user"), "{}", board.body);
+    let r = send(
+        &app,
+        form(
+            "/incidents/INC-1/members/remove",
+            &format!("csrf={m_csrf}&person=kpowell&reason=done"),
+            Some(&m_cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents/INC-1", ks)).await.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &app,
+        form(
+            "/incidents/INC-1/visibility",
+            &format!("csrf={m_csrf}&private=false&reason=contained"),
+            Some(&m_cookie),
+            HOME,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents/INC-1", ks)).await.status, StatusCode::OK);
+    let log = app.store.access_log(100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|a| a.action == "change-visibility" && a.username == "kpowell" && a.outcome.starts_with("refused"))
+    );
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
