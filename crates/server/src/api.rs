@@ -780,7 +780,7 @@ pub async fn events(
         Err(e) => return service_error(e),
     };
     let after = last.or(query.after).unwrap_or(head).min(head);
-    match crate::live::stream(state, id, after).await {
+    match crate::live::stream(state, p, id, after).await {
         Ok(sse) => sse.into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e).into_response(),
     }

@@ -33,6 +33,9 @@ const CAPACITY: usize = 256;
 pub struct Live {
     pub seq: u64,
     pub data: Arc<str>,
+    /// It changes who may see the incident (visibility, a member removed):
+    /// each stream checks its user may still read it before sending it on.
+    pub access: bool,
 }
 
 struct Topic {
@@ -116,13 +119,17 @@ async fn read_after(state: &AppState, id: &str, after: u64) -> Result<Vec<Live>,
         let e = incident::decode(&s.bytes).map_err(|e| format!("event {} does not decode: {e}", s.seq))?;
         let entry = service::live_entry(state.site.as_deref(), &e);
         let data = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
-        out.push(Live { seq: e.seq, data: data.into() });
+        let access = matches!(e.body.kind(), incident::Kind::VisibilityChanged | incident::Kind::MemberRemoved);
+        out.push(Live { seq: e.seq, data: data.into(), access });
     }
     Ok(out)
 }
 
 struct Subscriber {
     state: AppState,
+    /// Who the stream is for: when an event changes who may see the incident,
+    /// the stream ends unless they still may.
+    principal: crate::auth::Principal,
     id: String,
     rx: broadcast::Receiver<Arc<Live>>,
     closing: tokio::sync::watch::Receiver<bool>,
@@ -133,6 +140,14 @@ struct Subscriber {
 }
 
 impl Subscriber {
+    /// Whether the stream's user may still read the incident, as the store has it now.
+    async fn may_still_read(&self) -> bool {
+        match self.state.incidents.load(&self.state.store, &self.id).await {
+            Ok(Some(inc)) => service::authorize(&self.principal, service::Permission::ReadIncident(&inc)).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Queues what the store has after the last event sent; false when it cannot be read.
     async fn catch_up(&mut self) -> bool {
         match read_after(&self.state, &self.id, self.sent).await {
@@ -151,6 +166,10 @@ impl Subscriber {
             }
             if let Some(l) = self.queue.pop_front() {
                 if l.seq <= self.sent {
+                    continue;
+                }
+                if l.access && !self.may_still_read().await {
+                    self.done = true;
                     continue;
                 }
                 self.sent = l.seq;
@@ -181,6 +200,7 @@ impl Subscriber {
 /// then live ones, with keep-alive comments.
 pub async fn stream(
     state: AppState,
+    principal: crate::auth::Principal,
     id: String,
     after: u64,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, String> {
@@ -188,7 +208,7 @@ pub async fn stream(
     let rx = state.hub.subscribe(&id);
     let closing = state.hub.closing.subscribe();
     let done = *closing.borrow();
-    let mut sub = Subscriber { state, id, rx, closing, sent: after, queue: VecDeque::new(), done };
+    let mut sub = Subscriber { state, principal, id, rx, closing, sent: after, queue: VecDeque::new(), done };
     if !sub.catch_up().await {
         return Err("the store could not be read".into());
     }

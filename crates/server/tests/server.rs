@@ -1341,6 +1341,56 @@ async fn sse_events(body: &mut Body, n: usize) -> Vec<(u64, serde_json::Value)> 
     out
 }
 
+/// A member removed from a private incident stops receiving its events: the
+/// stream ends before the removal (or anything after it) is sent; a member
+/// who stays keeps receiving.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_user_loses_access() {
+    let app = app().await;
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let ms = Auth::Session(&m_cookie, Some(&m_csrf));
+    for (uri, body) in [
+        ("/api/incidents/INC-1/members", r#"{"person": "kpowell", "reason": "liaison"}"#),
+        ("/api/incidents/INC-1/visibility", r#"{"private": true, "reason": "insider suspected"}"#),
+    ] {
+        let r = send(&app, post_json(uri, body, ms)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let k_token = server::new_api_token(&*app.store, "kpowell", "live", 1).await.unwrap();
+    let m_token = server::new_api_token(&*app.store, "mgarcia", "live", 1).await.unwrap();
+    let open = |token: String| {
+        let router = app.router.clone();
+        async move {
+            let res = router.oneshot(get_as("/api/incidents/INC-1/events", Auth::Bearer(&token))).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.into_body()
+        }
+    };
+    let mut k_body = open(k_token).await;
+    let mut m_body = open(m_token).await;
+    let r =
+        send(&app, post_json("/api/incidents/INC-1/members/remove", r#"{"person": "kpowell", "reason": "done"}"#, ms))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let removal = head(&app).await;
+    // The commander sees the removal; kpowell's stream ends without it.
+    let got = sse_events(&mut m_body, 1).await;
+    assert_eq!((got[0].0, got[0].1["kind"].as_str().unwrap()), (removal, "member-removed"));
+    // Bounded as a whole: keep-alive comments must not keep the loop going.
+    let seen = tokio::time::timeout(WAIT, async {
+        let mut seen = String::new();
+        while let Some(f) = k_body.frame().await {
+            if let Ok(d) = f.unwrap().into_data() {
+                seen.push_str(std::str::from_utf8(&d).unwrap());
+            }
+        }
+        seen
+    })
+    .await
+    .expect("kpowell's stream ends within the wait");
+    assert!(!seen.contains("member-removed"), "{seen}");
+}
+
 #[tokio::test]
 async fn events_stream_live_and_a_reconnect_catches_up_from_last_event_id() {
     let app = app().await;
