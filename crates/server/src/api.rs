@@ -590,8 +590,9 @@ pub async fn publish_update(
     }
 }
 
-/// The vendor access grants of the site (the latest revision of each), those
-/// in force first, each with the action that cuts it off (the kill switch):
+/// Vendor access: every vendor pathway of the site model and every grant (the
+/// latest revision of each, those in force first), each with the action that
+/// cuts it off (the kill switch):
 /// propose it like any action; once executed and reported completed, the
 /// grants it covers are revoked.
 #[utoipa::path(
@@ -600,7 +601,7 @@ pub async fn publish_update(
     tag = "incidents",
     params(("id" = String, Path, description = "The incident id")),
     responses(
-        (status = 200, description = "The grants", body = Vec<service::GrantView>),
+        (status = 200, description = "The pathways and the grants", body = service::VendorAccess),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "Not allowed", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),

@@ -573,7 +573,7 @@ struct VendorsPage<'a> {
     username: Option<&'a str>,
     csrf: Option<&'a str>,
     id: &'a str,
-    grants: Vec<service::GrantView>,
+    access: service::VendorAccess,
 }
 
 /// Vendor access: the grants, those in force first, each with its kill switch.
@@ -583,14 +583,14 @@ pub async fn vendors(
     Path(id): Path<String>,
 ) -> Response {
     match service::vendor_access(&state, &p, &id).await {
-        Ok(grants) => render(
+        Ok(access) => render(
             StatusCode::OK,
             &VendorsPage {
                 asset_version: assets::version(),
                 username: Some(&p.user.username),
                 csrf: p.csrf(),
                 id: &id,
-                grants,
+                access,
             },
         ),
         Err(e) => service_error(e),

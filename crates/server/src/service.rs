@@ -1699,9 +1699,81 @@ pub struct GrantView {
     pub kill_switch: String,
 }
 
+/// A vendor's remote-access pathway of the site model, with its kill switch.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PathwayView {
+    pub vendor: String,
+    pub vendor_name: String,
+    /// `VENDOR/PATHWAY`.
+    pub pathway: String,
+    /// The hops, in order (VPN gateway, jump host...).
+    pub via: Vec<String>,
+    /// The assets it reaches.
+    pub targets: Vec<String>,
+    /// The accounts it uses.
+    pub accounts: Vec<String>,
+    pub mfa: bool,
+    pub supervision_required: bool,
+    pub recording_required: bool,
+    /// Grants naming it (or its vendor without a pathway) that are in force now.
+    pub grants_in_force: Vec<String>,
+    /// The action that cuts it off, in the site's action syntax.
+    pub kill_switch: String,
+}
+
+/// Vendor access: every vendor pathway of the site model and every grant.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VendorAccess {
+    pub pathways: Vec<PathwayView>,
+    /// The grants (latest revision of each), those in force first.
+    pub grants: Vec<GrantView>,
+}
+
+/// The vendor pathways and grants, each with the action that cuts it off.
+pub async fn vendor_access(state: &AppState, p: &Principal, id: &str) -> Result<VendorAccess, ServiceError> {
+    let grants = vendor_grants(state, p, id).await?;
+    let pathways = match state.site.as_deref() {
+        None => Vec::new(),
+        Some(site) => {
+            let ids = |v: &[site_model::AssetIx]| v.iter().map(|a| site.asset(*a).id.to_string()).collect();
+            let mut out = Vec::new();
+            for v in &site.vendors {
+                for pw in &v.pathways {
+                    let pathway = format!("{}/{}", v.id, pw.id);
+                    out.push(PathwayView {
+                        vendor: v.id.to_string(),
+                        vendor_name: v.name.to_string(),
+                        via: ids(&pw.via),
+                        targets: ids(&pw.targets),
+                        accounts: pw
+                            .accounts
+                            .iter()
+                            .filter_map(|a| site.accounts.get(a.ix()).map(|a| a.id.to_string()))
+                            .collect(),
+                        mfa: pw.mfa,
+                        supervision_required: v.supervision_required,
+                        recording_required: v.recording_required,
+                        grants_in_force: grants
+                            .iter()
+                            .filter(|g| {
+                                g.in_force && g.vendor == *v.id && g.pathway.as_ref().is_none_or(|p| *p == pathway)
+                            })
+                            .map(|g| g.id.clone())
+                            .collect(),
+                        kill_switch: format!("revoke-vendor-access pathway:{pathway}"),
+                        pathway,
+                    });
+                }
+            }
+            out
+        }
+    };
+    Ok(VendorAccess { pathways, grants })
+}
+
 /// The vendor access grants (latest revision of each), in force first, with
 /// the action that cuts each off.
-pub async fn vendor_access(state: &AppState, p: &Principal, id: &str) -> Result<Vec<GrantView>, ServiceError> {
+async fn vendor_grants(state: &AppState, p: &Principal, id: &str) -> Result<Vec<GrantView>, ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let inc = load_incident(state, id).await?;
     may_read(state, p, &inc, "read-incident").await?;

@@ -707,10 +707,15 @@ async fn the_kill_switch_cuts_a_vendor_grant_off_once_executed() {
         .unwrap();
     let (cookie, csrf) = sign_in_as(&app, "eschmidt").await;
     let es = Auth::Session(&cookie, Some(&csrf));
-    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    let all = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    let pw = all["pathways"].as_array().unwrap().iter().find(|p| p["pathway"] == "ridgeline/remote-support").unwrap();
+    assert_eq!(pw["grants_in_force"], serde_json::json!(["G-7"]), "{pw}");
+    assert!(pw["targets"].as_array().unwrap().iter().any(|t| t == "ews-01"), "{pw}");
+    let v = all["grants"].clone();
     assert_eq!(v[0]["id"], "G-7");
     assert_eq!(v[0]["in_force"], true, "{v}");
     let kill = v[0]["kill_switch"].as_str().unwrap().to_string();
+    assert_eq!(pw["kill_switch"], kill.as_str());
     assert_eq!(kill, "revoke-vendor-access pathway:ridgeline/remote-support");
     let page = send(&app, get("/incidents/INC-1/vendors", Some(&cookie))).await;
     assert!(page.body.contains(&format!("value=\"{kill}\"")) && page.body.contains("in force"), "{}", page.body);
@@ -730,12 +735,15 @@ async fn the_kill_switch_cuts_a_vendor_grant_off_once_executed() {
         let r = send(&app, post_json(&uri(step), body, es)).await;
         assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
     }
-    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await)["grants"].clone();
     assert_eq!(v[0]["status"], "active", "not until the execution is reported completed");
     let r = send(&app, post_json(&uri("execute"), r#"{"note": "pathway closed", "outcome": "completed"}"#, es)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let v = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    let all = json(&send(&app, get_as("/api/incidents/INC-1/vendor-access", es)).await);
+    let v = all["grants"].clone();
     assert_eq!((v[0]["status"].as_str(), v[0]["in_force"].as_bool()), (Some("revoked"), Some(false)), "{v}");
+    let pw = all["pathways"].as_array().unwrap().iter().find(|p| p["pathway"] == "ridgeline/remote-support").unwrap();
+    assert_eq!(pw["grants_in_force"], serde_json::json!([]), "{pw}");
     assert!(v[0]["status_reason"].as_str().unwrap().contains(&format!("revoked by action #{n} of INC-1")), "{v}");
     let history = app.store.record_history("grant", "G-7").await.unwrap();
     assert_eq!(history.len(), 2, "a new revision, the first kept");
