@@ -1111,6 +1111,9 @@ async fn an_approved_action_is_executed_and_verified_step_by_step() {
     assert!(json(&r)["error"].as_str().unwrap().contains("compensating measures are confirmed"), "{}", r.body);
     assert_eq!(head(&app).await, before + 1, "only the approval was written");
 
+    // The approved action has its step form on the board.
+    let board = send(&app, get("/incidents/INC-1", Some(&t_cookie))).await;
+    assert!(board.body.contains(&format!("/incidents/INC-1/actions/{n}/step")), "{}", board.body);
     // A step's own fields are checked and named.
     let r = send(&app, post_json(&uri("confirm"), r#"{"note": "rounds staffed"}"#, es)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -1173,9 +1176,11 @@ async fn an_approved_action_is_executed_and_verified_step_by_step() {
     let log = app.store.access_log(200).await.unwrap();
     assert!(log.iter().any(|a| a.action == "verify-action" && a.outcome == "ok"));
 
-    // The board lists it with its step form; its impact picture is an SVG, and a page.
+    // The board lists it as verified, with no step form left (a finished action has none);
+    // its impact picture is an SVG, and a page.
     let board = send(&app, get("/incidents/INC-1", Some(&t_cookie))).await;
-    assert!(board.body.contains(&format!("/incidents/INC-1/actions/{n}/step")), "{}", board.body);
+    assert!(board.body.contains("completed (verified effective)"), "{}", board.body);
+    assert!(!board.body.contains(&format!("/incidents/INC-1/actions/{n}/step")), "{}", board.body);
     let svg = send(&app, get_as(&format!("/api/incidents/INC-1/actions/{n}/impact.svg"), ts)).await;
     assert_eq!(svg.status, StatusCode::OK, "{}", svg.body);
     assert_eq!(svg.header(header::CONTENT_TYPE), "image/svg+xml");
