@@ -729,6 +729,94 @@ pub async fn remove_member(
     membership(state, p, id, false, req).await
 }
 
+/// The server's users (administrators only): username, person, admin, disabled.
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The users, by username", body = Vec<service::UserView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator", body = ApiError),
+    )
+)]
+pub async fn users(State(state): State<AppState>, axum::Extension(p): axum::Extension<Principal>) -> Response {
+    match service::users(&state, &p).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+async fn user_change(
+    state: AppState,
+    p: Principal,
+    username: String,
+    disabled: bool,
+    req: Result<Json<service::UserChange>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::set_user_disabled(&state, &p, &username, disabled, &req).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Disables a user: their sessions and API tokens stop working on their next
+/// request and their open live streams end (administrators only, never
+/// themselves; recorded in the access log).
+#[utoipa::path(
+    post,
+    path = "/api/users/{username}/disable",
+    tag = "admin",
+    params(("username" = String, Path, description = "The username")),
+    request_body = service::UserChange,
+    responses(
+        (status = 200, description = "Disabled", body = service::UserView),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ApiError),
+        (status = 409, description = "An administrator does not disable themselves", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No reason, or no such user", body = ApiError),
+    )
+)]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    req: Result<Json<service::UserChange>, JsonRejection>,
+) -> Response {
+    user_change(state, p, username, true, req).await
+}
+
+/// Enables a disabled user again (administrators only; recorded in the access log).
+#[utoipa::path(
+    post,
+    path = "/api/users/{username}/enable",
+    tag = "admin",
+    params(("username" = String, Path, description = "The username")),
+    request_body = service::UserChange,
+    responses(
+        (status = 200, description = "Enabled", body = service::UserView),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No reason, or no such user", body = ApiError),
+    )
+)]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    req: Result<Json<service::UserChange>, JsonRejection>,
+) -> Response {
+    user_change(state, p, username, false, req).await
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -855,6 +943,9 @@ impl Modify for Security {
         set_visibility,
         add_member,
         remove_member,
+        users,
+        disable_user,
+        enable_user,
         openapi
     ),
     components(schemas(
@@ -1022,6 +1113,19 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/incidents/{id}/updates",
             public: false,
             handler: post(publish_update),
+        },
+        ApiRoute { method: Method::GET, path: "/api/users", public: false, handler: get(users) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/users/{username}/disable",
+            public: false,
+            handler: post(disable_user),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/users/{username}/enable",
+            public: false,
+            handler: post(enable_user),
         },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]

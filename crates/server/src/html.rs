@@ -672,6 +672,62 @@ pub async fn set_visibility(
     after_incident_form(&state, &p, &id, r).await
 }
 
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage<'a> {
+    asset_version: &'a str,
+    username: Option<&'a str>,
+    csrf: Option<&'a str>,
+    users: Vec<service::UserView>,
+    message: Option<String>,
+}
+
+async fn users_page(state: &AppState, p: &Principal, status: StatusCode, message: Option<String>) -> Response {
+    match service::users(state, p).await {
+        Ok(users) => render(
+            status,
+            &UsersPage {
+                asset_version: assets::version(),
+                username: Some(&p.user.username),
+                csrf: p.csrf(),
+                users,
+                message,
+            },
+        ),
+        Err(e) => service_error(e),
+    }
+}
+
+/// The users (administrators only), with a disable or enable form each.
+pub async fn users(State(state): State<AppState>, axum::Extension(p): axum::Extension<Principal>) -> Response {
+    users_page(&state, &p, StatusCode::OK, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    disabled: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn change_user(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    axum::Form(f): axum::Form<UserForm>,
+) -> Response {
+    let disabled = f.disabled.trim() == "true";
+    match service::set_user_disabled(&state, &p, &username, disabled, &service::UserChange { reason: f.reason }).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e @ ServiceError::Forbidden(_)) => service_error(e),
+        Err(e) => {
+            let status = crate::api::status_of(&e);
+            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
+        }
+    }
+}
+
 /// The approve form of a waiting decision.
 pub async fn approve(
     State(state): State<AppState>,

@@ -47,19 +47,39 @@ struct Topic {
 /// The broadcast channels, per incident.
 pub struct Hub {
     topics: Mutex<HashMap<String, Arc<Topic>>>,
+    /// Users disabled while this process runs: their streams end at the next event.
+    disabled: Mutex<std::collections::HashSet<i64>>,
     /// Set when the server shuts down: streams end so connections close.
     closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Hub {
     fn default() -> Hub {
-        Hub { topics: Mutex::new(HashMap::new()), closing: tokio::sync::watch::Sender::new(false) }
+        Hub {
+            topics: Mutex::new(HashMap::new()),
+            disabled: Mutex::new(std::collections::HashSet::new()),
+            closing: tokio::sync::watch::Sender::new(false),
+        }
     }
 }
 
 impl Hub {
     pub fn new() -> Hub {
         Hub::default()
+    }
+
+    /// Marks a user disabled (or enabled again) for the streams they have open.
+    pub fn set_disabled(&self, user: i64, disabled: bool) {
+        let mut d = self.disabled.lock().unwrap_or_else(|e| e.into_inner());
+        if disabled {
+            d.insert(user);
+        } else {
+            d.remove(&user);
+        }
+    }
+
+    fn is_disabled(&self, user: i64) -> bool {
+        self.disabled.lock().unwrap_or_else(|e| e.into_inner()).contains(&user)
     }
 
     /// Ends every stream (the server is shutting down).
@@ -168,7 +188,7 @@ impl Subscriber {
                 if l.seq <= self.sent {
                     continue;
                 }
-                if l.access && !self.may_still_read().await {
+                if self.state.hub.is_disabled(self.principal.user.id) || (l.access && !self.may_still_read().await) {
                     self.done = true;
                     continue;
                 }

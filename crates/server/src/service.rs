@@ -24,6 +24,8 @@ pub enum Permission<'a> {
     /// person may do the particular thing is then the incident's rules'
     /// decision (the authority matrix for approvals).
     WriteIncident(&'a Incident),
+    /// Manage users (list them, disable or enable one): administrators only.
+    Administer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,10 @@ pub fn authorize(p: &Principal, what: Permission<'_>) -> Result<(), ServiceError
     }
     match what {
         Permission::ListIncidents => Ok(()),
+        Permission::Administer if p.user.is_admin => Ok(()),
+        Permission::Administer => {
+            Err(ServiceError::Forbidden(format!("{} may not manage users: administrators only", p.user.username)))
+        }
         Permission::ReadIncident(inc) | Permission::WriteIncident(inc) => {
             if inc.visible_to(&p.user.person) {
                 Ok(())
@@ -1867,4 +1873,75 @@ pub async fn membership(
         .into_iter()
         .map(|(person, why)| MemberView { person: person.into(), name: name(site, person), why })
         .collect())
+}
+
+/// A user of the server, as administrators see them (never a secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    /// The site person they act as.
+    pub person: String,
+    pub name: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+}
+
+fn user_view(state: &AppState, u: &store::User) -> UserView {
+    UserView {
+        username: u.username.clone(),
+        person: u.person.clone(),
+        name: name(state.site.as_deref(), &u.person),
+        is_admin: u.is_admin,
+        disabled: u.disabled,
+    }
+}
+
+/// Every user (administrators only).
+pub async fn users(state: &AppState, p: &Principal) -> Result<Vec<UserView>, ServiceError> {
+    authorize(p, Permission::Administer)?;
+    let users = state.store.users().await.map_err(store_error)?;
+    Ok(users.iter().map(|u| user_view(state, u)).collect())
+}
+
+/// Why a user is disabled or enabled.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UserChange {
+    pub reason: String,
+}
+
+/// Disables a user (their sessions and API tokens stop working on their next
+/// request, and their open live streams end at the next event) or enables
+/// them again: administrators only, never themselves. Recorded in the access log.
+pub async fn set_user_disabled(
+    state: &AppState,
+    p: &Principal,
+    username: &str,
+    disabled: bool,
+    req: &UserChange,
+) -> Result<UserView, ServiceError> {
+    let what = if disabled { "disable-user" } else { "enable-user" };
+    if let Err(e) = authorize(p, Permission::Administer) {
+        log_access(state, p, what, username, &format!("refused: {e}")).await?;
+        return Err(e);
+    }
+    check_text("reason", &req.reason, 16 * 1024)?;
+    let user = state
+        .store
+        .user_by_name(username)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ServiceError::Invalid(format!("no user {username:?}")))?;
+    if disabled && user.id == p.user.id {
+        return Err(ServiceError::Conflict("an administrator does not disable themselves".into()));
+    }
+    state.store.set_user_disabled(user.id, disabled).await.map_err(store_error)?;
+    state.hub.set_disabled(user.id, disabled);
+    log_access(state, p, what, username, &format!("ok: {}", req.reason)).await?;
+    let user = state
+        .store
+        .user(user.id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ServiceError::Store("the user vanished".into()))?;
+    Ok(user_view(state, &user))
 }

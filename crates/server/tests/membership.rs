@@ -272,7 +272,8 @@ fn documented_posts(id: &str, seq: u64) -> Vec<String> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            if !matches!(method.as_str(), "get" | "head" | "options") {
+            // The incident's routes (the administrators' user routes are tested in server.rs).
+            if !matches!(method.as_str(), "get" | "head" | "options") && path.starts_with("/api/incidents/") {
                 assert_eq!(method, "post", "{path}: a state-changing method these tests do not send yet");
                 out.push(path.replace("{id}", id).replace("{seq}", &seq.to_string()));
             }

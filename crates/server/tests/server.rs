@@ -811,6 +811,72 @@ async fn the_commander_makes_an_incident_private_and_manages_its_members() {
     );
 }
 
+/// An administrator disables a user: their token and session stop working at
+/// once, their open live stream ends; non-administrators are refused; an
+/// administrator cannot lock themselves out; all of it is in the access log.
+#[tokio::test]
+async fn an_administrator_disables_and_enables_a_user() {
+    let app = app().await;
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let ms = Auth::Session(&m_cookie, Some(&m_csrf));
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let ts = Auth::Session(&t_cookie, Some(&t_csrf));
+    let t_token = server::new_api_token(&*app.store, "tnguyen", "cli", 1).await.unwrap();
+    let list = json(&send(&app, get_as("/api/users", ms)).await);
+    assert!(list.as_array().unwrap().iter().any(|u| u["username"] == "tnguyen" && u["disabled"] == false), "{list}");
+    assert!(!list.to_string().contains("argon2"), "no secret is listed");
+    // Not an administrator: refused, and recorded.
+    let r = send(&app, get_as("/api/users", ts)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = send(&app, post_json("/api/users/kpowell/disable", r#"{"reason": "x"}"#, ts)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("tnguyen may not manage users"), "{}", r.body);
+    let r = send(&app, post_json("/api/users/mgarcia/disable", r#"{"reason": "leaving"}"#, ms)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // tnguyen has a stream open; then is disabled.
+    let res = app.router.clone().oneshot(get_as("/api/incidents/INC-1/events", Auth::Bearer(&t_token))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut t_stream = res.into_body();
+    let r = send(&app, post_json("/api/users/tnguyen/disable", r#"{"reason": "laptop stolen"}"#, ms)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["disabled"], true);
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(&t_token))).await.status, StatusCode::UNAUTHORIZED);
+    assert_ne!(send(&app, get("/incidents/INC-1", Some(&t_cookie))).await.status, StatusCode::OK);
+    // The next event ends the stream instead of reaching it.
+    let (e_cookie, e_csrf) = sign_in_as(&app, "eschmidt").await;
+    let _ = propose(&app, &e_cookie, &e_csrf).await;
+    let ended = tokio::time::timeout(WAIT, async {
+        let mut seen = String::new();
+        while let Some(f) = t_stream.frame().await {
+            if let Ok(d) = f.unwrap().into_data() {
+                seen.push_str(std::str::from_utf8(&d).unwrap());
+            }
+        }
+        seen
+    })
+    .await
+    .expect("the disabled user's stream ends within the wait");
+    assert!(!ended.contains("action-proposed"), "{ended}");
+    // The board's form enables them again.
+    let page = send(&app, get("/admin/users", Some(&m_cookie))).await;
+    assert!(page.body.contains("id=\"user-tnguyen\""), "{}", page.body);
+    let r = send(
+        &app,
+        form("/admin/users/tnguyen", &format!("csrf={m_csrf}&disabled=false&reason=found+it"), Some(&m_cookie), HOME),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(&t_token))).await.status, StatusCode::OK);
+    let log = app.store.access_log(100).await.unwrap();
+    assert!(
+        log.iter().any(|a| a.action == "disable-user" && a.target == "tnguyen" && a.outcome == "ok: laptop stolen")
+    );
+    assert!(
+        log.iter().any(|a| a.action == "disable-user" && a.username == "tnguyen" && a.outcome.starts_with("refused"))
+    );
+    assert!(log.iter().any(|a| a.action == "enable-user" && a.target == "tnguyen"));
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;

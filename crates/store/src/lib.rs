@@ -229,6 +229,10 @@ pub trait Store: Send + Sync {
     /// Every user, by username (byte order on both backends).
     fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
+    /// Disables a user (their sessions and tokens stop working at once) or
+    /// enables them again; false when there is no such user.
+    fn set_user_disabled(&self, id: i64, disabled: bool) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Stores a new session.
     fn create_session(&self, session: &Session) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -486,6 +490,13 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.users().await,
             AnyStore::Postgres(p) => p.users().await,
+        }
+    }
+
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.set_user_disabled(id, disabled).await,
+            AnyStore::Postgres(p) => p.set_user_disabled(id, disabled).await,
         }
     }
 

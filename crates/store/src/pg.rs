@@ -405,6 +405,15 @@ impl Store for PgStore {
         Ok(rows.into_iter().map(user_from_row).collect())
     }
 
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         check_hash(&session.id, "session id")?;
         sqlx::query("INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")

@@ -455,6 +455,15 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(user_from_row).collect())
     }
 
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         check_hash(&session.id, "session id")?;
         sqlx::query("INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")

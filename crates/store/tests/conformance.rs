@@ -142,6 +142,13 @@ mod cases {
         plain.password_hash = "hunter2".into();
         assert!(matches!(store.create_user(&plain).await, Err(StoreError::Invalid(_))));
         assert_eq!(store.users().await.unwrap().len(), 2);
+        // Disabled and enabled again; an unknown user is not.
+        assert!(store.set_user_disabled(bob.id, true).await.unwrap());
+        assert!(store.user(bob.id).await.unwrap().unwrap().disabled);
+        assert!(!store.user(alice.id).await.unwrap().unwrap().disabled, "only bob");
+        assert!(store.set_user_disabled(bob.id, false).await.unwrap());
+        assert!(!store.user_by_name("Bob").await.unwrap().unwrap().disabled);
+        assert!(!store.set_user_disabled(i64::MAX, true).await.unwrap());
     }
 
     pub async fn sessions_expire_and_end(store: Arc<AnyStore>) {
