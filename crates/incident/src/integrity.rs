@@ -270,32 +270,50 @@ fn item(
 /// it showed a process whose view was in doubt, and a reading it displays has
 /// not been verified since, or its last verification disagrees (or left it out).
 pub fn reconnect_blockers(site: &Site, inc: &Incident, asset: &str) -> Vec<String> {
-    let Some(ix) = site.asset_by_id(asset) else { return Vec::new() };
-    let doubted = ever_in_doubt(site, inc);
-    let latest = latest_checks(inc);
-    let mut out = Vec::new();
-    for p in site.processes.iter().filter(|p| doubted.contains(&p.id)) {
-        for r in p.readings.iter().filter(|r| r.shown_on.contains(&ix)) {
-            match latest.get(&(p.id.clone(), r.id.clone())) {
-                None => out.push(format!(
-                    "{asset} showed {} ({}) while its view was in doubt, and no manual verification of it is recorded",
-                    r.id, p.id
-                )),
-                Some((seq, _, check)) => match check.displayed.iter().find(|d| *d.asset == *asset) {
+    ReconnectGate::new(site, inc).blockers(site, asset)
+}
+
+/// [`reconnect_blockers`] for many assets: the incident's events are read
+/// once (which processes were ever in doubt, the latest verifications), then
+/// each asset is answered from that.
+pub struct ReconnectGate<'i> {
+    doubted: BTreeSet<Box<str>>,
+    latest: LatestChecks<'i>,
+}
+
+impl<'i> ReconnectGate<'i> {
+    pub fn new(site: &Site, inc: &'i Incident) -> ReconnectGate<'i> {
+        ReconnectGate { doubted: ever_in_doubt(site, inc), latest: latest_checks(inc) }
+    }
+
+    /// Why `asset` may not be reconnected yet on account of monitoring integrity.
+    pub fn blockers(&self, site: &Site, asset: &str) -> Vec<String> {
+        let Some(ix) = site.asset_by_id(asset) else { return Vec::new() };
+        let (doubted, latest) = (&self.doubted, &self.latest);
+        let mut out = Vec::new();
+        for p in site.processes.iter().filter(|p| doubted.contains(&p.id)) {
+            for r in p.readings.iter().filter(|r| r.shown_on.contains(&ix)) {
+                match latest.get(&(p.id.clone(), r.id.clone())) {
                     None => out.push(format!(
-                        "{asset} shows {} ({}) but the last verification (#{seq}) did not compare it",
+                        "{asset} showed {} ({}) while its view was in doubt, and no manual verification of it is recorded",
                         r.id, p.id
                     )),
-                    Some(d) if !d.agrees => out.push(format!(
-                        "{asset} showed {} {} {} against {} {} read at the station (#{seq}), beyond the tolerance of {}",
-                        r.id, d.value, r.unit, check.field_value, r.unit, r.tolerance
-                    )),
-                    Some(_) => {}
-                },
+                    Some((seq, _, check)) => match check.displayed.iter().find(|d| *d.asset == *asset) {
+                        None => out.push(format!(
+                            "{asset} shows {} ({}) but the last verification (#{seq}) did not compare it",
+                            r.id, p.id
+                        )),
+                        Some(d) if !d.agrees => out.push(format!(
+                            "{asset} showed {} {} {} against {} {} read at the station (#{seq}), beyond the tolerance of {}",
+                            r.id, d.value, r.unit, check.field_value, r.unit, r.tolerance
+                        )),
+                        Some(_) => {}
+                    },
+                }
             }
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]

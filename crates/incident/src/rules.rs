@@ -1503,6 +1503,7 @@ impl Checker<'_> {
     pub(crate) fn open_items(&self, inc: &Incident) -> Vec<String> {
         let Some(plan) = inc.plan() else { return Vec::new() };
         let reconnected = self.reconnected(inc);
+        let gate = crate::integrity::ReconnectGate::new(self.site, inc);
         let mut out = Vec::new();
         for a in &inc.recovery.order {
             let Some(item) = plan.items.iter().find(|i| i.asset == *a) else { continue };
@@ -1515,7 +1516,7 @@ impl Checker<'_> {
                     None => format!("{a}: {} not checked", spec.kind),
                 });
             }
-            out.extend(crate::integrity::reconnect_blockers(self.site, inc, a));
+            out.extend(gate.blockers(self.site, a));
         }
         out
     }
@@ -1575,6 +1576,7 @@ impl Checker<'_> {
             }
         }
         let mut problems = Vec::new();
+        let gate = crate::integrity::ReconnectGate::new(self.site, inc);
         for a in assets {
             let id = &self.site.asset(a).id;
             let Some(item) = plan.items.iter().find(|i| i.asset == *id) else {
@@ -1592,7 +1594,7 @@ impl Checker<'_> {
                 };
                 problems.push(why);
             }
-            problems.extend(crate::integrity::reconnect_blockers(self.site, inc, id));
+            problems.extend(gate.blockers(self.site, id));
         }
         if problems.is_empty() {
             return Ok(());

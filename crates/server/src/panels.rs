@@ -443,7 +443,11 @@ fn checks(inc: &Incident, site: Option<&Site>, item: &PlanItem) -> Vec<CheckView
 /// What stands between a plan item and its reconnection: the checks the
 /// incident's recovery state says have not passed (the failed ones with what
 /// they found) and, with the site model, the monitoring-integrity blockers.
-fn blockers(inc: &Incident, site: Option<&Site>, item: &PlanItem) -> Vec<String> {
+fn blockers(
+    inc: &Incident,
+    gate: Option<(&Site, &incident::integrity::ReconnectGate<'_>)>,
+    item: &PlanItem,
+) -> Vec<String> {
     let mut out: Vec<String> = inc
         .recovery
         .pending_checks(item)
@@ -457,8 +461,8 @@ fn blockers(inc: &Incident, site: Option<&Site>, item: &PlanItem) -> Vec<String>
             ),
         })
         .collect();
-    if let Some(site) = site {
-        out.extend(incident::integrity::reconnect_blockers(site, inc, &item.asset));
+    if let Some((site, gate)) = gate {
+        out.extend(gate.blockers(site, &item.asset));
     }
     out
 }
@@ -519,13 +523,15 @@ pub fn recovery_view(
         let engine = graph.map(|graph| authority::Engine { site, graph });
         incident::rules::reconnected(inc, &Context { site, policy: &policy, engine })
     });
+    // The incident's events are read once for every item's integrity blockers.
+    let gate = site.map(|site| (site, incident::integrity::ReconnectGate::new(site, inc)));
     let items: Vec<RecoveryItemView> = r
         .order
         .iter()
         .filter_map(|id| plan.items.iter().find(|i| i.asset == *id))
         .enumerate()
         .map(|(n, item)| {
-            let blockers = blockers(inc, site, item);
+            let blockers = blockers(inc, gate.as_ref().map(|(s, g)| (*s, g)), item);
             let cleared = if !blockers.is_empty() {
                 Some(false)
             } else if site.is_some() {
