@@ -16,6 +16,8 @@ pub mod cadence;
 pub mod chain;
 pub mod checkpoint;
 pub mod codec;
+pub mod command;
+pub mod describe;
 pub mod integrity;
 pub mod model;
 pub mod recovery;

@@ -22,16 +22,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ::incident::{
-    Body, Category, Communication, Context, Correction, Custody, Decision, Digest, Dissent, Event, Evidence,
-    EvidenceSource, Handover, Hypothesis, HypothesisStatus, HypothesisUpdate, Incident, Integrity, Kind, Note,
-    Observation, Opened, Phase, Policy, ProcessState, Severity, Situation, Timestamp, first_event,
+    Body, Category, Digest, Event, EvidenceSource, HypothesisStatus, Incident, Integrity, Kind, Opened, Phase,
+    ProcessState, Severity, Timestamp,
 };
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use site_model::{Domain, Site};
-use store::{AnyStore, Log, LogError, Store, WriteError};
+use store::{AnyStore, LogError, Store, WriteError};
 
 use self::clock::Clock;
+use ::incident::command::Command;
 
 /// Where the record is kept.
 #[derive(Args, Clone, Debug)]
@@ -583,92 +583,45 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
         C::Open(a) => open(a, clock).await,
         C::Declare(a) => {
-            let reason = a.reason.clone();
-            let code = write(&a.common, &a.id, clock, move |_, w| {
-                Ok(vec![Body::Declared { reason: reason.as_str().into(), site_version: w.site_version()? }])
-            })
-            .await?;
+            let code = record(&a.common, &a.id, clock, Command::Declare { reason: a.reason.clone() }).await?;
             evidence::incident_mode(&a.common, &a.id, clock).await?;
             Ok(code)
         }
-        C::Escalate(a) => {
-            let reason = a.reason.clone();
-            write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::Escalated { reason: reason.as_str().into() }]))
-                .await
-        }
-        C::Dismiss(a) => {
-            let reason = a.reason.clone();
-            write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::Dismissed { reason: reason.as_str().into() }]))
-                .await
-        }
+        C::Escalate(a) => record(&a.common, &a.id, clock, Command::Escalate { reason: a.reason }).await,
+        C::Dismiss(a) => record(&a.common, &a.id, clock, Command::Dismiss { reason: a.reason }).await,
         C::List(a) => list(a).await,
         C::Show(a) => show(a).await,
         C::Timeline(a) => timeline(a).await,
         C::Verify(a) => verify(a).await,
         C::Export(a) => export(a).await,
-        C::Note(a) => {
-            write(&a.common, &a.id, clock, |_, _| {
-                Ok(vec![Body::Note(Note { text: a.text.as_str().into(), domain: a.domain })])
-            })
-            .await
-        }
+        C::Note(a) => record(&a.common, &a.id, clock, Command::Note { text: a.text, domain: a.domain }).await,
         C::Observe(a) => {
-            write(&a.common, &a.id, clock, |_, w| {
-                let assets = boxed(&a.assets);
-                Ok(vec![Body::Observation(Observation {
-                    text: a.text.as_str().into(),
-                    observed_at: a.observed_at.unwrap_or(w.now),
-                    domain: a.domain.or_else(|| domain_of(w.site, &assets)),
-                    assets,
-                })])
-            })
-            .await
+            let cmd = Command::Observe { text: a.text, observed_at: a.observed_at, domain: a.domain, assets: a.assets };
+            record(&a.common, &a.id, clock, cmd).await
         }
         C::Evidence(a) => {
             let sha256 = match &a.file {
                 Some(f) => Some(hash_file(f)?),
                 None => a.sha256,
             };
-            write(&a.common, &a.id, clock, |_, w| {
-                Ok(vec![Body::EvidenceCollected(Evidence {
-                    title: a.title.as_str().into(),
-                    source: a.source,
-                    sha256,
-                    location: a.location.as_deref().map(Into::into),
-                    collected_by: a.collected_by.as_deref().unwrap_or(w.actor).into(),
-                    collected_at: a.collected_at.unwrap_or(w.now),
-                    assets: boxed(&a.assets),
-                    description: a.description.as_deref().map(Into::into),
-                })])
-            })
-            .await
+            let cmd = Command::Evidence {
+                title: a.title,
+                source: a.source,
+                sha256,
+                location: a.location,
+                collected_by: a.collected_by,
+                collected_at: a.collected_at,
+                assets: a.assets,
+                description: a.description,
+            };
+            record(&a.common, &a.id, clock, cmd).await
         }
         C::Custody(a) => {
-            write(&a.common, &a.id, clock, |inc, w| {
-                let from = inc
-                    .evidence
-                    .get(&a.evidence)
-                    .map(|e| e.custodian.clone())
-                    .ok_or_else(|| anyhow!("#{} is not evidence held in this incident", a.evidence))?;
-                Ok(vec![Body::CustodyTransferred(Custody {
-                    evidence: a.evidence,
-                    from,
-                    to: a.to.as_str().into(),
-                    at: a.at.unwrap_or(w.now),
-                    reason: a.reason.as_str().into(),
-                })])
-            })
-            .await
+            let cmd = Command::Custody { evidence: a.evidence, to: a.to, at: a.at, reason: a.reason };
+            record(&a.common, &a.id, clock, cmd).await
         }
         C::Hypothesis(HypothesisCommand::Propose { common, id, statement, evidence_for, evidence_against }) => {
-            write(&common, &id, clock, |_, _| {
-                Ok(vec![Body::HypothesisProposed(Hypothesis {
-                    statement: statement.as_str().into(),
-                    evidence_for: evidence_for.clone(),
-                    evidence_against: evidence_against.clone(),
-                })])
-            })
-            .await
+            record(&common, &id, clock, Command::Hypothesis { statement, evidence_for, evidence_against }).await
         }
         C::Hypothesis(HypothesisCommand::Update {
             common,
@@ -679,20 +632,35 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
             evidence_for,
             evidence_against,
         }) => {
-            write(&common, &id, clock, |_, _| {
-                Ok(vec![Body::HypothesisUpdated(HypothesisUpdate {
-                    hypothesis,
-                    status,
-                    evidence_for: evidence_for.clone(),
-                    evidence_against: evidence_against.clone(),
-                    reason: reason.as_str().into(),
-                })])
-            })
-            .await
+            let cmd = Command::UpdateHypothesis { hypothesis, status, reason, evidence_for, evidence_against };
+            record(&common, &id, clock, cmd).await
         }
         C::Decide(a) => decide(a, clock).await,
-        C::Assign(a) => assign(a, clock).await,
-        C::Status(a) => status(a, clock).await,
+        C::Assign(a) => {
+            let cmd = Command::Assign {
+                role: a.role,
+                person: a.person,
+                reason: a.reason,
+                relieve: a.relieve,
+                handover: a.handover,
+                actions: a.actions,
+            };
+            record(&a.common, &a.id, clock, cmd).await
+        }
+        C::Status(a) => {
+            let cmd = Command::Status {
+                severity: a.severity,
+                category: a.category,
+                phase: a.phase,
+                process: a.process,
+                process_state: a.process_state,
+                control: a.control,
+                view: a.view,
+                reason: a.reason,
+                evidence: a.evidence,
+            };
+            record(&a.common, &a.id, clock, cmd).await
+        }
         C::Visibility(a) => {
             let v = ::incident::Visibility { private: a.private, reason: a.reason.as_str().into() };
             write(&a.common, &a.id, clock, move |_, _| Ok(vec![Body::VisibilityChanged(v.clone())])).await
@@ -708,16 +676,23 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
             .await
         }
         C::Communicate(a) => {
-            write(&a.common, &a.id, clock, |_, _| {
-                Ok(vec![Body::CommunicationPublished(Communication {
-                    audience: a.audience.as_str().into(),
-                    channel: a.channel.as_str().into(),
-                    text: a.text.as_str().into(),
-                })])
-            })
-            .await
+            let cmd = Command::Communicate { audience: a.audience, channel: a.channel, text: a.text };
+            record(&a.common, &a.id, clock, cmd).await
         }
-        C::Correct(a) => correct(a, clock).await,
+        C::Correct(a) => {
+            let cmd = Command::Correct {
+                event: a.event,
+                reason: a.reason,
+                retract: a.retract,
+                text: a.text,
+                title: a.title,
+                statement: a.statement,
+                rationale: a.rationale,
+                at: a.at,
+                assets: a.assets,
+            };
+            record(&a.common, &a.id, clock, cmd).await
+        }
         C::Determine(a) => deadlines::determine(a, clock).await,
         C::Report(a) => deadlines::report(a, clock).await,
         C::Keygen(a) => keygen(a),
@@ -726,24 +701,6 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
         C::BenchAppend(a) => tools::bench_append(a, clock).await,
         C::BenchLoad(a) => tools::bench_load(a, clock).await,
     }
-}
-
-fn boxed(v: &[String]) -> Vec<Box<str>> {
-    v.iter().map(|s| s.as_str().into()).collect()
-}
-
-/// The domain of a set of assets: theirs when they share one, shared when mixed.
-fn domain_of(site: &Site, assets: &[Box<str>]) -> Option<Domain> {
-    let mut found: Option<Domain> = None;
-    for a in assets {
-        let d = site.asset_by_id(a).map(|ix| site.asset(ix).domain)?;
-        found = match found {
-            None => Some(d),
-            Some(f) if f == d => Some(f),
-            Some(_) => Some(Domain::Shared),
-        };
-    }
-    found
 }
 
 fn hash_file(path: &Path) -> Result<Digest> {
@@ -827,6 +784,36 @@ impl Writing<'_> {
     }
 }
 
+impl<'a> Writing<'a> {
+    /// What [`::incident::command::bodies`] has at hand.
+    pub(crate) fn cx(&self) -> ::incident::command::Cx<'a> {
+        ::incident::command::Cx { site: self.site, actor: self.actor, now: self.now, engine: self.engine }
+    }
+}
+
+/// Records `cmd` in an existing incident (the events [`::incident::command::bodies`] builds for it).
+pub(crate) async fn record(common: &Common, id: &str, clock: &dyn Clock, cmd: Command) -> Result<ExitCode> {
+    record_with(common, id, clock, false, cmd, |_| {}).await
+}
+
+/// [`record`], with the impact engine at hand when `engine`; `tell` sees the
+/// events before they are written (to say what they found).
+pub(crate) async fn record_with(
+    common: &Common,
+    id: &str,
+    clock: &dyn Clock,
+    engine: bool,
+    cmd: Command,
+    mut tell: impl FnMut(&[Body]),
+) -> Result<ExitCode> {
+    write_with(common, id, clock, engine, |inc, w| {
+        let bodies = ::incident::command::bodies(inc, &w.cx(), &cmd)?;
+        tell(&bodies);
+        Ok(bodies)
+    })
+    .await
+}
+
 /// Appends the events `make` builds to an existing incident and reports them.
 async fn write(
     common: &Common,
@@ -882,268 +869,53 @@ async fn open(a: OpenArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let site = load_site(a.common.who.site.as_deref())?;
     let actor = actor(&a.common.who)?;
     let store = open_store(&a.common.db).await?;
-    let policy = Policy::default();
-    let cx = Context { site: &site, policy: &policy, engine: None };
-    let now = clock.now();
     let version = Digest::parse(site.version()).ok_or_else(|| anyhow!("the site version is not a SHA-256"))?;
-    let (auto, mut n) = match &a.id {
-        Some(_) => (false, 0),
-        None => (true, next_number(&store, &id_prefix(now)).await?),
+    let opening = store::Opening {
+        id: a.id,
+        opened: Opened {
+            title: a.title.as_str().into(),
+            summary: a.summary.as_str().into(),
+            category: a.category,
+            severity: a.severity,
+            site_version: version,
+        },
+        declare: a.declare.then(|| a.reason.unwrap_or_default()),
     };
-    for _ in 0..100 {
-        let id = match &a.id {
-            Some(id) => id.clone(),
-            None => format!("{}{n}", id_prefix(now)),
-        };
-        let mut log = Log::create(&store, cx, &id);
-        let r = log
-            .append(|existing| {
-                if existing.is_some() {
-                    return Err(LogError::Exists(id.clone()));
-                }
-                let opened = Opened {
-                    title: a.title.as_str().into(),
-                    summary: a.summary.as_str().into(),
-                    category: a.category,
-                    severity: a.severity,
-                    site_version: version,
-                };
-                let mut events = vec![first_event(&id, actor, now, opened)];
-                if a.declare {
-                    events.push(Event {
-                        incident: id.as_str().into(),
-                        seq: 2,
-                        recorded_at: now,
-                        actor: actor.into(),
-                        body: Body::Declared {
-                            reason: a.reason.as_deref().unwrap_or("").into(),
-                            site_version: version,
-                        },
-                    });
-                }
-                Ok(events)
-            })
-            .await;
-        match r {
-            Ok(sealed) => {
-                let mut out = std::io::stdout().lock();
-                writeln!(out, "{id}")?;
-                for s in &sealed {
-                    eprintln!("{id} #{} {} recorded ({})", s.seq, s.kind, s.hash);
-                }
-                store.close().await;
-                if a.declare {
-                    evidence::incident_mode(&a.common, &id, clock).await?;
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(LogError::Exists(_)) if auto => n += 1,
-            Err(e) => bail!("refused, nothing written: {e}"),
-        }
+    let written = match store::open(&store, &site, actor, clock.now(), &opening).await {
+        Ok(w) => w,
+        Err(e) => bail!("refused, nothing written: {e}"),
+    };
+    let id = written.incident.id().to_string();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{id}")?;
+    for s in &written.sealed {
+        eprintln!("{id} #{} {} recorded ({})", s.seq, s.kind, s.hash);
     }
-    bail!("could not find a free incident id")
-}
-
-fn id_prefix(now: Timestamp) -> String {
-    let s = now.to_string();
-    format!("INC-{}-", s.get(..10).unwrap_or("0000-00-00").replace('-', ""))
-}
-
-async fn next_number(store: &AnyStore, prefix: &str) -> Result<u64> {
-    let heads = store.incidents().await?;
-    Ok(heads.iter().filter_map(|h| h.id.strip_prefix(prefix)?.parse::<u64>().ok()).max().unwrap_or(0) + 1)
+    drop(out);
+    store.close().await;
+    if opening.declare.is_some() {
+        evidence::incident_mode(&a.common, &id, clock).await?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn decide(a: DecideArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    let choice = match a.choice.parse::<usize>() {
-        Ok(n) if n >= 1 && n <= a.options.len() => n - 1,
-        _ => a.options.iter().position(|o| *o == a.choice).ok_or_else(|| {
-            anyhow!(
-                "--choice \"{}\" is none of the options ({}); give its text or number",
-                a.choice,
-                a.options.join(", ")
-            )
-        })?,
-    };
     let mut dissent = Vec::new();
     for d in &a.dissent {
         let (person, text) = d.split_once(':').ok_or_else(|| anyhow!("--dissent \"{d}\": expected PERSON:TEXT"))?;
-        dissent.push(Dissent { person: person.trim().into(), text: text.trim().into() });
+        dissent.push((person.to_string(), text.to_string()));
     }
-    write(&a.common, &a.id, clock, |_, w| {
-        let decided_by = if a.decided_by.is_empty() { vec![w.actor.into()] } else { boxed(&a.decided_by) };
-        Ok(vec![Body::DecisionRecorded(Decision {
-            title: a.title.as_str().into(),
-            options: boxed(&a.options),
-            choice: choice as u32,
-            rationale: a.rationale.as_str().into(),
-            decided_by,
-            dissent: dissent.clone(),
-            evidence: a.evidence.clone(),
-            domain: a.domain,
-            site_version: w.site_version()?,
-            authority_version: w.site.authority.as_ref().and_then(|m| Digest::parse(&m.version)),
-        })])
-    })
-    .await
-}
-
-async fn assign(a: AssignArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |inc, w| {
-        let reason: Box<str> = a.reason.as_str().into();
-        if a.relieve {
-            return Ok(vec![Body::Relieved { role: a.role.as_str().into(), reason }]);
-        }
-        let person =
-            a.person.as_deref().ok_or_else(|| anyhow!("name the person taking {} (or use --relieve)", a.role))?;
-        if a.handover {
-            let from = inc
-                .positions
-                .get(a.role.as_str())
-                .map(|p| p.person.clone())
-                .ok_or_else(|| anyhow!("nobody holds {} in this incident to hand it over; assign it", a.role))?;
-            return Ok(vec![Body::HandedOver(Handover {
-                role: a.role.as_str().into(),
-                from,
-                to: person.into(),
-                reason,
-                briefing: ::incident::Briefing {
-                    snapshot: inc.snapshot(),
-                    current_actions: a.actions.as_deref().unwrap_or("").into(),
-                },
-            })]);
-        }
-        Ok(vec![Body::Assigned {
-            role: a.role.as_str().into(),
-            person: person.into(),
-            reason,
-            site_version: w.site_version()?,
-        }])
-    })
-    .await
-}
-
-async fn status(a: StatusArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |inc, w| {
-        let reason: Box<str> = a.reason.as_str().into();
-        let mut bodies = Vec::new();
-        if let Some(severity) = a.severity {
-            bodies.push(Body::SeverityChanged { severity, reason: reason.clone() });
-        }
-        if let Some(category) = a.category {
-            bodies.push(Body::CategoryChanged { category, reason: reason.clone() });
-        }
-        if let Some(phase) = a.phase {
-            bodies.push(Body::PhaseChanged { phase, reason: reason.clone() });
-            // Closing opens the follow-ups (once), due after the site's follow-up days.
-            if phase == Phase::Closed && inc.work.follow_ups.is_empty() {
-                let days = w.site.info.follow_up_days.unwrap_or(::incident::workplan::FOLLOW_UP_DAYS);
-                bodies.push(Body::FollowUpsOpened(::incident::FollowUpsOpened {
-                    days,
-                    due: w.now.plus_micros(days as i64 * 86_400 * 1_000_000),
-                    items: ::incident::WorkPlan::items_for(&inc.reviews).into_iter().map(Into::into).collect(),
-                }));
-            }
-        }
-        if a.process_state.is_some() || a.control.is_some() || a.view.is_some() {
-            bodies.push(Body::SituationAssessed(Situation {
-                process: a.process.as_deref().map(Into::into),
-                process_state: a.process_state,
-                control: a.control,
-                view: a.view,
-                reason: reason.clone(),
-                evidence: a.evidence.clone(),
-            }));
-        } else if a.process.is_some() || !a.evidence.is_empty() {
-            bail!("--process and --evidence go with an assessment: give --process-state, --control or --view");
-        }
-        if bodies.is_empty() {
-            bail!("nothing to change: give --severity, --category, --phase, --process-state, --control or --view");
-        }
-        Ok(bodies)
-    })
-    .await
-}
-
-async fn correct(a: CorrectArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |inc, _| {
-        let reason: Box<str> = a.reason.as_str().into();
-        if a.retract {
-            if a.text.is_some() || a.title.is_some() || a.statement.is_some() || a.rationale.is_some() || a.at.is_some() {
-                bail!("--retract takes no new content");
-            }
-            return Ok(vec![Body::Corrected(Correction { supersedes: a.event, reason, replacement: None })]);
-        }
-        let current = inc
-            .effective(a.event)
-            .ok_or_else(|| anyhow!("#{} does not exist or was retracted", a.event))?
-            .clone();
-        let mut changed = false;
-        let mut set = |cond: bool| changed |= cond;
-        let replacement = match current {
-            Body::Note(mut n) => {
-                set(apply(&mut n.text, &a.text));
-                Body::Note(n)
-            }
-            Body::Observation(mut o) => {
-                set(apply(&mut o.text, &a.text));
-                if let Some(t) = a.at {
-                    o.observed_at = t;
-                    set(true);
-                }
-                if !a.assets.is_empty() {
-                    o.assets = boxed(&a.assets);
-                    set(true);
-                }
-                Body::Observation(o)
-            }
-            Body::EvidenceCollected(mut e) => {
-                set(apply(&mut e.title, &a.title));
-                if let Some(t) = a.at {
-                    e.collected_at = t;
-                    set(true);
-                }
-                if !a.assets.is_empty() {
-                    e.assets = boxed(&a.assets);
-                    set(true);
-                }
-                Body::EvidenceCollected(e)
-            }
-            Body::HypothesisProposed(mut h) => {
-                set(apply(&mut h.statement, &a.statement));
-                Body::HypothesisProposed(h)
-            }
-            Body::DecisionRecorded(mut d) => {
-                set(apply(&mut d.title, &a.title));
-                set(apply(&mut d.rationale, &a.rationale));
-                Body::DecisionRecorded(d)
-            }
-            Body::CommunicationPublished(mut c) => {
-                set(apply(&mut c.text, &a.text));
-                Body::CommunicationPublished(c)
-            }
-            other => bail!(
-                "#{} is a {} event, which is not corrected in place: record a new change with its reason",
-                a.event,
-                other.kind()
-            ),
-        };
-        if !changed {
-            bail!("say what the corrected entry says (--text, --title, --statement, --rationale, --at, --asset) or --retract it");
-        }
-        Ok(vec![Body::Corrected(Correction { supersedes: a.event, reason, replacement: Some(Box::new(replacement)) })])
-    })
-    .await
-}
-
-fn apply(field: &mut Box<str>, new: &Option<String>) -> bool {
-    match new {
-        Some(v) => {
-            *field = v.as_str().into();
-            true
-        }
-        None => false,
-    }
+    let cmd = Command::Decide {
+        title: a.title,
+        options: a.options,
+        choice: a.choice,
+        rationale: a.rationale,
+        decided_by: a.decided_by,
+        dissent,
+        evidence: a.evidence,
+        domain: a.domain,
+    };
+    record(&a.common, &a.id, clock, cmd).await
 }
 
 pub(crate) async fn load(store: &AnyStore, id: &str) -> Result<Incident> {

@@ -364,7 +364,7 @@ fn bad_input(b: &Backend) {
         (
             "mgarcia",
             vec!["decide", &id, "--title", "t", "--option", "a", "--choice", "b", "--rationale", "r"],
-            "--choice \"b\" is none of the options",
+            "choice \"b\" is none of the options",
         ),
         ("mgarcia", vec!["assign", &id, "it-boss", "psharma", "--reason", "r"], "unknown role \"it-boss\""),
         ("mgarcia", vec!["correct", &id, "2", "--text", "x", "--reason", "r"], "not corrected in place"),

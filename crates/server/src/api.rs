@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::AppState;
 use crate::auth::Principal;
 use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
+use crate::{AppState, entries, views};
 
 /// An error, as every API route returns it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -590,6 +590,136 @@ pub async fn publish_update(
     }
 }
 
+/// Opens an incident as the caller's person: raised as a candidate (the
+/// response team), or declared at once with `declare` (an incident
+/// commander; vendor grants in force go into incident mode). The id
+/// defaults to the next `INC-YYYYMMDD-N`.
+#[utoipa::path(
+    post,
+    path = "/api/incidents",
+    tag = "incidents",
+    request_body = entries::OpenRequest,
+    responses(
+        (status = 201, description = "Opened: the incident and its first events", body = entries::Recorded),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The caller may not raise or declare an incident, or no CSRF token", body = ApiError),
+        (status = 409, description = "An incident with this id exists", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "A field is missing or malformed (named)", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn open_incident(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    req: Result<Json<entries::OpenRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match entries::open(&state, &p, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Records an entry in the incident, as the caller's person: a note, an
+/// observation, evidence and its custody, a hypothesis, a decision, a
+/// position, a status change or situation assessment, a determination, a
+/// filed report, a snoozed update, a correction; the work plan (periods,
+/// tasks, follow-ups); monitoring integrity (suspicions, manual readings);
+/// recovery (the plan, its order, checks, monitoring, the end). The same
+/// events the CLI records, under the same rules.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/entries",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body = entries::Entry,
+    responses(
+        (status = 201, description = "Recorded: the incident and the new events", body = entries::Recorded),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The incident's rules do not let the caller record it, or no CSRF token", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Not in the incident's present state", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "A field is missing or malformed (named), or refers to nothing", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn record_entry(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    req: Result<Json<entries::Entry>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match entries::record(&state, &p, &id, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+macro_rules! view_route {
+    ($name:ident, $path:literal, $body:ty, $what:literal, $view:path, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+                    get,
+                    path = $path,
+                    tag = "incidents",
+                    params(("id" = String, Path, description = "The incident id")),
+                    responses(
+                        (status = 200, description = $doc, body = $body),
+                        (status = 401, description = "Not signed in", body = ApiError),
+                        (status = 403, description = "Not allowed", body = ApiError),
+                        (status = 404, description = "No such incident", body = ApiError),
+                        (status = 503, description = "The server has no site model", body = ApiError),
+                    )
+                )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            axum::Extension(p): axum::Extension<Principal>,
+            Path(id): Path<String>,
+        ) -> Response {
+            match service::incident_view(&state, &p, &id, $what, $view).await {
+                Ok(v) => Json(v).into_response(),
+                Err(e) => service_error(e),
+            }
+        }
+    };
+}
+
+view_route!(
+    workplan,
+    "/api/incidents/{id}/workplan",
+    views::WorkPlanView,
+    "read-workplan",
+    views::workplan,
+    "The work plan: operational periods with their safety considerations, tasks with owners and due times, the reminders the clock has made due, and the follow-ups after closure (`interlock task list`, `followup list`)."
+);
+view_route!(
+    clocks,
+    "/api/incidents/{id}/clocks",
+    views::ClocksView,
+    "read-clocks",
+    views::clocks,
+    "The regulatory clocks: each deadline a determination started, when it is due in the site's time zone, and whether the report was filed in time (`interlock clocks`)."
+);
+view_route!(
+    integrity,
+    "/api/incidents/{id}/integrity",
+    views::IntegrityView,
+    "read-integrity",
+    views::integrity,
+    "Monitoring integrity: the processes whose view is in doubt and why, the displays not to trust, and the manual verification round with where each reading stands (`interlock integrity status`)."
+);
+
 /// Vendor access: every vendor pathway of the site model and every grant (the
 /// latest revision of each, those in force first), each with the action that
 /// cuts it off (the kill switch):
@@ -920,7 +1050,9 @@ impl Modify for Security {
     ),
     paths(
         list_incidents,
+        open_incident,
         get_incident,
+        record_entry,
         incident_panels,
         events,
         list_actions,
@@ -936,6 +1068,9 @@ impl Modify for Security {
         withdraw,
         action_picture,
         contain,
+        workplan,
+        clocks,
+        integrity,
         report,
         update_draft,
         publish_update,
@@ -1001,7 +1136,14 @@ pub struct ApiRoute {
 pub fn api_routes() -> Vec<ApiRoute> {
     vec![
         ApiRoute { method: Method::GET, path: "/api/incidents", public: false, handler: get(list_incidents) },
+        ApiRoute { method: Method::POST, path: "/api/incidents", public: false, handler: post(open_incident) },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}", public: false, handler: get(get_incident) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/entries",
+            public: false,
+            handler: post(record_entry),
+        },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/events", public: false, handler: get(events) },
         ApiRoute {
             method: Method::GET,
@@ -1077,6 +1219,9 @@ pub fn api_routes() -> Vec<ApiRoute> {
             handler: get(action_picture),
         },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/contain", public: false, handler: get(contain) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/workplan", public: false, handler: get(workplan) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/clocks", public: false, handler: get(clocks) },
+        ApiRoute { method: Method::GET, path: "/api/incidents/{id}/integrity", public: false, handler: get(integrity) },
         ApiRoute { method: Method::GET, path: "/api/incidents/{id}/report", public: false, handler: get(report) },
         ApiRoute {
             method: Method::POST,

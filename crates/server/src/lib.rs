@@ -14,11 +14,13 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod cache;
+pub mod entries;
 mod html;
 pub mod live;
 pub mod panels;
 pub mod picture;
 pub mod service;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

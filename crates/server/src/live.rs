@@ -134,10 +134,16 @@ impl Hub {
 async fn read_after(state: &AppState, id: &str, after: u64) -> Result<Vec<Live>, String> {
     let stored = state.store.read(id, after).await.map_err(|e| e.to_string())?;
     let Some(stored) = stored else { return Ok(Vec::new()) };
+    // The incident as it stands: where the events refer to earlier ones (an approval to its proposal).
+    let inc = match state.incidents.load(&state.store, id).await {
+        Ok(Some(inc)) => inc,
+        Ok(None) => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
+    };
     let mut out = Vec::with_capacity(stored.events.len());
     for s in &stored.events {
         let e = incident::decode(&s.bytes).map_err(|e| format!("event {} does not decode: {e}", s.seq))?;
-        let entry = service::live_entry(state.site.as_deref(), &e);
+        let entry = service::live_entry(&inc, state.site.as_deref(), &e);
         let data = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
         let access = matches!(e.body.kind(), incident::Kind::VisibilityChanged | incident::Kind::MemberRemoved);
         out.push(Live { seq: e.seq, data: data.into(), access });

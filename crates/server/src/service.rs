@@ -93,7 +93,7 @@ async fn may_read(state: &AppState, p: &Principal, inc: &Incident, action: &str)
     r
 }
 
-async fn log_access(
+pub(crate) async fn log_access(
     state: &AppState,
     p: &Principal,
     action: &str,
@@ -239,7 +239,7 @@ pub struct IncidentBoard {
     pub timeline: Vec<TimelineEntry>,
 }
 
-fn summary(inc: &Incident) -> IncidentSummary {
+pub(crate) fn summary(inc: &Incident) -> IncidentSummary {
     IncidentSummary {
         id: inc.id().into(),
         title: inc.opened.title.to_string(),
@@ -269,74 +269,14 @@ fn situation(process: Option<&str>, s: &SituationState) -> SituationView {
     }
 }
 
-/// One line for an event: the main kinds in words, the others by kind.
-pub fn describe(body: &Body) -> String {
-    match body {
-        Body::Opened(o) => format!("raised \"{}\" ({}, {})", o.title, o.category, o.severity),
-        Body::Escalated { reason } => format!("escalated: {reason}"),
-        Body::Declared { reason, .. } => format!("declared the incident: {reason}"),
-        Body::Dismissed { reason } => format!("dismissed: {reason}"),
-        Body::SeverityChanged { severity, reason } => format!("severity -> {severity}: {reason}"),
-        Body::CategoryChanged { category, reason } => format!("category -> {category}: {reason}"),
-        Body::PhaseChanged { phase, reason } => format!("phase -> {phase}: {reason}"),
-        Body::SituationAssessed(s) => {
-            let mut parts = Vec::new();
-            if let Some(p) = s.process_state {
-                parts.push(format!("process {p}"));
-            }
-            if let Some(c) = s.control {
-                parts.push(format!("control {c}"));
-            }
-            if let Some(v) = s.view {
-                parts.push(format!("view {v}"));
-            }
-            let scope = s.process.as_deref().map(|p| format!(" of {p}")).unwrap_or_default();
-            format!("situation{scope}: {}: {}", parts.join(", "), s.reason)
-        }
-        Body::Assigned { role, person, reason, .. } => format!("{person} takes {role}: {reason}"),
-        Body::Relieved { role, reason } => format!("{role} left empty: {reason}"),
-        Body::HandedOver(h) => format!("{} handed over {} -> {}: {}", h.role, h.from, h.to, h.reason),
-        Body::Note(n) => n.text.to_string(),
-        Body::Observation(o) => {
-            let on = if o.assets.is_empty() { String::new() } else { format!(" on {}", o.assets.join(", ")) };
-            format!("observed{on}: {}", o.text)
-        }
-        Body::EvidenceCollected(e) => format!("evidence \"{}\" ({})", e.title, e.source),
-        Body::CustodyTransferred(c) => {
-            format!("evidence #{}: custody {} -> {}: {}", c.evidence, c.from, c.to, c.reason)
-        }
-        Body::HypothesisProposed(h) => format!("hypothesis: {}", h.statement),
-        Body::HypothesisUpdated(u) => format!("hypothesis #{} -> {}: {}", u.hypothesis, u.status, u.reason),
-        Body::DecisionRecorded(d) => {
-            let chosen = d.options.get(d.choice as usize).map(|s| &**s).unwrap_or("?");
-            format!("decision \"{}\": {chosen}", d.title)
-        }
-        Body::CommunicationPublished(c) => format!("to {} by {}: {}", c.audience, c.channel, c.text),
-        Body::ActionProposed(p) => format!("proposed {}: {}", p.action, p.rationale),
-        Body::ActionApproved(s) => format!("approved action #{}: {}", s.action, s.rationale),
-        Body::ActionRejected(s) => format!("rejected action #{}: {}", s.action, s.rationale),
-        Body::VisibilityChanged(v) => format!(
-            "made the incident {}: {}",
-            if v.private { "private to its members" } else { "open to every user" },
-            v.reason
-        ),
-        Body::MemberAdded(m) => format!("{} added as a member: {}", m.person, m.reason),
-        Body::MemberRemoved(m) => format!("{} removed from the members: {}", m.person, m.reason),
-        Body::Corrected(c) => match &c.replacement {
-            Some(_) => format!("corrected #{}: {}", c.supersedes, c.reason),
-            None => format!("retracted #{}: {}", c.supersedes, c.reason),
-        },
-        other => other.kind().as_str().replace('-', " "),
-    }
-}
-
-fn entry(inc: &Incident, site: Option<&Site>, e: &Event) -> TimelineEntry {
-    TimelineEntry { superseded_by: inc.superseded_by(e.seq), ..live_entry(site, e) }
+pub(crate) fn entry(inc: &Incident, site: Option<&Site>, e: &Event) -> TimelineEntry {
+    TimelineEntry { superseded_by: inc.superseded_by(e.seq), ..live_entry(inc, site, e) }
 }
 
 /// An event as the live stream sends it (whether a later correction
-/// supersedes it is not known yet).
-pub fn live_entry(site: Option<&Site>, e: &Event) -> TimelineEntry {
+/// supersedes it is not known yet): `inc` is where the events it refers to
+/// (an approval's proposal, a task update's task) are found.
+pub fn live_entry(inc: &Incident, site: Option<&Site>, e: &Event) -> TimelineEntry {
     TimelineEntry {
         seq: e.seq,
         kind: e.body.kind().as_str().into(),
@@ -345,7 +285,7 @@ pub fn live_entry(site: Option<&Site>, e: &Event) -> TimelineEntry {
         actor: e.actor.to_string(),
         actor_name: name(site, &e.actor),
         domain: e.body.domain().map(|d| d.as_str().into()),
-        summary: describe(&e.body),
+        summary: incident::describe::describe(inc, &e.body).0,
         superseded_by: None,
     }
 }
@@ -476,7 +416,7 @@ pub fn board_window(inc: &Incident, site: Option<&Site>, events: Option<usize>, 
     }
 }
 
-fn store_error(e: impl std::fmt::Display) -> ServiceError {
+pub(crate) fn store_error(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Store(e.to_string())
 }
 
@@ -885,7 +825,7 @@ pub fn action_views(
     v
 }
 
-fn site_of(state: &AppState) -> Result<(&Site, authority::Engine<'_>), ServiceError> {
+pub(crate) fn site_of(state: &AppState) -> Result<(&Site, authority::Engine<'_>), ServiceError> {
     match (state.site.as_deref(), state.graph.as_deref()) {
         (Some(site), Some(graph)) => Ok((site, authority::Engine { site, graph })),
         _ => Err(ServiceError::Unavailable(
@@ -997,9 +937,20 @@ async fn write(
     p: &Principal,
     id: &str,
     what: &str,
-    make: impl FnMut(&Incident, &Site, authority::Engine<'_>) -> Result<Vec<Body>, ServiceError>,
+    mut make: impl FnMut(&Incident, &Site, authority::Engine<'_>) -> Result<Vec<Body>, ServiceError>,
 ) -> Result<std::sync::Arc<Incident>, ServiceError> {
-    let mut make = make;
+    write_at(state, p, id, what, |inc, site, engine, _| make(inc, site, engine)).await
+}
+
+/// [`write`], the closure also told the time the events are recorded at (its
+/// defaults: an observation seen "now").
+pub(crate) async fn write_at(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    what: &str,
+    mut make: impl FnMut(&Incident, &Site, authority::Engine<'_>, Timestamp) -> Result<Vec<Body>, ServiceError>,
+) -> Result<std::sync::Arc<Incident>, ServiceError> {
     authorize(p, Permission::ListIncidents)?;
     let (site, engine) = site_of(state)?;
     let person = p.user.person.as_str();
@@ -1024,7 +975,7 @@ async fn write(
             hidden = true;
             return Err(e);
         }
-        make(inc, site, engine)
+        make(inc, site, engine, now)
     })
     .await;
     let outcome = match &r {
@@ -1037,17 +988,7 @@ async fn write(
     let written = match r {
         Ok(w) => w,
         Err(store::WriteError::Make(e)) => return Err(e),
-        Err(store::WriteError::Log(e)) => {
-            return Err(match e {
-                LogError::NotFound(_) => ServiceError::NotFound(id.into()),
-                LogError::Stage(StageError::Rule(r)) => rule_error(&r),
-                LogError::Stage(other) => ServiceError::Invalid(other.to_string()),
-                LogError::Refused(m) => ServiceError::Invalid(m),
-                LogError::Contended(_) => ServiceError::Unavailable(e.to_string()),
-                LogError::Corrupt(_) => ServiceError::Corrupt { id: id.into(), why: e.to_string() },
-                LogError::Store(_) | LogError::Exists(_) => ServiceError::Store(e.to_string()),
-            });
-        }
+        Err(store::WriteError::Log(e)) => return Err(log_error(id, e)),
     };
     if let Some(e) = &written.announce_failed {
         use std::io::Write as _;
@@ -1058,6 +999,20 @@ async fn write(
     state.incidents.keep(incident.clone());
     state.hub.publish(state, id, first, incident.seq()).await;
     Ok(incident)
+}
+
+/// What a refused append means to the caller.
+pub(crate) fn log_error(id: &str, e: LogError) -> ServiceError {
+    match e {
+        LogError::NotFound(_) => ServiceError::NotFound(id.into()),
+        LogError::Stage(StageError::Rule(r)) => rule_error(&r),
+        LogError::Stage(other) => ServiceError::Invalid(other.to_string()),
+        LogError::Refused(m) => ServiceError::Invalid(m),
+        LogError::Exists(_) => ServiceError::Conflict(e.to_string()),
+        LogError::Contended(_) => ServiceError::Unavailable(e.to_string()),
+        LogError::Corrupt(_) => ServiceError::Corrupt { id: id.into(), why: e.to_string() },
+        LogError::Store(_) => ServiceError::Store(e.to_string()),
+    }
 }
 
 fn phase_word(inc: &Incident) -> Result<site_model::PhaseWord, ServiceError> {
@@ -1369,6 +1324,29 @@ pub async fn incident_panels(state: &AppState, p: &Principal, id: &str) -> Resul
     Ok(crate::panels::panels(&inc, state.site.as_deref(), state.graph.as_deref(), state.now()))
 }
 
+/// A view of an incident the principal may read, computed from the folded
+/// incident, the site and the time (`views.rs`): the work plan, the clocks,
+/// monitoring integrity. Reads of a private incident are access-logged.
+pub async fn incident_view<T>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    what: &str,
+    view: impl FnOnce(&Site, &Incident, Timestamp) -> T,
+) -> Result<T, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, what).await?;
+    if inc.private {
+        log_access(state, p, what, id, "ok").await?;
+    }
+    let site = state.site.as_deref().ok_or_else(|| {
+        ServiceError::Unavailable("the server was started without the site model (--site DIR)".into())
+    })?;
+    let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+    Ok(view(site, &inc, now))
+}
+
 /// What the containment planner is asked: what the attacker holds and what
 /// must stay protected (comma- or newline-separated, as the CLI's `--compromised`
 /// and `--protect` take them), and how many alternatives besides the best.
@@ -1500,10 +1478,13 @@ pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// `aar` (the after-action report, the default), `ics-201`, `ics-209` or `stix` (a STIX 2.1 bundle, JSON).
+    /// `aar` (the after-action report, the default), `ics-201`, `ics-209`, `ics-214` (one person's
+    /// activity log) or `stix` (a STIX 2.1 bundle, JSON).
     pub form: Option<String>,
     /// `html` (self-contained, the default), `markdown` or `json`.
     pub format: Option<String>,
+    /// Whose ICS 214 activity log (a person id; default the caller's person).
+    pub person: Option<String>,
 }
 
 /// A report, ready to send: its media type and text.
@@ -1533,7 +1514,7 @@ pub async fn report(state: &AppState, p: &Principal, id: &str, q: &ReportQuery) 
         ("stix", "json" | "html") => {
             ("application/json", "stix.json", json(serde_json::to_string_pretty(&report::stix::bundle(site, &inc)))?)
         }
-        ("aar" | "ics-201" | "ics-209", "html" | "markdown" | "json") => {
+        ("aar" | "ics-201" | "ics-209" | "ics-214", "html" | "markdown" | "json") => {
             macro_rules! render {
                 ($r:expr) => {{
                     let r = $r;
@@ -1547,13 +1528,28 @@ pub async fn report(state: &AppState, p: &Principal, id: &str, q: &ReportQuery) 
             match form {
                 "aar" => render!(report::aar::build(site, &inc, now)),
                 "ics-201" => render!(report::ics::ics201(site, &inc, now)),
+                "ics-214" => {
+                    let person = q.person.as_deref().map(str::trim).filter(|s| !s.is_empty());
+                    let person = person.unwrap_or(&p.user.person);
+                    let r = report::ics::ics214(site, &inc, person, now)
+                        .map_err(|e| ServiceError::Invalid(format!("person: {e}")))?;
+                    match format {
+                        "html" => ("text/html; charset=utf-8", "html", r.to_html()),
+                        "markdown" => ("text/markdown; charset=utf-8", "md", r.to_markdown()),
+                        _ => ("application/json", "json", json(serde_json::to_string_pretty(&r))?),
+                    }
+                }
                 _ => render!(report::ics::ics209(site, &inc, now)),
             }
         }
-        ("aar" | "ics-201" | "ics-209" | "stix", _) => {
+        ("aar" | "ics-201" | "ics-209" | "ics-214" | "stix", _) => {
             return Err(ServiceError::Invalid(format!("format: {format:?} is not one of html, markdown, json")));
         }
-        _ => return Err(ServiceError::Invalid(format!("form: {form:?} is not one of aar, ics-201, ics-209, stix"))),
+        _ => {
+            return Err(ServiceError::Invalid(format!(
+                "form: {form:?} is not one of aar, ics-201, ics-209, ics-214, stix"
+            )));
+        }
     };
     log_access(state, p, "export-report", id, &format!("ok: {form} {format}")).await?;
     let file_name = format!("{}-{form}.{ext}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));

@@ -369,12 +369,12 @@ async fn a_bearer_token_works_and_a_wrong_one_is_refused() {
     for wrong in ["ilk_0000", "", "a b"] {
         assert_eq!(send(&app, bearer("/api/incidents", wrong)).await.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
     }
-    // A bearer request needs no CSRF token (the method is refused, not the request).
+    // A bearer request needs no CSRF token (the body is refused, not the request).
     let post = Request::post("/api/incidents")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(send(&app, post).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(send(&app, post).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // A wrong bearer is not rescued by a valid cookie.
     let cookie = session(&app).await;
     let both = Request::get("/api/incidents")
@@ -594,6 +594,18 @@ async fn reports_are_exported_and_every_export_is_recorded() {
     assert_eq!(md.status, StatusCode::OK, "{}", md.body);
     assert!(md.header(header::CONTENT_DISPOSITION).contains("INC-1-ics-209.md"));
     assert!(md.body.contains("ICS 209") || md.body.contains("209"), "{}", md.body);
+    // ICS 214: the caller's own activity log by default, or another person's; an unknown person is named.
+    let own = send(&app, get_as("/api/incidents/INC-1/report?form=ics-214&format=json", auth)).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(json(&own)["form"], "ICS 214");
+    assert_eq!(json(&own)["person"], "tnguyen");
+    let other =
+        send(&app, get_as("/api/incidents/INC-1/report?form=ics-214&format=markdown&person=mgarcia", auth)).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    assert!(other.body.contains("ICS 214 activity log") && other.body.contains("mgarcia"), "{}", other.body);
+    let nobody = send(&app, get_as("/api/incidents/INC-1/report?form=ics-214&person=zz", auth)).await;
+    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nobody.body);
+    assert!(json(&nobody)["error"].as_str().unwrap().contains("\"zz\" is not a person"), "{}", nobody.body);
     let stix = send(&app, get_as("/api/incidents/INC-1/report?form=stix", auth)).await;
     assert_eq!(stix.status, StatusCode::OK, "{}", stix.body);
     assert_eq!(json(&stix)["type"], "bundle");
@@ -606,7 +618,7 @@ async fn reports_are_exported_and_every_export_is_recorded() {
         .filter(|a| a.action == "export-report" && a.username == "tnguyen")
         .map(|a| a.outcome.as_str())
         .collect();
-    for o in ["ok: aar html", "ok: ics-209 markdown", "ok: stix html"] {
+    for o in ["ok: aar html", "ok: ics-209 markdown", "ok: ics-214 json", "ok: stix html"] {
         assert!(exports.contains(&o), "{o}: {exports:?}");
     }
     // The board's own pages keep the strict policy.

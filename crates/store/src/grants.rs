@@ -76,3 +76,52 @@ pub async fn revoke_for_action<S: Store + ?Sized>(
     }
     Ok(revoked)
 }
+
+/// What declaring an incident did to one vendor grant in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    /// It continues (safety-critical, supervised and recorded); `supervisor` watches it.
+    Continues { grant: String, supervisor: Option<String> },
+    /// It is suspended, as a new revision saying why.
+    Suspended { grant: String, reason: String },
+}
+
+/// When incident `incident` is declared: the vendor policy's incident mode
+/// ([`Grant::incident_mode`]) for every grant in force, each suspension a new
+/// revision of the grant. Returns what happened to each grant in force.
+pub async fn declare_incident<S: Store + ?Sized>(
+    store: &S,
+    incident: &str,
+    actor: &str,
+    now_micros: i64,
+) -> Result<Vec<Declared>, StoreError> {
+    let mut out = Vec::new();
+    for r in store.records(GRANT).await? {
+        let mut g: Grant = serde_json::from_str(&r.body)
+            .map_err(|e| StoreError::Invalid(format!("grant {}: revision {} does not read: {e}", r.id, r.rev)))?;
+        let reason = match g.incident_mode(incident, now_micros) {
+            evidence::work::IncidentMode::NotInForce => continue,
+            evidence::work::IncidentMode::Continues => {
+                out.push(Declared::Continues { grant: g.id.clone(), supervisor: g.supervisor.clone() });
+                continue;
+            }
+            evidence::work::IncidentMode::Suspended(reason) => reason,
+        };
+        g.status = GrantStatus::Suspended;
+        g.status_reason = Some(reason.clone());
+        let body = serde_json::to_string(&g).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        store
+            .put_record(&Record {
+                kind: GRANT.into(),
+                id: r.id.clone(),
+                rev: r.rev + 1,
+                recorded_at: now_micros,
+                actor: actor.to_string(),
+                reason: reason.clone(),
+                body,
+            })
+            .await?;
+        out.push(Declared::Suspended { grant: g.id, reason });
+    }
+    Ok(out)
+}

@@ -41,7 +41,7 @@ use incident::{Row, Sealed};
 pub use log::{Log, LogError, load, newer};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
-pub use write::{Announce, WriteError, Written, write, write_from};
+pub use write::{Announce, Opening, WriteError, Written, open, write, write_from};
 
 /// An incident's head: the number and hash of its last event.
 #[derive(Debug, Clone, PartialEq, Eq)]

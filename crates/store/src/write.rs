@@ -153,6 +153,87 @@ where
     Ok(Written { sealed, incident, announce_failed })
 }
 
+/// A new incident: what it is raised as, and whether it is declared at once.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    /// The id; `None`: the next free `INC-YYYYMMDD-N` of the day of `now`.
+    pub id: Option<String>,
+    pub opened: incident::Opened,
+    /// Declared at once (a commander), with the reason.
+    pub declare: Option<String>,
+}
+
+/// The id prefix of incidents opened on the day of `now`: `INC-YYYYMMDD-`.
+pub fn id_prefix(now: Timestamp) -> String {
+    let s = now.to_string();
+    format!("INC-{}-", s.get(..10).unwrap_or("0000-00-00").replace('-', ""))
+}
+
+/// Opens a new incident as `actor` at `now` (and declares it when asked):
+/// checked against `site` like every append, so whoever may not raise (or
+/// declare) it is refused and nothing is written. Without an id the next
+/// free number of the day is taken, racing writers each getting their own.
+/// Returns the incident as written.
+pub async fn open<S>(
+    store: &S,
+    site: &Site,
+    actor: &str,
+    now: Timestamp,
+    opening: &Opening,
+) -> Result<Written, LogError>
+where
+    S: Store + Announce + Sync,
+{
+    let policy = Policy::default();
+    let cx = Context { site, policy: &policy, engine: None };
+    let prefix = id_prefix(now);
+    let mut n = match &opening.id {
+        Some(_) => 0,
+        None => {
+            let heads = store.incidents().await?;
+            heads.iter().filter_map(|h| h.id.strip_prefix(&prefix)?.parse::<u64>().ok()).max().unwrap_or(0) + 1
+        }
+    };
+    for _ in 0..100 {
+        let id = match &opening.id {
+            Some(id) => id.clone(),
+            None => format!("{prefix}{n}"),
+        };
+        let mut log = Log::create(store, cx, &id);
+        let r = log
+            .append(|existing| {
+                if existing.is_some() {
+                    return Err(LogError::Exists(id.clone()));
+                }
+                let mut events = vec![incident::first_event(&id, actor, now, opening.opened.clone())];
+                if let Some(reason) = &opening.declare {
+                    events.push(Event {
+                        incident: id.as_str().into(),
+                        seq: 2,
+                        recorded_at: now,
+                        actor: actor.into(),
+                        body: Body::Declared {
+                            reason: reason.as_str().into(),
+                            site_version: opening.opened.site_version,
+                        },
+                    });
+                }
+                Ok(events)
+            })
+            .await;
+        match r {
+            Ok(sealed) => {
+                let incident = log.into_state().ok_or_else(|| LogError::NotFound(id.clone()))?;
+                let announce_failed = store.announce(&id, incident.seq()).await.err();
+                return Ok(Written { sealed, incident, announce_failed });
+            }
+            Err(LogError::Exists(_)) if opening.id.is_none() => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(LogError::Refused("could not find a free incident id".into()))
+}
+
 /// Parses an announcement's payload, `<incident>:<seq>`.
 pub fn parse_announcement(payload: &str) -> Option<(&str, u64)> {
     let (id, seq) = payload.rsplit_once(':')?;

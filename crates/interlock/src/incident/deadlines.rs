@@ -2,16 +2,18 @@
 //! regulatory clocks an incident has started, from the moment of
 //! determination, in the site's time zone; and the reports that meet them.
 
+use super::record;
+use ::incident::command::Command;
 use std::io::Write;
 use std::process::ExitCode;
 
-use ::incident::{Body, Determination, ReportFiling, Timestamp};
+use ::incident::Timestamp;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
 
 use super::clock::Clock;
-use super::{Common, load, load_site, open_store, time, write};
+use super::{Common, load, load_site, open_store, time};
 
 #[derive(Args, Debug)]
 pub struct ClocksArgs {
@@ -57,26 +59,12 @@ pub struct ReportArgs {
 }
 
 pub async fn determine(a: DetermineArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |_, w| {
-        Ok(vec![Body::Determined(Determination {
-            kind: a.kind.as_str().into(),
-            at: a.at.unwrap_or(w.now),
-            reason: a.reason.as_str().into(),
-        })])
-    })
-    .await
+    record(&a.common, &a.id, clock, Command::Determine { kind: a.kind, at: a.at, reason: a.reason }).await
 }
 
 pub async fn report(a: ReportArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |_, _| {
-        Ok(vec![Body::ReportFiled(ReportFiling {
-            deadline: a.deadline.as_str().into(),
-            trigger: a.trigger,
-            to: a.to.as_str().into(),
-            reference: a.reference.as_str().into(),
-        })])
-    })
-    .await
+    let cmd = Command::FileReport { deadline: a.deadline, trigger: a.trigger, to: a.to, reference: a.reference };
+    record(&a.common, &a.id, clock, cmd).await
 }
 
 pub fn run(a: ClocksArgs) -> Result<ExitCode> {

@@ -10,7 +10,6 @@ use ::incident::{Body, Evidence, EvidenceSource, Timestamp};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use evidence::correlate::Decision;
-use evidence::work::IncidentMode;
 use evidence::{Correlator, Format, Grant, GrantStatus, Verdict, WorkActivity, WorkOrder};
 use serde_json::{Value, json};
 use site_model::Site;
@@ -858,44 +857,23 @@ async fn sessions(a: &SessionsArgs, clock: &dyn Clock) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The site's vendor policy when an incident is declared: grants that are not
-/// safety-critical are suspended; safety-critical work continues only with a
-/// named supervisor and recording. Each change is a new revision of the grant.
-/// Reports on stderr (stdout may carry the incident id).
+/// Declaring an incident puts vendor access in incident mode: every grant in
+/// force is suspended unless it is safety-critical, supervised and recorded
+/// (`store::grants::declare_incident`, shared with the server).
 pub(crate) async fn incident_mode(common: &Common, incident: &str, clock: &dyn Clock) -> Result<()> {
     let actor = super::actor(&common.who)?.to_string();
     let store = open_store(&common.db).await?;
-    let grants = store.records(GRANT).await?;
-    let now = clock.now().micros();
-    for r in grants {
-        let mut g: Grant = serde_json::from_str(&r.body)?;
-        let reason = match g.incident_mode(incident, now) {
-            IncidentMode::NotInForce => continue,
-            IncidentMode::Continues => {
-                eprintln!(
-                    "vendor policy: grant {} continues (safety-critical; supervised by {}, recorded)",
-                    g.id,
-                    g.supervisor.as_deref().unwrap_or("?")
-                );
-                continue;
-            }
-            IncidentMode::Suspended(reason) => reason,
-        };
-        g.status = GrantStatus::Suspended;
-        g.status_reason = Some(reason.clone());
-        let next = Record {
-            kind: GRANT.into(),
-            id: r.id.clone(),
-            rev: r.rev + 1,
-            recorded_at: now,
-            actor: actor.clone(),
-            reason: reason.clone(),
-            body: serde_json::to_string(&g)?,
-        };
-        store.put_record(&next).await?;
-        eprintln!("vendor policy: grant {} {reason}", g.id);
-    }
+    let r = store::grants::declare_incident(&store, incident, &actor, clock.now().micros()).await;
     store.close().await;
+    for d in r? {
+        match d {
+            store::grants::Declared::Continues { grant, supervisor } => eprintln!(
+                "vendor policy: grant {grant} continues (safety-critical; supervised by {}, recorded)",
+                supervisor.as_deref().unwrap_or("?")
+            ),
+            store::grants::Declared::Suspended { grant, reason } => eprintln!("vendor policy: grant {grant} {reason}"),
+        }
+    }
     Ok(())
 }
 

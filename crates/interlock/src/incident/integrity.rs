@@ -6,17 +6,19 @@
 //! it with every display that shows it) and record the results, and a display
 //! that was in doubt is not reconnected until its readings agree.
 
+use super::{record, record_with};
+use ::incident::command::Command;
 use std::io::Write;
 use std::process::ExitCode;
 
+use ::incident::Body;
 use ::incident::integrity::{self, RoundStatus};
-use ::incident::{Body, Displayed, ReadingCheck, ViewSuspicion};
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::clock::Clock;
-use super::{Common, load, load_site, open_store, write};
+use super::{Common, load, load_site, open_store};
 
 #[derive(Subcommand, Debug)]
 pub enum IntegrityCommand {
@@ -88,7 +90,7 @@ pub fn run(cmd: IntegrityCommand) -> Result<ExitCode> {
         match cmd {
             IntegrityCommand::Status(a) => status(a, &*clock).await,
             IntegrityCommand::Suspect(a) => suspect(a, &*clock).await,
-            IntegrityCommand::Record(a) => record(a, &*clock).await,
+            IntegrityCommand::Record(a) => record_readings(a, &*clock).await,
         }
     })
 }
@@ -182,58 +184,40 @@ async fn status(a: StatusArgs, clock: &dyn Clock) -> Result<ExitCode> {
 }
 
 async fn suspect(a: SuspectArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    write(&a.common, &a.id, clock, |_, _| {
-        Ok(vec![Body::ViewSuspected(ViewSuspicion {
-            hypothesis: a.hypothesis,
-            processes: a.processes.iter().map(|p| p.as_str().into()).collect(),
-        })])
-    })
-    .await
+    record(&a.common, &a.id, clock, Command::SuspectView { hypothesis: a.hypothesis, processes: a.processes }).await
 }
 
-async fn record(a: RecordArgs, clock: &dyn Clock) -> Result<ExitCode> {
+async fn record_readings(a: RecordArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    // The unit, to say what disagrees in full (the site is loaded again to record).
     let site = load_site(a.common.who.site.as_deref())?;
-    let process = site
+    let unit = site
         .processes
         .iter()
         .find(|p| *p.id == *a.process)
-        .ok_or_else(|| anyhow!("no process \"{}\" in the site model", a.process))?;
-    let reading = process.readings.iter().find(|r| *r.id == *a.reading).ok_or_else(|| {
-        let ids: Vec<&str> = process.readings.iter().map(|r| &*r.id).collect();
-        anyhow!("process {} has no reading \"{}\" (its readings: {})", process.id, a.reading, ids.join(", "))
-    })?;
-    let Some(field) = integrity::parse_value(&a.field_value) else {
-        bail!("--field \"{}\" is not a number", a.field_value);
+        .and_then(|p| p.readings.iter().find(|r| *r.id == *a.reading))
+        .map(|r| r.unit.to_string())
+        .unwrap_or_default();
+    let cmd = Command::VerifyReadings {
+        process: a.process,
+        reading: a.reading,
+        field_value: a.field_value,
+        shown: a.shown,
+        note: a.note,
     };
-    let mut displayed = Vec::new();
-    for (asset, value) in &a.shown {
-        let Some(v) = integrity::parse_value(value) else {
-            bail!("--shown {asset}={value}: \"{value}\" is not a number")
-        };
-        displayed.push(Displayed {
-            asset: asset.as_str().into(),
-            value: value.as_str().into(),
-            agrees: integrity::agrees(field, v, reading.tolerance),
-        });
-    }
-    let disagreeing: Vec<String> =
-        displayed.iter().filter(|d| !d.agrees).map(|d| format!("{} shows {}", d.asset, d.value)).collect();
-    let body = Body::ReadingsVerified(ReadingCheck {
-        process: a.process.as_str().into(),
-        reading: a.reading.as_str().into(),
-        field_value: a.field_value.as_str().into(),
-        displayed,
-        note: a.note.as_deref().map(Into::into),
-    });
-    let code = write(&a.common, &a.id, clock, |_, _| Ok(vec![body.clone()])).await?;
-    if !disagreeing.is_empty() {
-        eprintln!(
-            "DISAGREES: {} read {} {} at the station; {}. Treat these displays as wrong until they agree.",
-            reading.id,
-            a.field_value,
-            reading.unit,
-            disagreeing.join(", ")
-        );
-    }
-    Ok(code)
+    record_with(&a.common, &a.id, clock, false, cmd, |bodies| {
+        for b in bodies {
+            let Body::ReadingsVerified(r) = b else { continue };
+            let disagreeing: Vec<String> =
+                r.displayed.iter().filter(|d| !d.agrees).map(|d| format!("{} shows {}", d.asset, d.value)).collect();
+            if !disagreeing.is_empty() {
+                eprintln!(
+                    "DISAGREES: {} read {} {unit} at the station; {}. Treat these displays as wrong until they agree.",
+                    r.reading,
+                    r.field_value,
+                    disagreeing.join(", ")
+                );
+            }
+        }
+    })
+    .await
 }

@@ -3,19 +3,18 @@
 //! with owners and due times (overdue ones raised as reminders), evidence
 //! collection that respects the process, and the follow-ups closing creates.
 
+use super::{record, record_with};
+use ::incident::command::Command;
 use std::io::Write;
 use std::process::ExitCode;
 
-use ::incident::{
-    Body, Collection, FollowUp, FollowUpAck, Incident, Intrusiveness, Period, PeriodClose, SafetyRevision, Task,
-    TaskDomain, TaskStatus, TaskUpdate, Timestamp,
-};
-use anyhow::{Result, anyhow, bail};
+use ::incident::{Body, Incident, Intrusiveness, TaskDomain, TaskStatus, Timestamp};
+use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::clock::Clock;
-use super::{Common, load, open_store, time, vocab, write};
+use super::{Common, load, open_store, time, vocab};
 
 #[derive(Subcommand, Debug)]
 pub enum PeriodCommand {
@@ -191,40 +190,28 @@ pub fn run_period(cmd: PeriodCommand) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             PeriodCommand::Open(a) => {
-                write(&a.common, &a.id, &*clock, |_, w| {
-                    Ok(vec![Body::PeriodOpened(Period {
-                        start: a.start.unwrap_or(w.now),
-                        end: a.end,
-                        objectives: a.objectives.iter().map(|o| o.as_str().into()).collect(),
-                        safety: a.safety.as_str().into(),
-                        safety_by: a.safety_by.as_str().into(),
-                    })])
-                })
-                .await
+                let cmd = Command::OpenPeriod {
+                    start: a.start,
+                    end: a.end,
+                    objectives: a.objectives,
+                    safety: a.safety,
+                    safety_by: a.safety_by,
+                };
+                record(&a.common, &a.id, &*clock, cmd).await
             }
             PeriodCommand::Safety(a) => {
-                write(&a.common, &a.id, &*clock, |_, _| {
-                    Ok(vec![Body::SafetyConsiderations(SafetyRevision {
-                        period: a.period,
-                        safety: a.safety.as_str().into(),
-                    })])
-                })
-                .await
+                record(&a.common, &a.id, &*clock, Command::ReviseSafety { period: a.period, safety: a.safety }).await
             }
             PeriodCommand::Close(a) => {
-                write(&a.common, &a.id, &*clock, |inc, w| {
-                    let summary = ::incident::workplan::period_summary(inc, a.period, w.now);
-                    if summary.is_empty() {
-                        bail!("#{} is not a period of {}", a.period, inc.id());
+                let cmd = Command::ClosePeriod { period: a.period, note: a.note };
+                record_with(&a.common, &a.id, &*clock, false, cmd, |bodies| {
+                    for b in bodies {
+                        if let Body::PeriodClosed(c) = b {
+                            for line in &c.summary {
+                                eprintln!("{line}");
+                            }
+                        }
                     }
-                    for line in &summary {
-                        eprintln!("{line}");
-                    }
-                    Ok(vec![Body::PeriodClosed(PeriodClose {
-                        period: a.period,
-                        summary: summary.into_iter().map(Into::into).collect(),
-                        note: a.note.as_deref().map(Into::into),
-                    })])
                 })
                 .await
             }
@@ -237,86 +224,40 @@ pub fn run_task(cmd: TaskCommand) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             TaskCommand::Add(a) => {
-                write(&a.common, &a.id, &*clock, |inc, _| {
-                    let measure = match &a.measure {
-                        None => None,
-                        Some(m) => {
-                            let (action, n) = m
-                                .split_once(':')
-                                .and_then(|(x, n)| {
-                                    Some((x.trim_start_matches('#').parse::<u64>().ok()?, n.parse::<u32>().ok()?))
-                                })
-                                .ok_or_else(|| anyhow!("--measure is ACTION:N, e.g. 12:2"))?;
-                            if n == 0 {
-                                bail!("measures are numbered from 1");
-                            }
-                            Some((action, n - 1))
-                        }
-                    };
-                    let title = match (&a.title, a.hypothesis, measure) {
-                        (Some(t), _, _) => t.clone(),
-                        (None, Some(h), _) => match inc.event(h).map(|e| &e.body) {
-                            Some(Body::HypothesisProposed(p)) => format!("validate hypothesis #{h}: {}", p.statement),
-                            _ => bail!("#{h} is not a hypothesis"),
-                        },
-                        (None, None, Some((act, n))) => {
-                            let p = inc.proposal(act).ok_or_else(|| anyhow!("#{act} is not an action proposal"))?;
-                            let m = p
-                                .assessment
-                                .measures
-                                .get(n as usize)
-                                .ok_or_else(|| anyhow!("#{act} has {} measure(s)", p.assessment.measures.len()))?;
-                            let short: String = m.chars().take(150).collect();
-                            format!("measure {} of #{act}: {short}", n + 1)
-                        }
-                        (None, None, None) => bail!("give --title, or create the task from --hypothesis or --measure"),
-                    };
-                    Ok(vec![Body::TaskAdded(Task {
-                        title: title.into(),
-                        owner: a.owner.as_deref().map(Into::into),
-                        role: a.role.as_deref().map(Into::into),
-                        domain: a.domain,
-                        assets: a.assets.iter().map(|s| s.as_str().into()).collect(),
-                        due: a.due,
-                        hypothesis: a.hypothesis,
-                        evidence: a.evidence.clone(),
-                        measure,
-                        collection: a.collect.as_ref().map(|c| Collection {
-                            method: c.as_str().into(),
-                            intrusiveness: a.intrusiveness.unwrap_or(Intrusiveness::Passive),
-                        }),
-                    })])
-                })
-                .await
+                let measure = match &a.measure {
+                    None => None,
+                    Some(m) => Some(
+                        m.split_once(':')
+                            .and_then(|(x, n)| {
+                                Some((x.trim_start_matches('#').parse::<u64>().ok()?, n.parse::<u32>().ok()?))
+                            })
+                            .ok_or_else(|| anyhow!("--measure is ACTION:N, e.g. 12:2"))?,
+                    ),
+                };
+                let cmd = Command::AddTask {
+                    title: a.title,
+                    owner: a.owner,
+                    role: a.role,
+                    domain: a.domain,
+                    assets: a.assets,
+                    due: a.due,
+                    hypothesis: a.hypothesis,
+                    evidence: a.evidence,
+                    measure,
+                    collect: a.collect,
+                    intrusiveness: a.intrusiveness,
+                };
+                record(&a.common, &a.id, &*clock, cmd).await
             }
             TaskCommand::List(a) => list(&a, &*clock).await,
             TaskCommand::Update(a) => {
-                write(&a.common, &a.id, &*clock, |inc, _| {
-                    let current = inc
-                        .work
-                        .tasks
-                        .get(&a.task)
-                        .map(|t| t.status)
-                        .ok_or_else(|| anyhow!("#{} is not a task", a.task))?;
-                    Ok(vec![Body::TaskUpdated(TaskUpdate {
-                        task: a.task,
-                        status: a.status.unwrap_or(current),
-                        note: a.note.as_deref().map(Into::into),
-                        action: a.action,
-                    })])
-                })
-                .await
+                let cmd = Command::UpdateTask { task: a.task, status: a.status, note: a.note, action: a.action };
+                record(&a.common, &a.id, &*clock, cmd).await
             }
             TaskCommand::Done(a) => {
-                write(&a.common, &a.id, &*clock, |_, _| {
-                    Ok(vec![Body::TaskUpdated(TaskUpdate {
-                        task: a.task,
-                        status: TaskStatus::Done,
-                        note: a.note.as_deref().map(Into::into),
-                        action: None,
-                    })])
-                })
-                .await
+                let cmd =
+                    Command::UpdateTask { task: a.task, status: Some(TaskStatus::Done), note: a.note, action: None };
+                record(&a.common, &a.id, &*clock, cmd).await
             }
         }
     })
@@ -328,21 +269,10 @@ pub fn run_followup(cmd: FollowUpCommand) -> Result<ExitCode> {
         match cmd {
             FollowUpCommand::List(a) => followups(&a, &*clock).await,
             FollowUpCommand::Record(a) => {
-                write(&a.common, &a.id, &*clock, |_, _| {
-                    Ok(vec![Body::FollowUpRecorded(FollowUp {
-                        item: a.item.as_str().into(),
-                        text: a.text.as_str().into(),
-                        changed: a.changed,
-                    })])
-                })
-                .await
+                record(&a.common, &a.id, &*clock, Command::FollowUp { item: a.item, text: a.text, changed: a.changed })
+                    .await
             }
-            FollowUpCommand::Ack(a) => {
-                write(&a.common, &a.id, &*clock, |_, _| {
-                    Ok(vec![Body::FollowUpAcknowledged(FollowUpAck { item: a.item.as_str().into() })])
-                })
-                .await
-            }
+            FollowUpCommand::Ack(a) => record(&a.common, &a.id, &*clock, Command::Acknowledge { item: a.item }).await,
         }
     })
 }

@@ -6,17 +6,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use ::incident::{
-    Body, CheckRecord, Context, Incident, Monitoring, MonitoringEnd, PlanItem, Policy, Proposal, RecoveryEnd,
-    RecoveryPlan, Reorder, Timestamp,
-};
+use ::incident::{Body, Context, PlanItem, Policy, Proposal, Timestamp};
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use site_model::{AssetIx, Site};
 
 use super::clock::Clock;
-use super::{Common, load, load_site, open_store, time, write_with};
+use super::{Common, load, load_site, open_store, record_with, time, write_with};
+use ::incident::command::{self, Command};
 
 #[derive(Subcommand, Debug)]
 pub enum RecoveryCommand {
@@ -165,50 +162,6 @@ pub fn run(cmd: RecoveryCommand) -> Result<ExitCode> {
     rt.block_on(dispatch(cmd, &*clock))
 }
 
-/// The incident's affected assets: targets of actions that were applied,
-/// assets of observations, and those named on the command line.
-fn affected(site: &Site, graph: &impact::Graph, inc: &Incident, extra: &[String]) -> Result<Vec<AssetIx>> {
-    let mut out: Vec<AssetIx> = Vec::new();
-    for (seq, st) in &inc.actions {
-        if !st.status.applied() && st.status != ::incident::ActionStatus::RolledBack {
-            continue;
-        }
-        let Some(p) = inc.proposal(*seq) else { continue };
-        let Ok(action) = impact::Action::parse(site, &p.action) else { continue };
-        if action.effect == site_model::Effect::Reconnect {
-            continue;
-        }
-        out.extend(authority::touched_assets(site, graph, &action));
-    }
-    for e in inc.events() {
-        if let Body::Observation(o) = &e.body {
-            out.extend(o.assets.iter().filter_map(|a| site.asset_by_id(a)));
-        }
-    }
-    for a in extra {
-        out.push(site.asset_by_id(a).ok_or_else(|| anyhow!("unknown asset \"{a}\" (not in the site model)"))?);
-    }
-    out.sort_unstable();
-    out.dedup();
-    if out.is_empty() {
-        bail!("the incident names no affected asset (no applied action, no observation): give --asset ID");
-    }
-    Ok(out)
-}
-
-fn plan_items(site: &Site, plan: &recovery::Plan) -> Vec<PlanItem> {
-    plan.items
-        .iter()
-        .map(|i| PlanItem {
-            asset: site.asset(i.asset).id.clone(),
-            stage: i.stage.into(),
-            reason: i.reason.as_str().into(),
-            reentry: i.reentry.map(Into::into),
-            checks: ::incident::recovery::specs(&i.checks),
-        })
-        .collect()
-}
-
 fn items_json(items: &[PlanItem]) -> Value {
     Value::Array(
         items
@@ -237,9 +190,9 @@ async fn dispatch(cmd: RecoveryCommand, clock: &dyn Clock) -> Result<ExitCode> {
             let store = open_store(&a.common.db).await?;
             let inc = load(&store, &a.id).await?;
             store.close().await;
-            let assets = affected(&site, &graph, &inc, &a.assets)?;
+            let assets = command::affected(&site, &graph, &inc, &a.assets)?;
             let plan = recovery::plan(&site, &graph, &assets);
-            let items = plan_items(&site, &plan);
+            let items = command::plan_items(&site, &plan);
             let mut out = std::io::stdout().lock();
             if a.json {
                 serde_json::to_writer_pretty(&mut out, &items_json(&items))?;
@@ -249,25 +202,14 @@ async fn dispatch(cmd: RecoveryCommand, clock: &dyn Clock) -> Result<ExitCode> {
             }
             drop(out);
             if a.record {
-                write_with(&a.common, &a.id, clock, true, |_, w| {
-                    Ok(vec![Body::RecoveryPlanned(RecoveryPlan {
-                        site_version: w.site_version()?,
-                        items: items.clone(),
-                    })])
-                })
-                .await?;
+                record_with(&a.common, &a.id, clock, true, Command::PlanRecovery { assets: a.assets.clone() }, |_| {})
+                    .await?;
             }
             Ok(ExitCode::SUCCESS)
         }
         C::Reorder(a) => {
-            write_with(&a.common, &a.id, clock, true, |_, _| {
-                Ok(vec![Body::RecoveryReordered(Reorder {
-                    asset: a.asset.as_str().into(),
-                    after: a.after.as_deref().map(Into::into),
-                    reason: a.reason.as_str().into(),
-                })])
-            })
-            .await
+            let cmd = Command::Reorder { asset: a.asset, after: a.after, reason: a.reason };
+            record_with(&a.common, &a.id, clock, true, cmd, |_| {}).await
         }
         C::Check(a) => check(a).await,
         C::Record(a) => {
@@ -275,40 +217,20 @@ async fn dispatch(cmd: RecoveryCommand, clock: &dyn Clock) -> Result<ExitCode> {
                 Some(f) => Some(super::hash_file(f)?),
                 None => None,
             };
-            write_with(&a.common, &a.id, clock, true, |inc, w| {
-                let plan =
-                    inc.plan().ok_or_else(|| anyhow!("there is no recovery plan: `recovery plan --record` first"))?;
-                let item = plan
-                    .items
-                    .iter()
-                    .find(|i| *i.asset == *a.asset)
-                    .ok_or_else(|| anyhow!("{} is not in the recovery plan", a.asset))?;
-                let asset = w.site.asset_by_id(&a.asset).ok_or_else(|| anyhow!("unknown asset {}", a.asset))?;
-                let backup = ::incident::CheckSpec {
-                    kind: "backup-hash".into(),
-                    expected: None,
-                    source: "restoration media".into(),
-                };
-                let spec =
-                    item.checks.iter().find(|c| *c.kind == *a.check).or((a.check == "backup-hash").then_some(&backup));
-                let Some(spec) = spec else {
-                    let kinds: Vec<&str> = item.checks.iter().map(|c| &*c.kind).collect();
-                    bail!("{} needs no {} check; its checks are {}", a.asset, a.check, kinds.join(", "));
-                };
-                let (passed, detail) =
-                    ::incident::recovery::judge_check(w.site, asset, spec, &a.observed, a.catalogue.as_deref())
-                        .map_err(|e| anyhow!(e))?;
-                eprintln!("{}: {detail}", if passed { "passed" } else { "FAILED" });
-                Ok(vec![Body::CheckRecorded(CheckRecord {
-                    asset: a.asset.as_str().into(),
-                    kind: a.check.as_str().into(),
-                    observed: a.observed.as_str().into(),
-                    expected: a.catalogue.as_deref().map(Into::into),
-                    passed,
-                    detail: detail.into(),
-                    artefact,
-                    note: a.note.as_deref().map(Into::into),
-                })])
+            let cmd = Command::RecordCheck {
+                asset: a.asset,
+                check: a.check,
+                observed: a.observed,
+                catalogue: a.catalogue,
+                artefact,
+                note: a.note,
+            };
+            record_with(&a.common, &a.id, clock, true, cmd, |bodies| {
+                for b in bodies {
+                    if let Body::CheckRecorded(r) = b {
+                        eprintln!("{}: {}", if r.passed { "passed" } else { "FAILED" }, r.detail);
+                    }
+                }
             })
             .await
         }
@@ -335,33 +257,22 @@ async fn dispatch(cmd: RecoveryCommand, clock: &dyn Clock) -> Result<ExitCode> {
             .await
         }
         C::Monitor(a) => {
-            write_with(&a.common, &a.id, clock, true, |_, _| {
-                Ok(vec![Body::MonitoringStarted(Monitoring {
-                    assets: a.assets.iter().map(|s| s.as_str().into()).collect(),
-                    until: a.until,
-                    criteria: a.criteria.iter().map(|s| s.as_str().into()).collect(),
-                })])
-            })
-            .await
+            let cmd = Command::Monitor { assets: a.assets, until: a.until, criteria: a.criteria };
+            record_with(&a.common, &a.id, clock, true, cmd, |_| {}).await
         }
         C::MonitorEnd(a) => {
-            write_with(&a.common, &a.id, clock, true, |_, _| {
-                Ok(vec![Body::MonitoringEnded(MonitoringEnd { window: a.window, reason: a.reason.as_str().into() })])
-            })
-            .await
+            let cmd = Command::EndMonitoring { window: a.window, reason: a.reason };
+            record_with(&a.common, &a.id, clock, true, cmd, |_| {}).await
         }
         C::End(a) => {
-            write_with(&a.common, &a.id, clock, true, |inc, w| {
-                let policy = Policy::default();
-                let cx = Context { site: w.site, policy: &policy, engine: w.engine };
-                let open = ::incident::rules::recovery_open_items(inc, &cx);
-                for o in &open {
-                    eprintln!("open: {o}");
+            record_with(&a.common, &a.id, clock, true, Command::EndRecovery { reason: a.reason }, |bodies| {
+                for b in bodies {
+                    if let Body::RecoveryEnded(e) = b {
+                        for o in &e.open_items {
+                            eprintln!("open: {o}");
+                        }
+                    }
                 }
-                Ok(vec![Body::RecoveryEnded(RecoveryEnd {
-                    reason: a.reason.as_str().into(),
-                    open_items: open.into_iter().map(Into::into).collect(),
-                })])
             })
             .await
         }

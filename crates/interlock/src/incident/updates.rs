@@ -2,6 +2,8 @@
 //! incident's state for each audience, reviewed by a person, and published
 //! as an event after the one-vocabulary check.
 
+use super::record;
+use ::incident::command::Command;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -301,22 +303,11 @@ async fn due(a: DueArgs, clock: &dyn Clock) -> Result<ExitCode> {
 }
 
 async fn snooze(a: SnoozeArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    let now = clock.now();
-    let until = match (&a.until, &a.duration) {
-        (Some(t), _) => *t,
-        (None, Some(d)) => {
-            let m = site_model::parse_duration(d)
-                .ok_or_else(|| anyhow!("--for \"{d}\" is not a duration; expected e.g. \"30m\" or \"2h\""))?;
-            now.plus_micros(i64::from(m) * 60_000_000)
-        }
-        (None, None) => bail!("give --until or --for"),
+    let cmd = Command::Snooze {
+        audience: a.audience.map(|x| x.as_str().to_string()),
+        until: a.until,
+        duration: a.duration,
+        reason: a.reason,
     };
-    write(&a.common, &a.id, clock, |_, _| {
-        Ok(vec![Body::UpdateSnoozed(::incident::Snooze {
-            audience: a.audience.map(|x| x.as_str().into()),
-            until,
-            reason: a.reason.as_str().into(),
-        })])
-    })
-    .await
+    record(&a.common, &a.id, clock, cmd).await
 }
