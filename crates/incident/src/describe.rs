@@ -216,6 +216,38 @@ fn task_details(inc: &Incident, t: &Task) -> Vec<String> {
     details
 }
 
+/// A proposal's line: `proposed: ACTION — verdict V; needs ... (rules: ...)`.
+fn proposal_head(p: &Proposal) -> String {
+    let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
+    format!(
+        "proposed: {} — verdict {}; {} (rules: {})",
+        p.action,
+        p.assessment.verdict.as_str(),
+        needs(&p.assessment.requirement),
+        if rules.is_empty() { "-".into() } else { rules.join(", ") }
+    )
+}
+
+fn handover_head(h: &Handover) -> String {
+    format!("{} handed over {} -> {}: {}", h.role, h.from, h.to, h.reason)
+}
+
+/// The one line of [`describe`] alone (a timeline's entry), without building
+/// the details of the events that have many (a proposal, a plan, a briefing).
+pub fn summary(inc: &Incident, body: &Body) -> String {
+    match body {
+        Body::ActionProposed(p) => proposal_head(p),
+        Body::RecoveryPlanned(p) => plan_head(p),
+        Body::HandedOver(h) => handover_head(h),
+        Body::TaskAdded(t) => task_head(t),
+        Body::Corrected(c) => match &c.replacement {
+            None => format!("retracts #{}: {}", c.supersedes, c.reason),
+            Some(_) => format!("corrects #{}: {}", c.supersedes, c.reason),
+        },
+        other => describe(inc, other).0,
+    }
+}
+
 /// One line saying what an event records, and the lines that detail it. The
 /// incident is where the proposal an action-workflow event refers to is found.
 pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
@@ -256,7 +288,7 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
             let s = &h.briefing.snapshot;
             let positions: Vec<String> = s.assignments.iter().map(|(r, p)| format!("{r} {p}")).collect();
             (
-                format!("{} handed over {} -> {}: {}", h.role, h.from, h.to, h.reason),
+                handover_head(h),
                 vec![
                     format!("briefing as of #{}: current actions: {}", s.as_of, h.briefing.current_actions),
                     format!(
@@ -393,19 +425,7 @@ pub fn describe(inc: &Incident, body: &Body) -> (String, Vec<String>) {
         }
         Body::MemberAdded(m) => (format!("{} added as a member: {}", m.person, m.reason), vec![]),
         Body::MemberRemoved(m) => (format!("{} removed from the members: {}", m.person, m.reason), vec![]),
-        Body::ActionProposed(p) => {
-            let rules: Vec<&str> = p.assessment.requirement.rules.iter().map(|r| &*r.rule).collect();
-            (
-                format!(
-                    "proposed: {} — verdict {}; {} (rules: {})",
-                    p.action,
-                    p.assessment.verdict.as_str(),
-                    needs(&p.assessment.requirement),
-                    if rules.is_empty() { "-".into() } else { rules.join(", ") }
-                ),
-                proposal_details(p),
-            )
-        }
+        Body::ActionProposed(p) => (proposal_head(p), proposal_details(p)),
         Body::ActionApproved(s) => (stance("approved", s), vec![]),
         Body::ActionRejected(s) => (stance("rejected", s), vec![]),
         Body::ActionEscalated(e) => {

@@ -1230,3 +1230,20 @@ fn golden_encoding_of_membership() {
     bytes[HEADER + 1] = 2;
     assert_eq!(decode(&bytes).unwrap_err().to_string(), format!("invalid private flag at byte {}", HEADER + 1));
 }
+
+proptest! {
+    /// The timeline's one line for any event is the first line of its full description
+    /// (`describe::summary` skips building the details, it does not word anything differently).
+    #[test]
+    fn the_summary_of_any_event_is_its_descriptions_first_line(b in body()) {
+        let opened = Opened {
+            title: "t".into(),
+            summary: "s".into(),
+            category: Category::Other,
+            severity: Severity::Low,
+            site_version: Digest([7; 32]),
+        };
+        let inc = Incident::fold(vec![first_event("INC-1", "a", Timestamp::new(0, 0).unwrap(), opened)], Digest([1; 32])).unwrap();
+        prop_assert_eq!(incident::describe::summary(&inc, &b), incident::describe::describe(&inc, &b).0);
+    }
+}

@@ -670,18 +670,18 @@ macro_rules! view_route {
     ($name:ident, $path:literal, $body:ty, $what:literal, $view:path, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(
-                    get,
-                    path = $path,
-                    tag = "incidents",
-                    params(("id" = String, Path, description = "The incident id")),
-                    responses(
-                        (status = 200, description = $doc, body = $body),
-                        (status = 401, description = "Not signed in", body = ApiError),
-                        (status = 403, description = "Not allowed", body = ApiError),
-                        (status = 404, description = "No such incident", body = ApiError),
-                        (status = 503, description = "The server has no site model", body = ApiError),
-                    )
-                )]
+                                    get,
+                                    path = $path,
+                                    tag = "incidents",
+                                    params(("id" = String, Path, description = "The incident id")),
+                                    responses(
+                                        (status = 200, description = $doc, body = $body),
+                                        (status = 401, description = "Not signed in", body = ApiError),
+                                        (status = 403, description = "Not allowed", body = ApiError),
+                                        (status = 404, description = "No such incident", body = ApiError),
+                                        (status = 503, description = "The server has no site model", body = ApiError),
+                                    )
+                                )]
         pub async fn $name(
             State(state): State<AppState>,
             axum::Extension(p): axum::Extension<Principal>,

@@ -266,6 +266,85 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The board's record form: a note, an observation or a hypothesis.
+#[derive(Debug, Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    entry: String,
+    #[serde(default)]
+    text: String,
+    /// Asset ids, separated by commas or spaces (an observation's).
+    #[serde(default)]
+    assets: String,
+    /// it, ot, shared, or "" (a note's or an observation's).
+    #[serde(default)]
+    domain: String,
+}
+
+/// Records a note, an observation or a hypothesis from the board: the same
+/// entries as `POST /api/incidents/{id}/entries`, under the same rules.
+pub async fn record(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<RecordForm>,
+) -> Response {
+    use crate::entries::Entry;
+    let domain = Some(f.domain.trim().to_string()).filter(|d| !d.is_empty());
+    let entry = match f.entry.as_str() {
+        "note" => Entry::Note { text: f.text, domain },
+        "observation" => Entry::Observation {
+            text: f.text,
+            observed_at: None,
+            domain,
+            assets: f
+                .assets
+                .split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect(),
+        },
+        "hypothesis" => Entry::Hypothesis { statement: f.text, evidence_for: Vec::new(), evidence_against: Vec::new() },
+        other => {
+            let e = ServiceError::Invalid(format!("entry: \"{other}\" is not one of note, observation, hypothesis"));
+            let msg = format!("Refused, nothing was recorded: {e}");
+            return board_page(
+                &state,
+                &p,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&msg),
+                Draft::default(),
+                false,
+                TimelineQuery::default(),
+            )
+            .await;
+        }
+    };
+    match crate::entries::record(&state, &p, &id, &entry).await {
+        Ok(r) => {
+            let seq = r.events.first().map_or(0, |e| e.seq);
+            Redirect::to(&format!("/incidents/{}#event-{seq}", urlencode(&id))).into_response()
+        }
+        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
+        Err(e) => {
+            let msg = format!("Refused, nothing was recorded: {e}");
+            board_page(
+                &state,
+                &p,
+                &id,
+                crate::api::status_of(&e),
+                Some(&msg),
+                Draft::default(),
+                false,
+                TimelineQuery::default(),
+            )
+            .await
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ProposeForm {
     #[serde(default)]

@@ -285,7 +285,7 @@ pub fn live_entry(inc: &Incident, site: Option<&Site>, e: &Event) -> TimelineEnt
         actor: e.actor.to_string(),
         actor_name: name(site, &e.actor),
         domain: e.body.domain().map(|d| d.as_str().into()),
-        summary: incident::describe::describe(inc, &e.body).0,
+        summary: incident::describe::summary(inc, &e.body),
         superseded_by: None,
     }
 }

@@ -363,3 +363,54 @@ async fn the_work_plan_clocks_and_integrity_read_as_the_cli_lists_them() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{v}: {}", r.body);
     }
 }
+
+/// The board's record form: a note, an observation or a hypothesis, under the
+/// same rules; refused signed out, without the CSRF token, and to a user of
+/// another incident (the private INC-1 does not exist for them).
+#[tokio::test]
+async fn the_board_records_notes_observations_and_hypotheses() {
+    use axum::http::header;
+    let app = app().await;
+    let (cookie, csrf) = sign_in(&app, "eschmidt").await;
+    let before = head(&app, "INC-3").await;
+    let body = format!("csrf={csrf}&entry=observation&text=HMI+mouse+moved&assets=ews-01%2C+hmi-cr-01&domain=");
+    let r = send(&app, form("/incidents/INC-3/entries", &body, Auth::Session(&cookie, None))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let seq = before + 1;
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), &format!("/incidents/INC-3#event-{seq}"));
+    let incident::Body::Observation(o) = event(&app, seq).await.body else { panic!() };
+    assert_eq!(o.assets.iter().map(|a| &**a).collect::<Vec<_>>(), ["ews-01", "hmi-cr-01"]);
+    assert_eq!(o.domain, Some(site_model::Domain::Ot));
+    let board = send(&app, get("/incidents/INC-3", Auth::Session(&cookie, None))).await;
+    assert!(
+        board.body.contains(&format!("id=\"event-{seq}\"")) && board.body.contains("HMI mouse moved"),
+        "{}",
+        board.body
+    );
+    assert!(board.body.contains("action=\"/incidents/INC-3/entries\""), "the form is on the board");
+    // An unknown asset: the board again with the reason (422), nothing written.
+    let bad = format!("csrf={csrf}&entry=observation&text=x&assets=ews-99");
+    let r = send(&app, form("/incidents/INC-3/entries", &bad, Auth::Session(&cookie, None))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Refused, nothing was recorded") && r.body.contains("ews-99"), "{}", r.body);
+    let r = send(
+        &app,
+        form("/incidents/INC-3/entries", &format!("csrf={csrf}&entry=gossip&text=x"), Auth::Session(&cookie, None)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(head(&app, "INC-3").await, seq);
+    // Signed out, no CSRF token, another incident's user.
+    let note = "entry=note&text=x";
+    let r = send(&app, form("/incidents/INC-1/entries", note, Auth::Nobody)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/signin");
+    let r = send(&app, form("/incidents/INC-1/entries", note, Auth::Session(&cookie, None))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (p_cookie, p_csrf) = sign_in(&app, "psharma").await;
+    let r =
+        send(&app, form("/incidents/INC-1/entries", &format!("csrf={p_csrf}&{note}"), Auth::Session(&p_cookie, None)))
+            .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("Insider"));
+}

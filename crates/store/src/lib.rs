@@ -249,6 +249,16 @@ pub trait Store: Send + Sync {
     /// only when it moves by [`TOKEN_USE_GRANULARITY_MICROS`] or more).
     fn use_token(&self, hash: &[u8], now: i64) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send;
 
+    /// A user's API tokens (hashes, names, when issued and last used), by name.
+    fn tokens(&self, user_id: i64) -> impl Future<Output = Result<Vec<ApiToken>, StoreError>> + Send;
+
+    /// Revokes a user's token by name: it stops working at the next request;
+    /// false when the user has no token of that name.
+    fn revoke_token(&self, user_id: i64, name: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ends every session of a user (signed out everywhere); how many there were.
+    fn end_sessions(&self, user_id: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Appends a line to the access log.
     fn log_access(&self, access: &Access) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -532,6 +542,27 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.use_token(hash, now).await,
             AnyStore::Postgres(p) => p.use_token(hash, now).await,
+        }
+    }
+
+    async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.tokens(user_id).await,
+            AnyStore::Postgres(p) => p.tokens(user_id).await,
+        }
+    }
+
+    async fn revoke_token(&self, user_id: i64, name: &str) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.revoke_token(user_id, name).await,
+            AnyStore::Postgres(p) => p.revoke_token(user_id, name).await,
+        }
+    }
+
+    async fn end_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.end_sessions(user_id).await,
+            AnyStore::Postgres(p) => p.end_sessions(user_id).await,
         }
     }
 

@@ -484,6 +484,30 @@ impl Store for PgStore {
         Ok(Some(token_from_row(row)))
     }
 
+    async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        let rows: Vec<TokenRow> = sqlx::query_as(
+            "SELECT hash, name, user_id, created_at, last_used FROM api_tokens WHERE user_id = $1 ORDER BY name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(token_from_row).collect())
+    }
+
+    async fn revoke_token(&self, user_id: i64, name: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND name = $2")
+            .bind(user_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn end_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
+        Ok(r.rows_affected())
+    }
+
     async fn log_access(&self, a: &Access) -> Result<(), StoreError> {
         check_access(a)?;
         sqlx::query("INSERT INTO access_log (at, username, action, target, outcome) VALUES ($1, $2, $3, $4, $5)")

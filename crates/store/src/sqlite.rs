@@ -28,10 +28,22 @@ fn user_from_row((id, username, person, password_hash, is_admin, created_at, dis
 /// The database file in a data directory.
 pub const FILE: &str = "interlock.db";
 
+/// Writes go through one connection, reads through several. SQLite takes
+/// one writer at a time: with several write connections the others wait in
+/// its busy handler, which sleeps in steps of up to 100 ms, while holding
+/// connections readers need. One write connection queues writers fairly in
+/// the pool instead, and in WAL mode readers never wait for the writer.
 pub struct SqliteStore {
+    /// The write connection (appends, records, users, sessions, the access log).
     pool: SqlitePool,
+    /// Read connections: every query that only reads.
+    reads: SqlitePool,
     path: PathBuf,
 }
+
+/// Read connections (a reader in WAL mode waits for nobody; more than the
+/// cores buys nothing).
+const READERS: u32 = 4;
 
 /// Rows SQLite's worker thread may run ahead of the reader. Large, so that
 /// loading a long chain does not hand over between threads row by row (with
@@ -71,8 +83,10 @@ impl SqliteStore {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.display().to_string(), source })?;
         let path = dir.join(FILE);
         let options = Self::options(&path);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        let store = SqliteStore { pool, path };
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        // Lazy: the read connections open on first use, after the migration below.
+        let reads = SqlitePoolOptions::new().max_connections(READERS).connect_lazy_with(options);
+        let store = SqliteStore { pool, reads, path };
         store.migrate().await?;
         Ok(store)
     }
@@ -106,6 +120,7 @@ impl SqliteStore {
     }
 
     pub async fn close(&self) {
+        self.reads.close().await;
         self.pool.close().await;
     }
 
@@ -283,7 +298,7 @@ impl Store for SqliteStore {
 
     async fn read(&self, id: &str, after: u64) -> Result<Option<Stored>, StoreError> {
         // One read transaction: in WAL mode it sees one snapshot.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.reads.begin().await?;
         let Some(head) = self.head(&mut *tx, id).await? else {
             tx.rollback().await?;
             return Ok(None);
@@ -320,33 +335,49 @@ impl Store for SqliteStore {
         after: u64,
         visit: &mut (dyn FnMut(Row<'_>) -> bool + Send),
     ) -> Result<Option<Head>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let Some(head) = self.head(&mut *tx, id).await? else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        if after < head.seq {
-            let mut rows = sqlx::query(
-                "SELECT seq, kind, recorded_at, hash, body FROM events WHERE key BETWEEN ? AND ? ORDER BY key",
-            )
-            .bind(key(head.n, after + 1)?)
-            .bind((head.n << 32) | SEQ_MASK)
-            .fetch(&mut *tx);
-            while let Some(r) = rows.try_next().await? {
+        // One statement (one snapshot, one round trip to SQLite's thread): the
+        // event `after` itself (the head as the caller knows it, its stored hash
+        // read again) and every event past it; the head is the last row. A board
+        // read asks this on every request, usually for nothing new.
+        if after > SEQ_MASK as u64 {
+            return Err(StoreError::Invalid(format!("event {after} is past the last one SQLite stores per incident")));
+        }
+        let mut rows = sqlx::query(
+            "SELECT e.seq, e.kind, e.recorded_at, e.hash, e.body FROM incidents AS i JOIN events AS e \
+             ON e.key BETWEEN (i.n << 32) | ?2 AND (i.n << 32) | ?3 WHERE i.id = ?1 ORDER BY e.key",
+        )
+        .bind(id)
+        .bind(after as i64)
+        .bind(SEQ_MASK)
+        .fetch(&self.reads);
+        let mut last: Option<sqlx::sqlite::SqliteRow> = None;
+        let mut stopped = false;
+        while let Some(r) = rows.try_next().await? {
+            let seq = to_u64(r.try_get(0)?, "seq")?;
+            if seq > after {
                 let row = Row {
-                    seq: to_u64(r.try_get(0)?, "seq")?,
+                    seq,
                     kind: r.try_get::<i64, _>(1)?,
                     recorded_at: r.try_get(2)?,
                     hash: r.try_get(3)?,
                     bytes: r.try_get(4)?,
                 };
                 if !visit(row) {
+                    stopped = true;
                     break;
                 }
             }
+            last = Some(r);
         }
-        tx.rollback().await?;
-        Ok(Some(Head { id: id.into(), seq: head.seq, hash: head.hash }))
+        drop(rows);
+        match last {
+            Some(r) if !stopped => {
+                Ok(Some(Head { id: id.into(), seq: to_u64(r.try_get(0)?, "head")?, hash: r.try_get(3)? }))
+            }
+            // Stopped early, no such incident, or nothing at or past `after`
+            // (a tail deleted below it): the head, asked on its own.
+            _ => Ok(self.head(&self.reads, id).await?.map(|h| Head { id: id.into(), seq: h.seq, hash: h.hash })),
+        }
     }
 
     async fn incidents(&self) -> Result<Vec<Head>, StoreError> {
@@ -355,7 +386,7 @@ impl Store for SqliteStore {
              ON e.key = (SELECT MAX(key) FROM events WHERE key BETWEEN i.n << 32 AND (i.n << 32) | ?) ORDER BY i.id",
         )
         .bind(SEQ_MASK)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         rows.into_iter().map(|(id, seq, hash)| Ok(Head { id, seq: to_u64(seq, "head")?, hash })).collect()
     }
@@ -384,7 +415,7 @@ impl Store for SqliteStore {
              WHERE kind = ?1 AND rev = (SELECT MAX(rev) FROM records WHERE kind = ?1 AND id = r.id) ORDER BY id",
         )
         .bind(kind)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         rows.into_iter().map(record_from_row).collect()
     }
@@ -396,7 +427,7 @@ impl Store for SqliteStore {
         )
         .bind(kind)
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         rows.into_iter().map(record_from_row).collect()
     }
@@ -433,7 +464,7 @@ impl Store for SqliteStore {
         let row: Option<UserRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?")))
                 .bind(username)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reads)
                 .await?;
         Ok(row.map(user_from_row))
     }
@@ -442,7 +473,7 @@ impl Store for SqliteStore {
         let row: Option<UserRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reads)
                 .await?;
         Ok(row.map(user_from_row))
     }
@@ -450,7 +481,7 @@ impl Store for SqliteStore {
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<UserRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reads)
                 .await?;
         Ok(rows.into_iter().map(user_from_row).collect())
     }
@@ -483,7 +514,7 @@ impl Store for SqliteStore {
         )
         .bind(id)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(row.map(|(id, user_id, csrf, created_at, expires_at)| Session { id, user_id, csrf, created_at, expires_at }))
     }
@@ -520,7 +551,7 @@ impl Store for SqliteStore {
         let row: Option<TokenRow> =
             sqlx::query_as("SELECT hash, name, user_id, created_at, last_used FROM api_tokens WHERE hash = ?")
                 .bind(hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reads)
                 .await?;
         let Some(mut row) = row else { return Ok(None) };
         if row.4.is_none_or(|t| now - t >= crate::TOKEN_USE_GRANULARITY_MICROS) {
@@ -532,6 +563,30 @@ impl Store for SqliteStore {
             row.4 = Some(now);
         }
         Ok(Some(token_from_row(row)))
+    }
+
+    async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        let rows: Vec<TokenRow> = sqlx::query_as(
+            "SELECT hash, name, user_id, created_at, last_used FROM api_tokens WHERE user_id = ? ORDER BY name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows.into_iter().map(token_from_row).collect())
+    }
+
+    async fn revoke_token(&self, user_id: i64, name: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
+            .bind(user_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn end_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&self.pool).await?;
+        Ok(r.rows_affected())
     }
 
     async fn log_access(&self, a: &Access) -> Result<(), StoreError> {
@@ -551,7 +606,7 @@ impl Store for SqliteStore {
         let mut rows: Vec<(i64, String, String, String, String)> =
             sqlx::query_as("SELECT at, username, action, target, outcome FROM access_log ORDER BY id DESC LIMIT ?")
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reads)
                 .await?;
         rows.reverse();
         Ok(rows

@@ -185,6 +185,31 @@ mod cases {
         assert!(store.create_token(&ApiToken { hash: sha(9), name: "x".into(), ..t }).await.is_err());
     }
 
+    pub async fn tokens_are_revoked_one_by_one_and_sessions_all_at_once(store: Arc<AnyStore>) {
+        let u = store.create_user(&new_user("alice", "psharma", false)).await.unwrap();
+        let other = store.create_user(&new_user("bob", "dokafor", false)).await.unwrap();
+        for (h, name, user) in [(1u8, "laptop", u.id), (2, "ci", u.id), (3, "ci", other.id)] {
+            let t = ApiToken { hash: sha(h), name: name.into(), user_id: user, created_at: 10, last_used: None };
+            store.create_token(&t).await.unwrap();
+        }
+        let names: Vec<String> = store.tokens(u.id).await.unwrap().into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["ci", "laptop"], "by name, the user's own");
+        assert!(store.revoke_token(u.id, "ci").await.unwrap());
+        assert!(!store.revoke_token(u.id, "ci").await.unwrap(), "once");
+        assert_eq!(store.use_token(&sha(2), 20).await.unwrap(), None, "it stops working");
+        assert!(store.use_token(&sha(1), 20).await.unwrap().is_some(), "the others go on");
+        assert!(store.use_token(&sha(3), 20).await.unwrap().is_some(), "another user's of the same name too");
+        for (h, user) in [(4u8, u.id), (5, u.id), (6, other.id)] {
+            let s = Session { id: sha(h), user_id: user, csrf: "c".into(), created_at: 100, expires_at: 200 };
+            store.create_session(&s).await.unwrap();
+        }
+        assert_eq!(store.end_sessions(u.id).await.unwrap(), 2);
+        assert_eq!(store.session(&sha(4), 150).await.unwrap(), None);
+        assert_eq!(store.session(&sha(5), 150).await.unwrap(), None);
+        assert!(store.session(&sha(6), 150).await.unwrap().is_some());
+        assert_eq!(store.end_sessions(u.id).await.unwrap(), 0);
+    }
+
     pub async fn the_access_log_is_kept_in_order_and_append_only(store: Arc<AnyStore>) {
         for i in 0..5 {
             let a = Access {
@@ -219,7 +244,7 @@ mod cases {
         assert_eq!(stored.head.hash, inc.head().0.to_vec());
         assert_eq!(stored.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
         for (e, ev) in stored.events.iter().zip(inc.events()) {
-            assert_eq!(decode(&e.bytes).unwrap(), *ev);
+            assert_eq!(decode(&e.bytes).unwrap(), **ev);
             assert_eq!(e.kind, ev.body.kind().code() as i64);
             assert_eq!(e.recorded_at, ev.recorded_at.micros());
             assert_eq!(e.actor, &*ev.actor);
@@ -237,7 +262,8 @@ mod cases {
         let inc = create(&store, &site, "INC-1", 1).await;
         // Seal two events as if the head were still at 1.
         let stale =
-            Incident::fold(vec![inc.events()[0].clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap())).unwrap();
+            Incident::fold(vec![(*inc.events()[0]).clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap()))
+                .unwrap();
         let e = stale.next_event("analyst", at(9), note("late"));
         let sealed = seal(&e, &stale.head()).unwrap();
         match store.append("INC-1", 1, &[sealed]).await {
@@ -904,6 +930,7 @@ conformance!(
     users_are_created_found_and_listed,
     sessions_expire_and_end,
     tokens_are_found_by_hash_and_record_their_use,
+    tokens_are_revoked_one_by_one_and_sessions_all_at_once,
     the_access_log_is_kept_in_order_and_append_only;
     fresh:
     a_version_1_database_upgrades_to_2_keeping_its_events,
