@@ -38,6 +38,23 @@ pub enum UserCommand {
     List(ListArgs),
     /// Issue an API token for a user: printed once, stored only as its SHA-256.
     Token(TokenArgs),
+    /// Revoke one of a user's API tokens by name (--token), or end all their sessions (--sessions);
+    /// recorded in the access log.
+    Revoke(RevokeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    db: Db,
+    #[arg(long)]
+    username: String,
+    /// The token's name.
+    #[arg(long, required_unless_present = "sessions")]
+    token: Option<String>,
+    /// End every session of the user (signed out everywhere).
+    #[arg(long)]
+    sessions: bool,
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +143,7 @@ pub fn run_user(cmd: UserCommand) -> Result<ExitCode> {
             UserCommand::Add(a) => add(a).await,
             UserCommand::List(a) => list(a).await,
             UserCommand::Token(a) => token(a).await,
+            UserCommand::Revoke(a) => revoke(a).await,
         }
     })
 }
@@ -205,6 +223,32 @@ async fn list(a: ListArgs) -> Result<ExitCode> {
             if u.disabled { "yes" } else { "no" }
         )?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn revoke(a: RevokeArgs) -> Result<ExitCode> {
+    let store = open_store(&a.db).await?;
+    let Some(user) = store.user_by_name(&a.username).await? else { bail!("no user {}", a.username) };
+    let log = |action: &str, outcome: String| store::Access {
+        at: now_micros(),
+        username: a.username.clone(),
+        action: action.into(),
+        target: a.username.clone(),
+        outcome,
+    };
+    if let Some(name) = &a.token {
+        if !store.revoke_token(user.id, name).await? {
+            bail!("{} has no token named {name}", a.username);
+        }
+        store.log_access(&log("revoke-token", format!("ok: {name} (from the CLI)"))).await?;
+        eprintln!("revoked token {name} of {}: it stops working at its next request", a.username);
+    }
+    if a.sessions {
+        let n = store.end_sessions(user.id).await?;
+        store.log_access(&log("end-sessions", format!("ok: {n} ended (from the CLI)"))).await?;
+        eprintln!("ended {n} session(s) of {}", a.username);
+    }
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

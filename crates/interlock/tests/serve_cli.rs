@@ -230,6 +230,12 @@ fn a_user_signs_in_to_a_running_server_and_reads_the_incidents() {
     assert_eq!(api.status, 200);
     assert!(api.body.contains(&format!("\"id\":\"{id}\"")), "{}", api.body);
     assert_eq!(http(&addr, "GET", "/api/incidents", &[("Authorization", "Bearer ilk_nope")], "").status, 401);
+    // Revoked from the CLI (the running server asks the store on every request): refused at once.
+    ok(&interlock(&["user", "revoke", "--data", data, "--username", "admin", "--token", "ci"], None));
+    assert_eq!(http(&addr, "GET", "/api/incidents", &[("Authorization", &auth)], "").status, 401);
+    assert!(
+        !interlock(&["user", "revoke", "--data", data, "--username", "admin", "--token", "ci"], None).status.success()
+    );
     let js = http(&addr, "GET", "/assets/htmx.min.js", &[], "");
     assert_eq!(js.status, 200);
     assert!(js.header("cache-control").unwrap().contains("max-age=31536000"));

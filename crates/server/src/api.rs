@@ -1017,6 +1017,81 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
 }
 
+/// A user's API tokens (names, when issued, last used; never the tokens):
+/// the caller's own, or anyone's for an administrator.
+#[utoipa::path(
+    get,
+    path = "/api/users/{username}/tokens",
+    tag = "users",
+    params(("username" = String, Path, description = "The user")),
+    responses(
+        (status = 200, description = "The tokens, by name", body = Vec<service::TokenView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Another user's, and the caller is not an administrator", body = ApiError),
+        (status = 422, description = "No such user", body = ApiError),
+    )
+)]
+pub async fn user_tokens(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+) -> Response {
+    match service::tokens(&state, &p, &username).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Revokes one API token by name: it stops working at its next request. The
+/// caller's own, or anyone's for an administrator; recorded in the access log.
+#[utoipa::path(
+    post,
+    path = "/api/users/{username}/tokens/{name}/revoke",
+    tag = "users",
+    params(("username" = String, Path, description = "The user"), ("name" = String, Path, description = "The token's name")),
+    responses(
+        (status = 200, description = "Revoked: the tokens left", body = Vec<service::TokenView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Another user's and the caller is not an administrator, or no CSRF token", body = ApiError),
+        (status = 422, description = "No such user or token", body = ApiError),
+    )
+)]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((username, name)): Path<(String, String)>,
+) -> Response {
+    match service::revoke_token(&state, &p, &username, &name).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Ends every session of a user (signed out everywhere; API tokens go on).
+/// The caller's own, or anyone's for an administrator; recorded in the access log.
+#[utoipa::path(
+    post,
+    path = "/api/users/{username}/sessions/end",
+    tag = "users",
+    params(("username" = String, Path, description = "The user")),
+    responses(
+        (status = 200, description = "How many sessions ended", body = service::SessionsEnded),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Another user's and the caller is not an administrator, or no CSRF token", body = ApiError),
+        (status = 422, description = "No such user", body = ApiError),
+    )
+)]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+) -> Response {
+    match service::end_sessions(&state, &p, &username).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -1081,6 +1156,9 @@ impl Modify for Security {
         users,
         disable_user,
         enable_user,
+        user_tokens,
+        revoke_token,
+        end_sessions,
         openapi
     ),
     components(schemas(
@@ -1108,6 +1186,7 @@ impl Modify for Security {
     tags(
         (name = "incidents", description = "The incident record"),
         (name = "actions", description = "Response actions through the authority matrix: propose, approve, reject"),
+        (name = "users", description = "API tokens and sessions: a user's own, or anyone's for an administrator"),
         (name = "meta", description = "About the API itself")
     )
 )]
@@ -1260,6 +1339,24 @@ pub fn api_routes() -> Vec<ApiRoute> {
             handler: post(publish_update),
         },
         ApiRoute { method: Method::GET, path: "/api/users", public: false, handler: get(users) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/users/{username}/tokens",
+            public: false,
+            handler: get(user_tokens),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/users/{username}/tokens/{name}/revoke",
+            public: false,
+            handler: post(revoke_token),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/users/{username}/sessions/end",
+            public: false,
+            handler: post(end_sessions),
+        },
         ApiRoute {
             method: Method::POST,
             path: "/api/users/{username}/disable",

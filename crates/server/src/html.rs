@@ -757,24 +757,32 @@ struct UsersPage<'a> {
     asset_version: &'a str,
     username: Option<&'a str>,
     csrf: Option<&'a str>,
-    users: Vec<service::UserView>,
+    users: Vec<(service::UserView, Vec<service::TokenView>)>,
     message: Option<String>,
 }
 
 async fn users_page(state: &AppState, p: &Principal, status: StatusCode, message: Option<String>) -> Response {
-    match service::users(state, p).await {
-        Ok(users) => render(
-            status,
-            &UsersPage {
-                asset_version: assets::version(),
-                username: Some(&p.user.username),
-                csrf: p.csrf(),
-                users,
-                message,
-            },
-        ),
-        Err(e) => service_error(e),
+    let users = match service::users(state, p).await {
+        Ok(users) => users,
+        Err(e) => return service_error(e),
+    };
+    let mut rows = Vec::with_capacity(users.len());
+    for u in users {
+        match service::tokens(state, p, &u.username).await {
+            Ok(t) => rows.push((u, t)),
+            Err(e) => return service_error(e),
+        }
     }
+    render(
+        status,
+        &UsersPage {
+            asset_version: assets::version(),
+            username: Some(&p.user.username),
+            csrf: p.csrf(),
+            users: rows,
+            message,
+        },
+    )
 }
 
 /// The users (administrators only), with a disable or enable form each.
@@ -798,6 +806,38 @@ pub async fn change_user(
 ) -> Response {
     let disabled = f.disabled.trim() == "true";
     match service::set_user_disabled(&state, &p, &username, disabled, &service::UserChange { reason: f.reason }).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e @ ServiceError::Forbidden(_)) => service_error(e),
+        Err(e) => {
+            let status = crate::api::status_of(&e);
+            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
+        }
+    }
+}
+
+/// Revokes one API token from the users page.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((username, name)): Path<(String, String)>,
+) -> Response {
+    match service::revoke_token(&state, &p, &username, &name).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e @ ServiceError::Forbidden(_)) => service_error(e),
+        Err(e) => {
+            let status = crate::api::status_of(&e);
+            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
+        }
+    }
+}
+
+/// Ends every session of a user from the users page.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+) -> Response {
+    match service::end_sessions(&state, &p, &username).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(e @ ServiceError::Forbidden(_)) => service_error(e),
         Err(e) => {

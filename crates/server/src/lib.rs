@@ -127,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/visibility", post(html::set_visibility))
         .route("/admin/users", get(html::users))
         .route("/admin/users/{username}", post(html::change_user))
+        .route("/admin/users/{username}/tokens/{name}/revoke", post(html::revoke_token))
+        .route("/admin/users/{username}/sessions/end", post(html::end_sessions))
         .route("/incidents/{id}/updates", get(html::composer).post(html::publish))
         // The same reports as the API's, for the board's links (an HTML error page is not needed:
         // a report is a document, and its errors are the API's JSON).

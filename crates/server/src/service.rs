@@ -1941,3 +1941,83 @@ pub async fn set_user_disabled(
         .ok_or_else(|| ServiceError::Store("the user vanished".into()))?;
     Ok(user_view(state, &user))
 }
+
+/// One of a user's API tokens (the token itself is never shown again).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenView {
+    pub name: String,
+    /// When it was issued (RFC 3339).
+    pub created_at: String,
+    /// When it was last used, to the minute.
+    pub last_used: Option<String>,
+}
+
+/// How many sessions ended.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
+fn micros_str(m: i64) -> String {
+    Timestamp::from_unix_micros(m).map_or_else(|_| m.to_string(), |t| t.to_string())
+}
+
+/// The user whose tokens and sessions `p` manages: themselves, or anyone for
+/// an administrator. A refusal is access-logged.
+async fn manageable(state: &AppState, p: &Principal, username: &str, what: &str) -> Result<store::User, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    if p.user.username != username
+        && let Err(e) = authorize(p, Permission::Administer)
+    {
+        let e =
+            ServiceError::Forbidden(format!("{} may manage only their own tokens and sessions: {e}", p.user.username));
+        log_access(state, p, what, username, &format!("refused: {e}")).await?;
+        return Err(e);
+    }
+    state
+        .store
+        .user_by_name(username)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ServiceError::Invalid(format!("no user {username:?}")))
+}
+
+/// A user's API tokens: their own, or anyone's for an administrator.
+pub async fn tokens(state: &AppState, p: &Principal, username: &str) -> Result<Vec<TokenView>, ServiceError> {
+    let user = manageable(state, p, username, "list-tokens").await?;
+    let tokens = state.store.tokens(user.id).await.map_err(store_error)?;
+    Ok(tokens
+        .into_iter()
+        .map(|t| TokenView {
+            name: t.name,
+            created_at: micros_str(t.created_at),
+            last_used: t.last_used.map(micros_str),
+        })
+        .collect())
+}
+
+/// Revokes one API token by name (it stops working at its next request): the
+/// user's own, or anyone's for an administrator. Recorded in the access log.
+/// Returns the tokens left.
+pub async fn revoke_token(
+    state: &AppState,
+    p: &Principal,
+    username: &str,
+    name: &str,
+) -> Result<Vec<TokenView>, ServiceError> {
+    let user = manageable(state, p, username, "revoke-token").await?;
+    if !state.store.revoke_token(user.id, name).await.map_err(store_error)? {
+        return Err(ServiceError::Invalid(format!("{username} has no token named {name:?}")));
+    }
+    log_access(state, p, "revoke-token", username, &format!("ok: {name}")).await?;
+    tokens(state, p, username).await
+}
+
+/// Ends every session of a user (signed out everywhere, this session too when
+/// it is theirs): their own, or anyone's for an administrator. Recorded in the access log.
+pub async fn end_sessions(state: &AppState, p: &Principal, username: &str) -> Result<SessionsEnded, ServiceError> {
+    let user = manageable(state, p, username, "end-sessions").await?;
+    let ended = state.store.end_sessions(user.id).await.map_err(store_error)?;
+    log_access(state, p, "end-sessions", username, &format!("ok: {ended} ended")).await?;
+    Ok(SessionsEnded { ended })
+}

@@ -889,6 +889,70 @@ async fn an_administrator_disables_and_enables_a_user() {
     assert!(log.iter().any(|a| a.action == "enable-user" && a.target == "tnguyen"));
 }
 
+/// One API token is revoked (the others go on), a user's sessions all end
+/// (their tokens go on); a user manages their own, an administrator anyone's,
+/// nobody another's; each is in the access log.
+#[tokio::test]
+async fn tokens_are_revoked_one_by_one_and_sessions_end_everywhere() {
+    let app = app().await;
+    let laptop = server::new_api_token(&*app.store, "tnguyen", "laptop", 1).await.unwrap();
+    let ci = server::new_api_token(&*app.store, "tnguyen", "ci", 1).await.unwrap();
+    let (t1, t1_csrf) = sign_in_as(&app, "tnguyen").await;
+    let (t2, _) = sign_in_as(&app, "tnguyen").await;
+    let own = Auth::Bearer(&laptop);
+    let r = send(&app, get_as("/api/users/tnguyen/tokens", own)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let names: Vec<String> =
+        json(&r).as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["ci", "laptop"]);
+    assert!(!r.body.contains("ilk_"), "never the tokens themselves");
+    // Another user's: refused (eschmidt is no administrator), nothing revoked.
+    let e = server::new_api_token(&*app.store, "eschmidt", "x", 1).await.unwrap();
+    let r = send(&app, post_json("/api/users/tnguyen/tokens/ci/revoke", "", Auth::Bearer(&e))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(json(&r)["error"].as_str().unwrap().contains("eschmidt may manage only their own"), "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(&ci))).await.status, StatusCode::OK);
+    // Their own: the token stops, the other goes on.
+    let r = send(&app, post_json("/api/users/tnguyen/tokens/ci/revoke", "", own)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r).as_array().unwrap().len(), 1);
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(&ci))).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, get_as("/api/incidents", own)).await.status, StatusCode::OK);
+    let r = send(&app, post_json("/api/users/tnguyen/tokens/ci/revoke", "", own)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "once: {}", r.body);
+    // Signed out everywhere (from one of the sessions, with its CSRF token): both sessions end, the token goes on.
+    let r = send(&app, post_json("/api/users/tnguyen/sessions/end", "", Auth::Session(&t1, Some(&t1_csrf)))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["ended"], 2);
+    for c in [&t1, &t2] {
+        assert_eq!(send(&app, get("/incidents/INC-1", Some(c))).await.status, StatusCode::SEE_OTHER, "signed out");
+    }
+    assert_eq!(send(&app, get_as("/api/incidents", own)).await.status, StatusCode::OK);
+    // An administrator, from the users page: revokes another user's token.
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let page = send(&app, get("/admin/users", Some(&m_cookie))).await;
+    assert!(page.body.contains("/admin/users/tnguyen/tokens/laptop/revoke"), "{}", page.body);
+    let r =
+        send(&app, form("/admin/users/tnguyen/tokens/laptop/revoke", &format!("csrf={m_csrf}"), Some(&m_cookie), HOME))
+            .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(send(&app, get_as("/api/incidents", own)).await.status, StatusCode::UNAUTHORIZED);
+    let log = app.store.access_log(200).await.unwrap();
+    for (who, what, outcome) in [
+        ("tnguyen", "revoke-token", "ok: ci"),
+        ("tnguyen", "end-sessions", "ok: 2 ended"),
+        ("mgarcia", "revoke-token", "ok: laptop"),
+    ] {
+        assert!(
+            log.iter().any(|a| a.username == who && a.action == what && a.outcome == outcome),
+            "{who} {what} {outcome}"
+        );
+    }
+    assert!(
+        log.iter().any(|a| a.username == "eschmidt" && a.action == "revoke-token" && a.outcome.starts_with("refused"))
+    );
+}
+
 #[tokio::test]
 async fn htmx_and_the_stylesheet_are_served_from_the_binary() {
     let app = app().await;
@@ -959,6 +1023,10 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
             }
             if path.ends_with("/updates/draft") {
                 uri.push_str("?audience=security");
+            }
+            if m == Method::GET {
+                // A user's own tokens (the POST routes of a user are answered 422 for "{username}").
+                uri = uri.replace("{username}", "mgarcia");
             }
             let req = Request::builder()
                 .method(m.clone())
