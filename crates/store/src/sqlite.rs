@@ -28,13 +28,13 @@ fn user_from_row((id, username, person, password_hash, is_admin, created_at, dis
 /// The database file in a data directory.
 pub const FILE: &str = "interlock.db";
 
-/// Writes go through one connection, reads through several. SQLite takes
-/// one writer at a time: with several write connections the others wait in
-/// its busy handler, which sleeps in steps of up to 100 ms, while holding
-/// connections readers need. One write connection queues writers fairly in
-/// the pool instead, and in WAL mode readers never wait for the writer.
+/// Writes and reads go through pools of their own: in WAL mode a reader
+/// never waits for a writer, so a board read never queues for a connection
+/// behind writes waiting on SQLite's write lock. (One write connection was
+/// measured too: writers queued in the pool behind each other's whole
+/// request and the write p99 doubled, docs/performance.md.)
 pub struct SqliteStore {
-    /// The write connection (appends, records, users, sessions, the access log).
+    /// The write connections (appends, records, users, sessions, the access log).
     pool: SqlitePool,
     /// Read connections: every query that only reads.
     reads: SqlitePool,
@@ -44,6 +44,9 @@ pub struct SqliteStore {
 /// Read connections (a reader in WAL mode waits for nobody; more than the
 /// cores buys nothing).
 const READERS: u32 = 4;
+
+/// Write connections (SQLite takes one writer at a time; the others wait in its busy handler).
+const WRITERS: u32 = 4;
 
 /// Rows SQLite's worker thread may run ahead of the reader. Large, so that
 /// loading a long chain does not hand over between threads row by row (with
@@ -83,7 +86,7 @@ impl SqliteStore {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.display().to_string(), source })?;
         let path = dir.join(FILE);
         let options = Self::options(&path);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let pool = SqlitePoolOptions::new().max_connections(WRITERS).connect_with(options.clone()).await?;
         // Lazy: the read connections open on first use, after the migration below.
         let reads = SqlitePoolOptions::new().max_connections(READERS).connect_lazy_with(options);
         let store = SqliteStore { pool, reads, path };
