@@ -6,7 +6,6 @@
 //! place while the log keeps both.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use crate::actions::{ActionState, Due};
 use crate::chain::{ChainError, Row, Verifier};
@@ -71,9 +70,7 @@ pub enum FoldError {
 #[derive(Debug, Clone)]
 pub struct Incident {
     id: Box<str>,
-    /// Shared with the incident's clones (a server's cached state and the
-    /// state a write starts from): cloning an incident copies pointers, not events.
-    events: Vec<Arc<Event>>,
+    events: Vec<Event>,
     head: Digest,
     /// Superseded event → its latest correction.
     corrected: HashMap<u64, u64>,
@@ -113,10 +110,6 @@ pub struct Incident {
 impl Incident {
     /// Folds decoded events (already in order, e.g. from [`Incident::load`]).
     pub fn fold(events: Vec<Event>, head: Digest) -> Result<Incident, FoldError> {
-        Incident::fold_shared(events.into_iter().map(Arc::new).collect(), head)
-    }
-
-    fn fold_shared(events: Vec<Arc<Event>>, head: Digest) -> Result<Incident, FoldError> {
         let first = events.first().ok_or(FoldError::NotOpened(1))?;
         let Body::Opened(opened) = &first.body else {
             return Err(FoldError::NotOpened(first.seq));
@@ -170,7 +163,7 @@ impl Incident {
                 inc.corrected.insert(c.supersedes, e.seq);
             }
         }
-        for e in events.iter() {
+        for e in &events {
             if let Some(body) = effective_in(&events, &inc.corrected, e.seq) {
                 inc.apply(e.seq, &e.actor, e.recorded_at, body)?;
             }
@@ -204,17 +197,20 @@ impl Incident {
         }
         if matches!(event.body, Body::Corrected(_)) {
             let mut events = std::mem::take(&mut self.events);
-            events.push(Arc::new(event));
-            *self = Incident::fold_shared(events, hash)?;
+            events.push(event);
+            *self = Incident::fold(events, hash)?;
             return Ok(());
         }
         if matches!(event.body, Body::Opened(_)) {
             return Err(FoldError::OpenedAgain(event.seq));
         }
-        let event = Arc::new(event);
-        self.events.push(event.clone());
+        let seq = event.seq;
+        let body = event.body.clone();
+        let actor = event.actor.clone();
+        let at = event.recorded_at;
+        self.events.push(event);
         self.head = hash;
-        self.apply(event.seq, &event.actor, event.recorded_at, &event.body)
+        self.apply(seq, &actor, at, &body)
     }
 
     pub fn id(&self) -> &str {
@@ -222,12 +218,12 @@ impl Incident {
     }
 
     /// All events, in order (`events()[n - 1]` is event `n`).
-    pub fn events(&self) -> &[Arc<Event>] {
+    pub fn events(&self) -> &[Event] {
         &self.events
     }
 
     pub fn event(&self, seq: u64) -> Option<&Event> {
-        seq.checked_sub(1).and_then(|i| self.events.get(i as usize)).map(|e| &**e)
+        seq.checked_sub(1).and_then(|i| self.events.get(i as usize))
     }
 
     /// The number of the last event.
@@ -458,7 +454,7 @@ impl Incident {
 }
 
 /// An event's content as corrected: `None` when retracted.
-fn effective_in<'e>(events: &'e [Arc<Event>], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
+fn effective_in<'e>(events: &'e [Event], corrected: &HashMap<u64, u64>, seq: u64) -> Option<&'e Body> {
     match corrected.get(&seq) {
         Some(c) => match &events.get(c.checked_sub(1)? as usize)?.body {
             Body::Corrected(c) => c.replacement.as_deref(),

@@ -995,7 +995,7 @@ async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
         since: a.since,
         until: a.until,
     };
-    let mut selected: Vec<&Event> = inc.events().iter().map(|e| &**e).filter(|e| filter.matches(e)).collect();
+    let mut selected: Vec<&Event> = inc.events().iter().filter(|e| filter.matches(e)).collect();
     if a.by_occurrence {
         selected.sort_by_key(|e| (e.occurred_at().micros(), e.seq));
     }

@@ -348,11 +348,9 @@ fn decisions(inc: &Incident) -> Vec<DecisionEntry> {
         let Some(p) = inc.proposal(*seq) else { continue };
         let decided = match (a.decided, a.status) {
             (Some(d), _) => inc.event(d),
-            (None, ActionStatus::Withdrawn) => inc
-                .events()
-                .iter()
-                .find(|e| matches!(&e.body, Body::ActionWithdrawn(n) if n.action == *seq))
-                .map(|e| &**e),
+            (None, ActionStatus::Withdrawn) => {
+                inc.events().iter().find(|e| matches!(&e.body, Body::ActionWithdrawn(n) if n.action == *seq))
+            }
             _ => None,
         };
         let Some(decided) = decided else { continue };

@@ -244,7 +244,7 @@ mod cases {
         assert_eq!(stored.head.hash, inc.head().0.to_vec());
         assert_eq!(stored.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
         for (e, ev) in stored.events.iter().zip(inc.events()) {
-            assert_eq!(decode(&e.bytes).unwrap(), **ev);
+            assert_eq!(decode(&e.bytes).unwrap(), *ev);
             assert_eq!(e.kind, ev.body.kind().code() as i64);
             assert_eq!(e.recorded_at, ev.recorded_at.micros());
             assert_eq!(e.actor, &*ev.actor);
@@ -262,8 +262,7 @@ mod cases {
         let inc = create(&store, &site, "INC-1", 1).await;
         // Seal two events as if the head were still at 1.
         let stale =
-            Incident::fold(vec![(*inc.events()[0]).clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap()))
-                .unwrap();
+            Incident::fold(vec![inc.events()[0].clone()], link(&GENESIS, &encode(&inc.events()[0]).unwrap())).unwrap();
         let e = stale.next_event("analyst", at(9), note("late"));
         let sealed = seal(&e, &stale.head()).unwrap();
         match store.append("INC-1", 1, &[sealed]).await {
