@@ -270,7 +270,7 @@ fn site_version(site: &Site) -> Result<Digest, CommandError> {
 }
 
 /// The domain of a set of assets: theirs when they share one, shared when mixed.
-pub fn domain_of(site: &Site, assets: &[Box<str>]) -> Option<Domain> {
+fn domain_of(site: &Site, assets: &[Box<str>]) -> Option<Domain> {
     let mut found: Option<Domain> = None;
     for a in assets {
         let d = site.asset_by_id(a).map(|ix| site.asset(ix).domain)?;

@@ -660,7 +660,7 @@ pub async fn record_entry(
         Ok(r) => r,
         Err((status, why)) => return error(status, &why).into_response(),
     };
-    match entries::record(&state, &p, &id, &req).await {
+    match entries::record(&state, &p, &id, req).await {
         Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
         Err(e) => service_error(e),
     }

@@ -372,9 +372,8 @@ impl Entry {
 
     /// The command the CLI would build for the same entry; a malformed field
     /// (a time, a word, a hash) is named.
-    pub fn command(&self) -> Result<Command, ServiceError> {
-        let e = self.clone();
-        Ok(match e {
+    pub fn command(self) -> Result<Command, ServiceError> {
+        Ok(match self {
             Entry::Declare { reason } => Command::Declare { reason },
             Entry::Escalate { reason } => Command::Escalate { reason },
             Entry::Dismiss { reason } => Command::Dismiss { reason },
@@ -562,9 +561,9 @@ pub struct Recorded {
 }
 
 /// Records `entry` in incident `id` as the caller's person.
-pub async fn record(state: &AppState, p: &Principal, id: &str, entry: &Entry) -> Result<Recorded, ServiceError> {
-    let cmd = entry.command()?;
+pub async fn record(state: &AppState, p: &Principal, id: &str, entry: Entry) -> Result<Recorded, ServiceError> {
     let what = format!("record-{}", entry.name());
+    let cmd = entry.command()?;
     let before = std::sync::atomic::AtomicU64::new(0);
     let inc = service::write_at(state, p, id, &what, |inc, site, engine, now| {
         before.store(inc.seq(), std::sync::atomic::Ordering::Relaxed);
@@ -582,7 +581,13 @@ fn recorded(state: &AppState, inc: &incident::Incident, after: u64) -> Recorded 
     let site = state.site.as_deref();
     Recorded {
         incident: service::summary(inc),
-        events: inc.events().iter().filter(|e| e.seq > after).map(|e| service::entry(inc, site, e)).collect(),
+        events: inc
+            .events()
+            .get(after as usize..)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| service::entry(inc, site, e))
+            .collect(),
     }
 }
 

@@ -322,7 +322,7 @@ pub async fn record(
             .await;
         }
     };
-    match crate::entries::record(&state, &p, &id, &entry).await {
+    match crate::entries::record(&state, &p, &id, entry).await {
         Ok(r) => {
             let seq = r.events.first().map_or(0, |e| e.seq);
             Redirect::to(&format!("/incidents/{}#event-{seq}", urlencode(&id))).into_response()
