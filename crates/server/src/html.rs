@@ -805,12 +805,19 @@ pub async fn change_user(
     axum::Form(f): axum::Form<UserForm>,
 ) -> Response {
     let disabled = f.disabled.trim() == "true";
-    match service::set_user_disabled(&state, &p, &username, disabled, &service::UserChange { reason: f.reason }).await {
+    let r =
+        service::set_user_disabled(&state, &p, &username, disabled, &service::UserChange { reason: f.reason }).await;
+    after_user_form(&state, &p, r).await
+}
+
+/// After a form of the users page: back to the page, or the page again with the reason.
+async fn after_user_form<T>(state: &AppState, p: &Principal, r: Result<T, ServiceError>) -> Response {
+    match r {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(e @ ServiceError::Forbidden(_)) => service_error(e),
         Err(e) => {
             let status = crate::api::status_of(&e);
-            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
+            users_page(state, p, status, Some(format!("Refused, nothing changed: {e}"))).await
         }
     }
 }
@@ -821,14 +828,8 @@ pub async fn revoke_token(
     axum::Extension(p): axum::Extension<Principal>,
     Path((username, name)): Path<(String, String)>,
 ) -> Response {
-    match service::revoke_token(&state, &p, &username, &name).await {
-        Ok(_) => Redirect::to("/admin/users").into_response(),
-        Err(e @ ServiceError::Forbidden(_)) => service_error(e),
-        Err(e) => {
-            let status = crate::api::status_of(&e);
-            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
-        }
-    }
+    let r = service::revoke_token(&state, &p, &username, &name).await;
+    after_user_form(&state, &p, r).await
 }
 
 /// Ends every session of a user from the users page.
@@ -837,14 +838,8 @@ pub async fn end_sessions(
     axum::Extension(p): axum::Extension<Principal>,
     Path(username): Path<String>,
 ) -> Response {
-    match service::end_sessions(&state, &p, &username).await {
-        Ok(_) => Redirect::to("/admin/users").into_response(),
-        Err(e @ ServiceError::Forbidden(_)) => service_error(e),
-        Err(e) => {
-            let status = crate::api::status_of(&e);
-            users_page(&state, &p, status, Some(format!("Refused, nothing changed: {e}"))).await
-        }
-    }
+    let r = service::end_sessions(&state, &p, &username).await;
+    after_user_form(&state, &p, r).await
 }
 
 /// The approve form of a waiting decision.

@@ -53,25 +53,13 @@ pub async fn revoke_for_action<S: Store + ?Sized>(
     }
     let mut revoked = Vec::new();
     for r in store.records(GRANT).await? {
-        let mut g: Grant = serde_json::from_str(&r.body)
-            .map_err(|e| StoreError::Invalid(format!("grant {}: revision {} does not read: {e}", r.id, r.rev)))?;
+        let mut g = read(&r)?;
         if !scopes.iter().any(|s| s.covers(&g)) {
             continue;
         }
         g.status = GrantStatus::Revoked;
         g.status_reason = Some(why.to_string());
-        let body = serde_json::to_string(&g).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        store
-            .put_record(&Record {
-                kind: GRANT.into(),
-                id: r.id.clone(),
-                rev: r.rev + 1,
-                recorded_at: now_micros,
-                actor: actor.to_string(),
-                reason: why.to_string(),
-                body,
-            })
-            .await?;
+        put_revision(store, &r, &g, actor, why, now_micros).await?;
         revoked.push(g.id);
     }
     Ok(revoked)
@@ -97,8 +85,7 @@ pub async fn declare_incident<S: Store + ?Sized>(
 ) -> Result<Vec<Declared>, StoreError> {
     let mut out = Vec::new();
     for r in store.records(GRANT).await? {
-        let mut g: Grant = serde_json::from_str(&r.body)
-            .map_err(|e| StoreError::Invalid(format!("grant {}: revision {} does not read: {e}", r.id, r.rev)))?;
+        let mut g = read(&r)?;
         let reason = match g.incident_mode(incident, now_micros) {
             evidence::work::IncidentMode::NotInForce => continue,
             evidence::work::IncidentMode::Continues => {
@@ -109,19 +96,37 @@ pub async fn declare_incident<S: Store + ?Sized>(
         };
         g.status = GrantStatus::Suspended;
         g.status_reason = Some(reason.clone());
-        let body = serde_json::to_string(&g).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        store
-            .put_record(&Record {
-                kind: GRANT.into(),
-                id: r.id.clone(),
-                rev: r.rev + 1,
-                recorded_at: now_micros,
-                actor: actor.to_string(),
-                reason: reason.clone(),
-                body,
-            })
-            .await?;
+        put_revision(store, &r, &g, actor, &reason, now_micros).await?;
         out.push(Declared::Suspended { grant: g.id, reason });
     }
     Ok(out)
+}
+
+/// A grant as its latest revision stores it.
+fn read(r: &Record) -> Result<Grant, StoreError> {
+    serde_json::from_str(&r.body)
+        .map_err(|e| StoreError::Invalid(format!("grant {}: revision {} does not read: {e}", r.id, r.rev)))
+}
+
+/// Stores `g` as the next revision after `r`, saying why.
+async fn put_revision<S: Store + ?Sized>(
+    store: &S,
+    r: &Record,
+    g: &Grant,
+    actor: &str,
+    why: &str,
+    now_micros: i64,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(g).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    store
+        .put_record(&Record {
+            kind: GRANT.into(),
+            id: r.id.clone(),
+            rev: r.rev + 1,
+            recorded_at: now_micros,
+            actor: actor.to_string(),
+            reason: why.to_string(),
+            body,
+        })
+        .await
 }

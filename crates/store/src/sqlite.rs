@@ -168,6 +168,42 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// [`Store::scan`] as a read transaction: the head, then the rows after `after`.
+    async fn scan_in_transaction(
+        &self,
+        id: &str,
+        after: u64,
+        visit: &mut (dyn FnMut(Row<'_>) -> bool + Send),
+    ) -> Result<Option<Head>, StoreError> {
+        let mut tx = self.reads.begin().await?;
+        let Some(head) = self.head(&mut *tx, id).await? else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        if after < head.seq {
+            let mut rows = sqlx::query(
+                "SELECT seq, kind, recorded_at, hash, body FROM events WHERE key BETWEEN ? AND ? ORDER BY key",
+            )
+            .bind(key(head.n, after + 1)?)
+            .bind((head.n << 32) | SEQ_MASK)
+            .fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await? {
+                let row = Row {
+                    seq: to_u64(r.try_get(0)?, "seq")?,
+                    kind: r.try_get::<i64, _>(1)?,
+                    recorded_at: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    bytes: r.try_get(4)?,
+                };
+                if !visit(row) {
+                    break;
+                }
+            }
+        }
+        tx.rollback().await?;
+        Ok(Some(Head { id: id.into(), seq: head.seq, hash: head.hash }))
+    }
+
     /// An incident's number and its last event (its head), in one statement.
     async fn head<'c, E>(&self, conn: E, id: &str) -> Result<Option<KeyedHead>, StoreError>
     where
@@ -377,9 +413,12 @@ impl Store for SqliteStore {
             Some(r) if !stopped => {
                 Ok(Some(Head { id: id.into(), seq: to_u64(r.try_get(0)?, "head")?, hash: r.try_get(3)? }))
             }
-            // Stopped early, no such incident, or nothing at or past `after`
-            // (a tail deleted below it): the head, asked on its own.
-            _ => Ok(self.head(&self.reads, id).await?.map(|h| Head { id: id.into(), seq: h.seq, hash: h.hash })),
+            // Stopped early: the head, asked on its own (the caller has what it wanted).
+            Some(_) => Ok(self.head(&self.reads, id).await?.map(|h| Head { id: id.into(), seq: h.seq, hash: h.hash })),
+            // No such incident, one created since, or nothing at or past `after` (a tail
+            // deleted below it): the head and the rows again, in one read transaction, so
+            // that they agree with each other.
+            None => self.scan_in_transaction(id, after, visit).await,
         }
     }
 
