@@ -248,8 +248,15 @@ async fn after_form(
 ) -> Response {
     match r {
         Ok(a) => Redirect::to(&format!("/incidents/{}#action-{}", urlencode(id), a.seq)).into_response(),
-        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
-        Err(e) => {
+        Err(e) => refused(state, p, id, e, draft).await,
+    }
+}
+
+/// A board form refused: the not-found page, or the board again with the reason.
+async fn refused(state: &AppState, p: &Principal, id: &str, e: ServiceError, draft: Draft) -> Response {
+    match e {
+        ServiceError::NotFound(m) => not_found(&format!("no incident {m}")),
+        e => {
             let msg = format!("Refused, nothing was recorded: {e}");
             board_page(state, p, id, crate::api::status_of(&e), Some(&msg), draft, false, TimelineQuery::default())
                 .await
@@ -308,18 +315,7 @@ pub async fn record(
         "hypothesis" => Entry::Hypothesis { statement: f.text, evidence_for: Vec::new(), evidence_against: Vec::new() },
         other => {
             let e = ServiceError::Invalid(format!("entry: \"{other}\" is not one of note, observation, hypothesis"));
-            let msg = format!("Refused, nothing was recorded: {e}");
-            return board_page(
-                &state,
-                &p,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&msg),
-                Draft::default(),
-                false,
-                TimelineQuery::default(),
-            )
-            .await;
+            return refused(&state, &p, &id, e, Draft::default()).await;
         }
     };
     match crate::entries::record(&state, &p, &id, entry).await {
@@ -327,21 +323,7 @@ pub async fn record(
             let seq = r.events.first().map_or(0, |e| e.seq);
             Redirect::to(&format!("/incidents/{}#event-{seq}", urlencode(&id))).into_response()
         }
-        Err(ServiceError::NotFound(m)) => not_found(&format!("no incident {m}")),
-        Err(e) => {
-            let msg = format!("Refused, nothing was recorded: {e}");
-            board_page(
-                &state,
-                &p,
-                &id,
-                crate::api::status_of(&e),
-                Some(&msg),
-                Draft::default(),
-                false,
-                TimelineQuery::default(),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &p, &id, e, Draft::default()).await,
     }
 }
 
