@@ -12,12 +12,15 @@
 //!   orders, vendor access grants), checked against the site model;
 //! - judges each activity against them ([`correlate`]): authorised, partially
 //!   authorised (with exactly what does not match), unauthorised, or unknown
-//!   (a host or account the site model does not know).
+//!   (a host or account the site model does not know);
+//! - counts an import and shapes its verdicts and the vendor session
+//!   register ([`import`]), for the CLI and the server alike.
 //!
 //! Pure: it reads from any `BufRead` the caller gives; no files, no clock.
 
 pub mod activity;
 pub mod correlate;
+pub mod import;
 pub mod parse;
 pub mod protocol;
 pub mod work;

@@ -30,6 +30,7 @@ pub mod grants;
 pub mod log;
 mod migrate;
 pub mod pg;
+pub mod records;
 mod sqlite;
 pub mod write;
 

@@ -6,20 +6,18 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ::incident::{Body, Evidence, EvidenceSource, Timestamp};
+use ::incident::Timestamp;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use evidence::correlate::Decision;
-use evidence::{Correlator, Format, Grant, GrantStatus, Verdict, WorkActivity, WorkOrder};
+use evidence::import::{Judgement, Tally};
+use evidence::{Correlator, Format, Grant, GrantStatus, WorkActivity, WorkOrder};
 use serde_json::{Value, json};
 use site_model::Site;
-use store::{AnyStore, Record, Store};
+use store::records::{self, GRANT, Readmission, RecordsError, WORK};
+use store::{AnyStore, Store};
 
 use super::clock::Clock;
 use super::{Common, Db, load_site, open_store, time, write};
-
-const WORK: &str = "work";
-use store::grants::GRANT;
 
 #[derive(Subcommand, Debug)]
 pub enum WorkCommand {
@@ -206,14 +204,11 @@ pub struct CorrelateArgs {
 }
 
 fn activity(s: &str) -> Result<WorkActivity, String> {
-    WorkActivity::parse(s).ok_or_else(|| {
-        let words: Vec<&str> = WorkActivity::ALL.iter().map(|a| a.as_str()).collect();
-        format!("\"{s}\" is not an activity; expected one of {}", words.join(", "))
-    })
+    records::activity(s)
 }
 
 fn format(s: &str) -> Result<Format, String> {
-    Format::parse(s).ok_or_else(|| format!("\"{s}\" is not a format; expected zeek, suricata, sessions or csv"))
+    records::format(s)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -238,11 +233,12 @@ pub fn run_work(cmd: WorkCommand) -> Result<ExitCode> {
                     supervisor: a.supervisor.clone(),
                     cancelled: false,
                 };
-                put((&a.common, a.json), &*clock, WORK, &w.id.clone(), &a.reason, |site| {
-                    w.check(site)?;
-                    Ok(serde_json::to_string(&w)?)
-                })
-                .await
+                let site = load_site(a.common.who.site.as_deref())?;
+                let actor = super::actor(&a.common.who)?;
+                let store = open_store(&a.common.db).await?;
+                let r = records::put_work(&store, &site, &w, actor, &a.reason, clock.now().micros()).await;
+                store.close().await;
+                recorded(r, a.json)
             }
             WorkCommand::List(a) => list(&a, WORK).await,
             WorkCommand::Import(a) => import_work(&a, &*clock).await,
@@ -255,7 +251,6 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             VendorCommand::Grant(a) => {
-                readmission(&a).await?;
                 let g = Grant {
                     id: a.id.clone(),
                     vendor: a.vendor.clone(),
@@ -270,27 +265,30 @@ pub fn run_vendor(cmd: VendorCommand) -> Result<ExitCode> {
                     recording: a.recording,
                     safety_critical: a.safety_critical,
                     status: GrantStatus::Active,
-                    status_reason: a.approved_by.as_ref().map(|p| format!("re-admitted with the approval of {p}")),
+                    status_reason: None,
                 };
-                put((&a.common, a.json), &*clock, GRANT, &g.id.clone(), &a.reason, |site| {
-                    g.check(site)?;
-                    Ok(serde_json::to_string(&g)?)
-                })
-                .await
+                let site = load_site(a.common.who.site.as_deref())?;
+                let actor = super::actor(&a.common.who)?;
+                let store = open_store(&a.common.db).await?;
+                let now = clock.now().micros();
+                let r =
+                    records::put_grant(&store, &site, None, g, a.approved_by.as_deref(), actor, &a.reason, now).await;
+                store.close().await;
+                recorded(r, a.json)
             }
             VendorCommand::List(a) => list(&a, GRANT).await,
             VendorCommand::Revoke(a) => {
+                let actor = super::actor(&a.common.who)?;
                 let store = open_store(&a.common.db).await?;
-                let latest = store.record_history(GRANT, &a.id).await?.pop();
+                let r = records::revoke_grant(&store, &a.id, actor, &a.reason, clock.now().micros()).await;
                 store.close().await;
-                let Some(latest) = latest else { bail!("no grant {} (see `interlock vendor list`)", a.id) };
-                let mut g: Grant = serde_json::from_str(&latest.body)?;
-                if g.status == GrantStatus::Revoked {
-                    bail!("grant {} is already revoked", a.id);
+                match r {
+                    Err(RecordsError::NoSuchRecord { id, .. }) => {
+                        bail!("no grant {id} (see `interlock vendor list`)")
+                    }
+                    Err(e @ RecordsError::AlreadyRevoked(_)) => bail!("{e}"),
+                    r => recorded(r, a.json),
                 }
-                g.status = GrantStatus::Revoked;
-                g.status_reason = Some(a.reason.clone());
-                put((&a.common, a.json), &*clock, GRANT, &a.id, &a.reason, |_| Ok(serde_json::to_string(&g)?)).await
             }
             VendorCommand::Sessions(a) => sessions(&a, &*clock).await,
         }
@@ -323,57 +321,31 @@ pub fn run_correlate(a: CorrelateArgs) -> Result<ExitCode> {
     runtime()?.block_on(import_evidence(&args, &*clock))
 }
 
-/// Writes the next revision of a record, built and checked by `make` against the site.
-async fn put(
-    (common, json): (&Common, bool),
-    clock: &dyn Clock,
-    kind: &str,
-    id: &str,
-    reason: &str,
-    make: impl FnOnce(&Site) -> Result<String>,
-) -> Result<ExitCode> {
-    let site = load_site(common.who.site.as_deref())?;
-    let actor = super::actor(&common.who)?.to_string();
-    if site.person_by_id(&actor).is_none() {
-        bail!("{actor} is not a person of the site model");
+/// A refusal of the shared records code in the CLI's words.
+fn refused(e: RecordsError) -> anyhow::Error {
+    match e {
+        RecordsError::Readmission(Readmission::NeedsApproval { vendor, revoked, roles }) => anyhow!(
+            "refused, nothing written: {vendor}'s access was revoked ({}); re-admission needs a fresh approval: --approved-by a holder of {}",
+            revoked.join(", "),
+            roles.join(" or ")
+        ),
+        e => anyhow!("refused, nothing written: {e}"),
     }
-    let body = make(&site).map_err(|e| anyhow!("refused, nothing written: {e:#}"))?;
-    let store = open_store(&common.db).await?;
-    let rev = store.record_history(kind, id).await?.last().map(|r| r.rev).unwrap_or(0) + 1;
-    let r = Record {
-        kind: kind.into(),
-        id: id.into(),
-        rev,
-        recorded_at: clock.now().micros(),
-        actor,
-        reason: reason.into(),
-        body,
-    };
-    let result = store.put_record(&r).await;
-    store.close().await;
-    result.map_err(|e| anyhow!("refused, nothing written: {e}"))?;
+}
+
+/// Prints what a revision recorded (or says why it was refused).
+fn recorded(r: Result<records::Revision, RecordsError>, json: bool) -> Result<ExitCode> {
+    let r = r.map_err(refused)?;
     if json {
-        println!("{}", json!({"kind": kind, "id": id, "rev": rev}));
+        println!("{}", json!({"kind": r.kind, "id": r.id, "rev": r.rev}));
     } else {
-        println!("{kind} {id} revision {rev} recorded");
+        println!("{} {} revision {} recorded", r.kind, r.id, r.rev);
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn register(store: &AnyStore) -> Result<(Vec<WorkOrder>, Vec<Grant>)> {
-    let work = store
-        .records(WORK)
-        .await?
-        .iter()
-        .map(|r| serde_json::from_str(&r.body).with_context(|| format!("work {} revision {}", r.id, r.rev)))
-        .collect::<Result<Vec<WorkOrder>>>()?;
-    let grants = store
-        .records(GRANT)
-        .await?
-        .iter()
-        .map(|r| serde_json::from_str(&r.body).with_context(|| format!("grant {} revision {}", r.id, r.rev)))
-        .collect::<Result<Vec<Grant>>>()?;
-    Ok((work, grants))
+    Ok(records::register(store).await?)
 }
 
 async fn list(a: &ListArgs, kind: &str) -> Result<ExitCode> {
@@ -382,13 +354,7 @@ async fn list(a: &ListArgs, kind: &str) -> Result<ExitCode> {
     store.close().await;
     let mut out = std::io::stdout().lock();
     if a.json {
-        let v: Vec<Value> = records
-            .iter()
-            .map(|r| {
-                let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-                json!({"id": r.id, "rev": r.rev, "recorded_at": fmt(r.recorded_at), "by": r.actor, "reason": r.reason, kind: body})
-            })
-            .collect();
+        let v: Vec<Value> = records.iter().map(|r| records::Listed::new(r).to_json(kind)).collect();
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -399,7 +365,7 @@ async fn list(a: &ListArgs, kind: &str) -> Result<ExitCode> {
     for r in &records {
         match kind {
             WORK => {
-                let w: WorkOrder = serde_json::from_str(&r.body)?;
+                let w = records::read_work(r)?;
                 let acts: Vec<&str> = w.activities.iter().map(|a| a.as_str()).collect();
                 writeln!(
                     out,
@@ -415,7 +381,7 @@ async fn list(a: &ListArgs, kind: &str) -> Result<ExitCode> {
                 )?;
             }
             _ => {
-                let g: Grant = serde_json::from_str(&r.body)?;
+                let g = records::read_grant(r)?;
                 writeln!(
                     out,
                     "{} (rev {}) {} {}: {} to {}, {}; supervisor {}, recording {}, MFA {}{}",
@@ -446,81 +412,29 @@ async fn import_work(a: &ImportArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let actor = super::actor(&a.common.who)?.to_string();
     let file = std::fs::File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
     let name = a.file.display().to_string();
-    let mut orders = Vec::new();
-    let mut errors = Vec::new();
-    for row in evidence::parse::csv_records(std::io::BufReader::new(file))
-        .skip_while(|r| r.as_ref().is_ok_and(|(_, f)| f.first().is_some_and(|x| x.trim() == "id")))
-    {
-        match row.and_then(|(line, fields)| work_from_row(line, &fields).map(|w| (line, w))) {
-            Ok((line, w)) => match w.check(&site) {
-                Ok(()) => orders.push(w),
-                Err(e) => errors.push(format!("{name}:{line}: {e}")),
-            },
-            Err(e) => errors.push(format!("{name}:{}: {}", e.line, e.reason)),
+    let orders = match records::read_work_csv(&site, std::io::BufReader::new(file)) {
+        Ok(orders) => orders,
+        Err(RecordsError::BadRows(errors)) => {
+            for e in errors.iter().take(20) {
+                eprintln!("{name}:{}: {}", e.line, e.reason);
+            }
+            bail!("{} bad row(s) in {name}; nothing written", errors.len());
         }
-    }
-    if !errors.is_empty() {
-        for e in errors.iter().take(20) {
-            eprintln!("{e}");
-        }
-        bail!("{} bad row(s) in {name}; nothing written", errors.len());
-    }
+        Err(e) => return Err(refused(e)),
+    };
     let store = open_store(&a.common.db).await?;
-    let now = clock.now().micros();
-    for w in &orders {
-        let rev = store.record_history(WORK, &w.id).await?.last().map(|r| r.rev).unwrap_or(0) + 1;
-        let r = Record {
-            kind: WORK.into(),
-            id: w.id.clone(),
-            rev,
-            recorded_at: now,
-            actor: actor.clone(),
-            reason: format!("imported from {name}"),
-            body: serde_json::to_string(w)?,
-        };
-        store.put_record(&r).await?;
-    }
+    let r =
+        records::import_work(&store, &site, &orders, &actor, &format!("imported from {name}"), clock.now().micros())
+            .await;
     store.close().await;
+    let written = r.map_err(refused)?;
     if a.json {
-        let ids: Vec<&str> = orders.iter().map(|w| w.id.as_str()).collect();
-        println!("{}", json!({"imported": orders.len(), "ids": ids, "file": name}));
+        let ids: Vec<&str> = written.iter().map(|w| w.id.as_str()).collect();
+        println!("{}", json!({"imported": written.len(), "ids": ids, "file": name}));
     } else {
-        println!("imported {} work order(s) from {name}", orders.len());
+        println!("imported {} work order(s) from {name}", written.len());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One CSV row of work: id,title,assets,people,accounts,vendor,start,end,activities,supervisor.
-fn work_from_row(line: u64, f: &[String]) -> Result<WorkOrder, evidence::LineError> {
-    let err = |reason: String| evidence::LineError { line, reason };
-    if f.len() != 10 {
-        return Err(err(format!(
-            "{} fields; expected 10: id,title,assets,people,accounts,vendor,start,end,activities,supervisor",
-            f.len()
-        )));
-    }
-    let list = |s: &str| s.split(';').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect::<Vec<_>>();
-    let opt = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().to_string()) };
-    let when = |field: &str, s: &str| {
-        Timestamp::parse(s.trim()).map(|t| t.micros()).map_err(|e| err(format!("field {field}: {e}")))
-    };
-    let activities = list(&f[8])
-        .iter()
-        .map(|a| activity(a).map_err(|e| err(format!("field activities: {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(WorkOrder {
-        id: f[0].trim().into(),
-        title: f[1].trim().into(),
-        assets: list(&f[2]),
-        people: list(&f[3]),
-        accounts: list(&f[4]),
-        vendor: opt(&f[5]),
-        start: when("start", &f[6])?,
-        end: when("end", &f[7])?,
-        activities,
-        supervisor: opt(&f[9]),
-        cancelled: false,
-    })
 }
 
 fn progress(len: u64) -> indicatif::ProgressBar {
@@ -536,20 +450,6 @@ fn progress(len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// Counts of an import.
-#[derive(Default)]
-struct Tally {
-    good: u64,
-    bad: u64,
-    errors: Vec<String>,
-    verdicts: [u64; 4],
-    control: u64,
-    /// Assets with unauthorised or unknown activity.
-    concerned: std::collections::BTreeSet<String>,
-    /// Flows between assets no dependency explains: (src, dst, port) -> count.
-    undocumented: std::collections::BTreeMap<(String, String, u16), u64>,
-}
-
 async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let site = load_site(a.common.who.site.as_deref())?;
     let store = open_store(&a.common.db).await?;
@@ -561,27 +461,10 @@ async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<Ex
     let bar = progress(len);
     let reader: Box<dyn BufRead> = Box::new(std::io::BufReader::with_capacity(1 << 20, bar.wrap_read(file)));
     let name = a.file.display().to_string();
-    let mut t = Tally::default();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for r in evidence::parse::read(a.format, reader) {
-        match r {
-            Err(e) => {
-                t.bad += 1;
-                if t.errors.len() < a.max_errors {
-                    t.errors.push(format!("{name}:{}: {}", e.line, e.reason));
-                }
-            }
-            Ok(act) => {
-                t.good += 1;
-                t.control += act.changes_control as u64;
-                let d = c.classify(&act);
-                note(&site, &c, &act, &d, &mut t);
-                if a.each {
-                    each(&mut out, &site, &act, &d, &c.explain(&act, &d), a.json)?;
-                }
-            }
-        }
-    }
+    let t = evidence::import::judge(&site, &c, a.format, reader, a.max_errors, |act, d| {
+        if a.each { each(&mut out, &Judgement::new(&site, act, d, &c.explain(act, d)), a.json) } else { Ok(()) }
+    })?;
     bar.finish_and_clear();
     let digest = super::hash_file(&a.file)?;
     if a.each && a.json {
@@ -593,53 +476,20 @@ async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<Ex
     out.flush()?;
     drop(out);
     if let Some(id) = &a.incident {
-        let concerned: Vec<Box<str>> = t.concerned.iter().take(256).map(|s| s.as_str().into()).collect();
-        let description = format!(
-            "{} activities ({} bad lines): {} authorised, {} partially authorised, {} unauthorised, {} unknown; {} control changes",
-            t.good, t.bad, t.verdicts[0], t.verdicts[1], t.verdicts[2], t.verdicts[3], t.control
-        );
-        let title = format!(
-            "{} import: {}",
-            a.format.as_str(),
-            a.file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
-        );
-        let location = Some(name.as_str().into());
-        let link = a.supports.map(|h| (h, true)).or(a.refutes.map(|h| (h, false)));
-        write(&a.common, id, clock, move |inc, w| {
-            let mut bodies = vec![Body::EvidenceCollected(Evidence {
-                title: title.as_str().into(),
-                source: match a.format {
-                    Format::Zeek => EvidenceSource::NetworkCapture,
-                    Format::Suricata => EvidenceSource::Alert,
-                    Format::Sessions => EvidenceSource::SessionRecord,
-                    Format::Csv => EvidenceSource::Log,
-                },
-                sha256: Some(digest),
-                location: location.clone(),
-                collected_by: w.actor.into(),
-                collected_at: w.now,
-                assets: concerned.clone(),
-                description: Some(description.as_str().into()),
-            })];
-            // The evidence is the next event; the hypothesis update links it.
-            if let Some((h, supports)) = link {
-                let status = inc
-                    .hypotheses
-                    .get(&h)
-                    .map(|x| x.status)
-                    .ok_or_else(|| anyhow!("#{h} is not a hypothesis of {}", inc.id()))?;
-                let ev = inc.seq() + 1;
-                bodies.push(Body::HypothesisUpdated(::incident::HypothesisUpdate {
-                    hypothesis: h,
-                    status,
-                    evidence_for: if supports { vec![ev] } else { vec![] },
-                    evidence_against: if supports { vec![] } else { vec![ev] },
-                    reason: format!("{} import: {description}", a.format.as_str()).into(),
-                }));
-            }
-            Ok(bodies)
-        })
-        .await?;
+        let file_name = a.file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        let link = a
+            .supports
+            .map(|h| records::Link { hypothesis: h, supports: true })
+            .or(a.refutes.map(|h| records::Link { hypothesis: h, supports: false }));
+        let import = records::EvidenceImport {
+            format: a.format,
+            name: &file_name,
+            location: Some(&name),
+            sha256: digest,
+            tally: &t,
+            link,
+        };
+        write(&a.common, id, clock, |inc, w| Ok(records::evidence_bodies(inc, &import, w.actor, w.now)?)).await?;
     }
     if let Some(path) = &a.proposals {
         write_proposals(path, &name, a.format, &t, clock)?;
@@ -673,120 +523,65 @@ fn write_proposals(path: &std::path::Path, source: &str, format: Format, t: &Tal
         "# Dependencies observed in {source} that the site model does not explain.\n# Proposed by `interlock evidence import` at {}: review each, fix its kind and direction, and only then\n# move it into the site model. Nothing here is loaded until a person does.\n",
         clock.now()
     ));
-    let mut flows: Vec<(&(String, String, u16), &u64)> = t.undocumented.iter().collect();
-    flows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for ((src, dst, port), n) in flows {
+    for f in t.undocumented_flows() {
         // A remote-access session log's flows are remote access.
-        let (kind, sure) = if format == Format::Sessions { ("remote-access", true) } else { kind_for_port(*port) };
+        let (kind, sure) = if format == Format::Sessions { ("remote-access", true) } else { kind_for_port(f.port) };
         out.push_str("\n[[dependency]]\n");
-        out.push_str(&format!("consumer = \"{src}\"\nprovider = \"{dst}\"\nkind = \"{kind}\"\n"));
-        let how = if *port == 0 { String::new() } else { format!(" on port {port}") };
+        out.push_str(&format!("consumer = \"{}\"\nprovider = \"{}\"\nkind = \"{kind}\"\n", f.src, f.dst));
+        let how = if f.port == 0 { String::new() } else { format!(" on port {}", f.port) };
         let guess = if sure { "" } else { "; the kind is a guess: check it" };
-        out.push_str(&format!("description = \"{n} flow(s){how} seen in {}{guess}\"\n", source.replace('"', "'")));
+        out.push_str(&format!(
+            "description = \"{} flow(s){how} seen in {}{guess}\"\n",
+            f.count,
+            source.replace('"', "'")
+        ));
     }
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn note(site: &Site, c: &Correlator<'_>, act: &evidence::Activity, j: &Decision, t: &mut Tally) {
-    let k = j.rank();
-    t.verdicts[k] += 1;
-    if k >= 2 {
-        for a in [j.src, j.dst].into_iter().flatten() {
-            if t.concerned.len() < 10_000 {
-                t.concerned.insert(site.asset(a).id.to_string());
-            }
-        }
-    }
-    if let (Some(s), Some(d)) = (j.src, j.dst)
-        && !c.documented(s, d)
-        && (t.undocumented.len() < 100_000)
-    {
-        let key = (site.asset(s).id.to_string(), site.asset(d).id.to_string(), act.dst_port.unwrap_or(0));
-        *t.undocumented.entry(key).or_insert(0) += 1;
-    }
-}
-
-fn each(
-    out: &mut dyn Write,
-    site: &Site,
-    act: &evidence::Activity,
-    j: &Decision,
-    verdict: &Verdict,
-    json: bool,
-) -> Result<()> {
-    let id = |a: Option<site_model::AssetIx>| a.map(|a| site.asset(a).id.to_string());
+fn each(out: &mut dyn Write, j: &Judgement, json: bool) -> Result<()> {
     if json {
-        let v = json!({
-            "line": act.line,
-            "start": fmt(act.start),
-            "src": act.src, "dst": act.dst, "dst_port": act.dst_port,
-            "src_asset": id(j.src), "dst_asset": id(j.dst),
-            "user": act.user,
-            "protocol": act.protocol.map(|(p, _)| p.as_str()),
-            "operation": act.operation,
-            "changes_control": act.changes_control,
-            "verdict": verdict.word(),
-            "explanation": verdict.explain(),
-        });
-        serde_json::to_writer(&mut *out, &v)?;
+        serde_json::to_writer(&mut *out, &serde_json::to_value(j)?)?;
         writeln!(out)?;
     } else {
         writeln!(
             out,
             "line {} {} {} -> {}{}: {}",
-            act.line,
-            fmt(act.start),
-            id(j.src).or_else(|| act.src.as_deref().map(String::from)).unwrap_or_else(|| "?".into()),
-            id(j.dst).or_else(|| act.dst.as_deref().map(String::from)).unwrap_or_else(|| "?".into()),
-            act.user.as_deref().map(|u| format!(" as {u}")).unwrap_or_default(),
-            verdict.explain()
+            j.line,
+            j.start,
+            j.src_asset.as_deref().or(j.src.as_deref()).unwrap_or("?"),
+            j.dst_asset.as_deref().or(j.dst.as_deref()).unwrap_or("?"),
+            j.user.as_deref().map(|u| format!(" as {u}")).unwrap_or_default(),
+            j.explanation
         )?;
     }
     Ok(())
 }
 
 fn summary(out: &mut dyn Write, name: &str, t: &Tally, json: bool, digest: &::incident::Digest) -> Result<()> {
-    let undocumented: Vec<(&(String, String, u16), &u64)> = {
-        let mut v: Vec<_> = t.undocumented.iter().collect();
-        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        v.truncate(20);
-        v
-    };
+    let s = t.summary(name, &digest.to_string());
     if json {
-        let v = json!({
-            "file": name,
-            "sha256": digest.to_string(),
-            "activities": t.good,
-            "bad_lines": t.bad,
-            "errors": t.errors,
-            "authorised": t.verdicts[0],
-            "partially_authorised": t.verdicts[1],
-            "unauthorised": t.verdicts[2],
-            "unknown": t.verdicts[3],
-            "control_changes": t.control,
-            "concerned_assets": t.concerned,
-            "undocumented_flows": undocumented.iter().map(|((s, d, p), n)| json!({"src": s, "dst": d, "port": p, "count": n})).collect::<Vec<_>>(),
-        });
-        serde_json::to_writer_pretty(&mut *out, &v)?;
+        // Through a `Value`: the keys in the order the CLI has always printed them (sorted).
+        serde_json::to_writer_pretty(&mut *out, &serde_json::to_value(&s)?)?;
         writeln!(out)?;
         return Ok(());
     }
-    for e in &t.errors {
+    for e in &s.errors {
         writeln!(out, "{e}")?;
     }
-    if t.bad as usize > t.errors.len() {
-        writeln!(out, "... and {} more bad lines", t.bad as usize - t.errors.len())?;
+    if t.bad as usize > s.errors.len() {
+        writeln!(out, "... and {} more bad lines", t.bad as usize - s.errors.len())?;
     }
     writeln!(
         out,
         "{name}: {} activities, {} bad lines; {} authorised, {} partially authorised, {} unauthorised, {} unknown; {} control changes",
         t.good, t.bad, t.verdicts[0], t.verdicts[1], t.verdicts[2], t.verdicts[3], t.control
     )?;
-    if !undocumented.is_empty() {
+    if !s.undocumented_flows.is_empty() {
         writeln!(out, "flows no dependency of the site model explains (proposed additions, for review):")?;
-        for ((s, d, p), n) in undocumented {
-            let port = if *p == 0 { String::new() } else { format!(" port {p}") };
-            writeln!(out, "  {s} -> {d}{port}: {n} flow(s)")?;
+        for f in &s.undocumented_flows {
+            let port = if f.port == 0 { String::new() } else { format!(" port {}", f.port) };
+            writeln!(out, "  {} -> {}{port}: {} flow(s)", f.src, f.dst, f.count)?;
         }
     }
     Ok(())
@@ -801,57 +596,34 @@ async fn sessions(a: &SessionsArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let now = clock.now().micros();
     let file = std::fs::File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
     let reader: Box<dyn BufRead> = Box::new(std::io::BufReader::new(file));
-    let mut live = Vec::new();
-    for act in evidence::parse::read(Format::Sessions, reader).flatten() {
-        let open = act.start <= now && act.end.is_none_or(|e| e > now);
-        if !open {
-            continue;
-        }
-        let j = c.judge(&act);
-        let grant = grants.iter().find(|g| matches!(&j.verdict, Verdict::Authorised { by } | Verdict::Partial { by, .. } if *by == format!("vendor grant {}", g.id)));
-        live.push((act, j, grant.map(|g| (g.id.clone(), g.supervisor.clone(), g.recording))));
+    let (live, bad) = evidence::import::live_sessions(&site, &c, &grants, reader, now);
+    for e in &bad {
+        eprintln!("{}:{}: {} (not in the register)", a.file.display(), e.line, e.reason);
     }
     let mut out = std::io::stdout().lock();
     if a.json {
-        let v: Vec<Value> = live
-            .iter()
-            .map(|(act, j, g)| {
-                json!({
-                    "user": act.user, "from": act.src, "to": act.dst, "pathway": act.pathway,
-                    "since": fmt(act.start),
-                    "asset": j.dst.map(|d| site.asset(d).id.to_string()),
-                    "grant": g.as_ref().map(|g| g.0.clone()),
-                    "supervised_by": g.as_ref().and_then(|g| g.1.clone()),
-                    "recorded": g.as_ref().is_some_and(|g| g.2),
-                    "verdict": j.verdict.word(),
-                    "explanation": j.verdict.explain(),
-                })
-            })
-            .collect();
+        let v: Vec<Value> = live.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "{} live session(s) at {}", live.len(), fmt(now))?;
-    for (act, j, g) in &live {
+    for s in &live {
         writeln!(
             out,
             "  {} from {} to {} via {} since {}: {}; {}",
-            act.user.as_deref().unwrap_or("?"),
-            act.src.as_deref().unwrap_or("?"),
-            j.dst
-                .map(|d| site.asset(d).id.to_string())
-                .or_else(|| act.dst.as_deref().map(String::from))
-                .unwrap_or_default(),
-            act.pathway.as_deref().unwrap_or("?"),
-            fmt(act.start),
-            match g {
-                Some((_, Some(s), rec)) =>
-                    format!("supervised by {s}{}", if *rec { ", recorded" } else { ", NOT recorded" }),
-                Some((_, None, _)) => "UNSUPERVISED".into(),
-                None => "no grant".into(),
+            s.user.as_deref().unwrap_or("?"),
+            s.from.as_deref().unwrap_or("?"),
+            s.asset.as_deref().or(s.to.as_deref()).unwrap_or_default(),
+            s.pathway.as_deref().unwrap_or("?"),
+            s.since,
+            match (&s.grant, &s.supervised_by) {
+                (Some(_), Some(sup)) =>
+                    format!("supervised by {sup}{}", if s.recorded { ", recorded" } else { ", NOT recorded" }),
+                (Some(_), None) => "UNSUPERVISED".into(),
+                (None, _) => "no grant".into(),
             },
-            j.verdict.explain()
+            s.explanation
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -897,46 +669,4 @@ pub(crate) async fn revoke_for_action(
         store::grants::revoke_for_action(&store, site, &graph, action, &actor, why, clock.now().micros()).await;
     store.close().await;
     Ok(revoked?)
-}
-
-/// A vendor whose access was revoked is re-admitted only with a fresh
-/// approval: by someone other than the person recording, holding a role the
-/// authority matrix requires to approve revoking that vendor's access.
-async fn readmission(a: &GrantArgs) -> Result<()> {
-    let store = open_store(&a.common.db).await?;
-    let grants = store.records(GRANT).await?;
-    store.close().await;
-    let grants: Vec<Grant> = grants.iter().filter_map(|r| serde_json::from_str::<Grant>(&r.body).ok()).collect();
-    let revoked: Vec<String> =
-        evidence::work::revoked_grants(&grants, &a.vendor).iter().map(|g| g.id.clone()).collect();
-    if revoked.is_empty() {
-        return Ok(());
-    }
-    let site = load_site(a.common.who.site.as_deref())?;
-    let graph = impact::Graph::compile(&site);
-    let engine = ::authority::Engine { site: &site, graph: &graph };
-    let asm = engine.assess(&format!("revoke-vendor-access vendor:{}", a.vendor), site_model::PhaseWord::Recover)?;
-    let roles = asm.requirement.approver_roles();
-    let Some(approver) = &a.approved_by else {
-        bail!(
-            "refused, nothing written: {}'s access was revoked ({}); re-admission needs a fresh approval: --approved-by a holder of {}",
-            a.vendor,
-            revoked.join(", "),
-            roles.join(" or ")
-        );
-    };
-    let actor = super::actor(&a.common.who)?;
-    if approver == actor {
-        bail!(
-            "refused, nothing written: the approval of a re-admission is given by someone other than the person recording it"
-        );
-    }
-    if ::authority::site_roles_of(&site, approver, roles.iter().copied()).is_empty() {
-        bail!(
-            "refused, nothing written: {approver} holds none of {}, whose approval re-admits {}",
-            roles.join(", "),
-            a.vendor
-        );
-    }
-    Ok(())
 }
