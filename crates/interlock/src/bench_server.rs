@@ -83,6 +83,24 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// How many of the (sorted) latencies fall in each band, to tell a spread
+/// tail from one stuck at a fixed delay.
+fn histogram(sorted: &[f64]) -> String {
+    const EDGES: [f64; 8] = [2.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 75.0];
+    let mut out = Vec::new();
+    let mut lo = 0.0;
+    for hi in EDGES.iter().copied().chain([f64::INFINITY]) {
+        let n = sorted.iter().filter(|&&v| v >= lo && v < hi).count();
+        if hi.is_finite() {
+            out.push(format!("<{hi}: {n}"));
+        } else {
+            out.push(format!(">={lo}: {n}"));
+        }
+        lo = hi;
+    }
+    out.join(", ")
+}
+
 /// A small deterministic generator for think times (no dependency, no global state).
 struct Rng(u64);
 
@@ -115,7 +133,8 @@ async fn bench(a: BenchServeArgs) -> Result<std::process::ExitCode> {
     let mut ok = true;
     let label = if a.label.is_empty() { String::new() } else { format!("{} ", a.label) };
     if a.readers + a.writers > 0 {
-        let reads = Arc::new(Mutex::new(Vec::<f64>::new()));
+        // (whole request, until the headers arrived), in ms.
+        let reads = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));
         let writes = Arc::new(Mutex::new(Vec::<f64>::new()));
         let errors = Arc::new(Mutex::new(Vec::<String>::new()));
         let deadline = Instant::now() + Duration::from_secs(a.seconds);
@@ -133,10 +152,11 @@ async fn bench(a: BenchServeArgs) -> Result<std::process::ExitCode> {
                     let t = Instant::now();
                     match client.get(url).bearer_auth(&token).send().await {
                         Ok(r) if r.status().is_success() => {
+                            let head = t.elapsed().as_secs_f64() * 1000.0;
                             let body = r.bytes().await;
                             let ms = t.elapsed().as_secs_f64() * 1000.0;
                             match body {
-                                Ok(_) => reads.lock().await.push(ms),
+                                Ok(_) => reads.lock().await.push((ms, head)),
                                 Err(e) => errors.lock().await.push(format!("GET {url}: {e}")),
                             }
                         }
@@ -206,7 +226,10 @@ async fn bench(a: BenchServeArgs) -> Result<std::process::ExitCode> {
         for t in tasks {
             t.await.map_err(|e| anyhow!("a client task failed: {e}"))?;
         }
-        let mut reads = std::mem::take(&mut *reads.lock().await);
+        let timed = std::mem::take(&mut *reads.lock().await);
+        let mut heads: Vec<f64> = timed.iter().map(|r| r.1).collect();
+        let mut reads: Vec<f64> = timed.iter().map(|r| r.0).collect();
+        heads.sort_by(f64::total_cmp);
         let mut writes = std::mem::take(&mut *writes.lock().await);
         let errors = std::mem::take(&mut *errors.lock().await);
         reads.sort_by(f64::total_cmp);
@@ -220,6 +243,12 @@ async fn bench(a: BenchServeArgs) -> Result<std::process::ExitCode> {
             percentile(&reads, 50.0),
             percentile(&reads, 99.0),
             reads.last().copied().unwrap_or(f64::NAN)
+        );
+        println!(
+            "{label}boards, until the headers: p50 {:.1} ms, p99 {:.1} ms; whole reads by time: {}",
+            percentile(&heads, 50.0),
+            percentile(&heads, 99.0),
+            histogram(&reads)
         );
         println!(
             "{label}decisions: {} writers, {} writes (proposals and approvals) in {} s ({:.0}/s): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

@@ -323,6 +323,23 @@ impl Stream {
         Stream(r)
     }
 
+    /// Reads to the end of the stream (the connection closing, or the last
+    /// chunk of the chunked body), bounded by the read timeout; no event past `last` may come.
+    fn ends(&mut self, last: u64) {
+        let start = std::time::Instant::now();
+        loop {
+            let mut line = String::new();
+            if self.0.read_line(&mut line).expect("the stream ends within 30 s") == 0 || line == "0\r\n" {
+                // At once: not at the next periodic check of the credential (a minute).
+                assert!(start.elapsed() < Duration::from_secs(10), "ended only after {:?}", start.elapsed());
+                return;
+            }
+            if let Some(id) = line.trim().strip_prefix("id:") {
+                assert!(id.trim().parse::<u64>().unwrap() <= last, "no event after the revocation: {line}");
+            }
+        }
+    }
+
     /// The ids of the events received until `n` (included).
     fn until(&mut self, n: u64) -> Vec<u64> {
         let mut ids = Vec::new();
@@ -418,6 +435,19 @@ fn action_workflow_across(db: &[String], servers: usize) {
     // A reconnection with the last event seen gets the later ones from the store.
     let mut again = Stream::open(first, &id, &k, Some(n));
     assert_eq!(again.until(n + 2), vec![n + 1, n + 2]);
+    // Revoking the token ends its open streams on every server at once, with
+    // nothing appended: by the CLI in another process, on PostgreSQL (NOTIFY);
+    // through the server's API on the one SQLite server.
+    if servers > 1 {
+        cli(db, &["user", "revoke", "--username", "kpowell", "--token", "t"], None);
+    } else {
+        let r = http(first, "POST", "/api/users/kpowell/tokens/t/revoke", &[("Authorization", &bearer(&k))], "");
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let before = if servers > 1 { n + 3 } else { n + 2 };
+    for s in streams.iter_mut().chain([&mut again]) {
+        s.ends(before);
+    }
     drop(started);
 }
 

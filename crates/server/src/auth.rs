@@ -439,6 +439,8 @@ pub async fn signout(State(state): State<AppState>, axum::Extension(p): axum::Ex
     {
         return server_error(false, &e);
     }
+    // This session's open streams end now.
+    state.hub.access_changed(p.user.id);
     record(&state, &p.user.username, "signout", "", "ok").await;
     let mut r = Redirect::to("/signin").into_response();
     r.headers_mut().insert(

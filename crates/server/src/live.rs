@@ -28,6 +28,14 @@ use crate::service;
 /// Events buffered per incident for slow subscribers (beyond it they catch up from the store).
 const CAPACITY: usize = 256;
 
+/// Credential changes buffered for the streams (beyond it every stream checks its own).
+const ACCESS_CAPACITY: usize = 64;
+
+/// How often an open stream checks that its credential still holds even when
+/// nothing was announced: a session that expired, a token revoked by another
+/// process on SQLite (which announces nothing).
+pub const RECHECK: Duration = Duration::from_secs(60);
+
 /// One event as sent: its number and its timeline entry as JSON.
 #[derive(Debug, Clone)]
 pub struct Live {
@@ -47,19 +55,19 @@ struct Topic {
 /// The broadcast channels, per incident.
 pub struct Hub {
     topics: Mutex<HashMap<String, Arc<Topic>>>,
-    /// Users disabled while this process runs: their streams end at the next event.
-    disabled: Mutex<std::collections::HashSet<i64>>,
+    /// Users whose credentials changed (a token revoked, sessions ended, the
+    /// user disabled), here or announced by another process: each of their
+    /// open streams checks at once that what it was opened with still holds.
+    access: broadcast::Sender<i64>,
+    /// How often an open stream checks its credential unprompted.
+    recheck: Duration,
     /// Set when the server shuts down: streams end so connections close.
     closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Hub {
     fn default() -> Hub {
-        Hub {
-            topics: Mutex::new(HashMap::new()),
-            disabled: Mutex::new(std::collections::HashSet::new()),
-            closing: tokio::sync::watch::Sender::new(false),
-        }
+        Hub::with_recheck(RECHECK)
     }
 }
 
@@ -68,18 +76,21 @@ impl Hub {
         Hub::default()
     }
 
-    /// Marks a user disabled (or enabled again) for the streams they have open.
-    pub fn set_disabled(&self, user: i64, disabled: bool) {
-        let mut d = self.disabled.lock().unwrap_or_else(|e| e.into_inner());
-        if disabled {
-            d.insert(user);
-        } else {
-            d.remove(&user);
+    /// A hub whose streams check their credential every `recheck` even when
+    /// nothing was announced (the default is [`RECHECK`]; tests use less).
+    pub fn with_recheck(recheck: Duration) -> Hub {
+        Hub {
+            topics: Mutex::new(HashMap::new()),
+            access: broadcast::channel(ACCESS_CAPACITY).0,
+            recheck,
+            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 
-    fn is_disabled(&self, user: i64) -> bool {
-        self.disabled.lock().unwrap_or_else(|e| e.into_inner()).contains(&user)
+    /// The user's credentials changed: their open streams check theirs now
+    /// and end if it no longer holds.
+    pub fn access_changed(&self, user: i64) {
+        let _ = self.access.send(user);
     }
 
     /// Ends every stream (the server is shutting down).
@@ -151,6 +162,14 @@ async fn read_after(state: &AppState, id: &str, after: u64) -> Result<Vec<Live>,
     Ok(out)
 }
 
+/// What woke a waiting stream.
+enum Wake {
+    Event(Result<Arc<Live>, broadcast::error::RecvError>),
+    Closing,
+    /// A credential change (true: possibly this stream's) or the periodic check.
+    Check(bool),
+}
+
 struct Subscriber {
     state: AppState,
     /// Who the stream is for: when an event changes who may see the incident,
@@ -159,6 +178,8 @@ struct Subscriber {
     id: String,
     rx: broadcast::Receiver<Arc<Live>>,
     closing: tokio::sync::watch::Receiver<bool>,
+    access: broadcast::Receiver<i64>,
+    recheck: tokio::time::Interval,
     /// The last event sent to the client.
     sent: u64,
     queue: VecDeque<Live>,
@@ -166,6 +187,26 @@ struct Subscriber {
 }
 
 impl Subscriber {
+    /// Whether the credential the stream was opened with still holds, as the
+    /// store has it now: the user exists and is enabled, and the session has
+    /// not ended (or expired) or the token has not been revoked.
+    async fn still_signed_in(&self) -> bool {
+        let store = &self.state.store;
+        let user = self.principal.user.id;
+        match store.user(user).await {
+            Ok(Some(u)) if !u.disabled => {}
+            _ => return false,
+        }
+        match &self.principal.via {
+            crate::auth::Via::Session { id, .. } => {
+                matches!(store.session(id, self.state.now()).await, Ok(Some(s)) if s.user_id == user)
+            }
+            crate::auth::Via::Token { name } => {
+                matches!(store.tokens(user).await, Ok(t) if t.iter().any(|t| t.name == *name))
+            }
+        }
+    }
+
     /// Whether the stream's user may still read the incident, as the store has it now.
     async fn may_still_read(&self) -> bool {
         match self.state.incidents.load(&self.state.store, &self.id).await {
@@ -194,17 +235,33 @@ impl Subscriber {
                 if l.seq <= self.sent {
                     continue;
                 }
-                if self.state.hub.is_disabled(self.principal.user.id) || (l.access && !self.may_still_read().await) {
+                if l.access && !self.may_still_read().await {
                     self.done = true;
                     continue;
                 }
                 self.sent = l.seq;
                 return Some(SseEvent::default().id(l.seq.to_string()).data(&*l.data));
             }
-            let received = tokio::select! {
-                r = self.rx.recv() => r,
-                _ = self.closing.wait_for(|c| *c) => {
+            let woke = tokio::select! {
+                r = self.rx.recv() => Wake::Event(r),
+                _ = self.closing.wait_for(|c| *c) => Wake::Closing,
+                changed = self.access.recv() => match changed {
+                    Ok(user) => Wake::Check(user == self.principal.user.id),
+                    Err(broadcast::error::RecvError::Lagged(_)) => Wake::Check(true),
+                    Err(broadcast::error::RecvError::Closed) => Wake::Check(false),
+                },
+                _ = self.recheck.tick() => Wake::Check(true),
+            };
+            let received = match woke {
+                Wake::Event(r) => r,
+                Wake::Closing => {
                     self.done = true;
+                    continue;
+                }
+                Wake::Check(mine) => {
+                    if mine && !self.still_signed_in().await {
+                        self.done = true;
+                    }
                     continue;
                 }
             };
@@ -233,8 +290,13 @@ pub async fn stream(
     // Subscribe before reading, so nothing appended in between is missed.
     let rx = state.hub.subscribe(&id);
     let closing = state.hub.closing.subscribe();
+    let access = state.hub.access.subscribe();
     let done = *closing.borrow();
-    let mut sub = Subscriber { state, principal, id, rx, closing, sent: after, queue: VecDeque::new(), done };
+    let every = state.hub.recheck;
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sub =
+        Subscriber { state, principal, id, rx, closing, access, recheck, sent: after, queue: VecDeque::new(), done };
     if !sub.catch_up().await {
         return Err("the store could not be read".into());
     }
@@ -253,7 +315,8 @@ pub async fn listen_postgres(state: AppState) {
         match store::write::listen(pg).await {
             Ok(mut l) => loop {
                 match l.recv().await {
-                    Ok((id, seq)) => state.hub.publish(&state, &id, seq, seq).await,
+                    Ok(store::write::Announcement::Appended(id, seq)) => state.hub.publish(&state, &id, seq, seq).await,
+                    Ok(store::write::Announcement::Access(user)) => state.hub.access_changed(user),
                     Err(e) => {
                         eprintln!("interlock serve: listening for other servers' events: {e}");
                         break;

@@ -1931,7 +1931,7 @@ pub async fn set_user_disabled(
         return Err(ServiceError::Conflict("an administrator does not disable themselves".into()));
     }
     state.store.set_user_disabled(user.id, disabled).await.map_err(store_error)?;
-    state.hub.set_disabled(user.id, disabled);
+    state.hub.access_changed(user.id);
     log_access(state, p, what, username, &format!("ok: {}", req.reason)).await?;
     let user = state
         .store
@@ -2009,6 +2009,7 @@ pub async fn revoke_token(
     if !state.store.revoke_token(user.id, name).await.map_err(store_error)? {
         return Err(ServiceError::Invalid(format!("{username} has no token named {name:?}")));
     }
+    state.hub.access_changed(user.id);
     log_access(state, p, "revoke-token", username, &format!("ok: {name}")).await?;
     tokens(state, p, username).await
 }
@@ -2018,6 +2019,7 @@ pub async fn revoke_token(
 pub async fn end_sessions(state: &AppState, p: &Principal, username: &str) -> Result<SessionsEnded, ServiceError> {
     let user = manageable(state, p, username, "end-sessions").await?;
     let ended = state.store.end_sessions(user.id).await.map_err(store_error)?;
+    state.hub.access_changed(user.id);
     log_access(state, p, "end-sessions", username, &format!("ok: {ended} ended")).await?;
     Ok(SessionsEnded { ended })
 }

@@ -1550,6 +1550,115 @@ async fn a_live_stream_ends_when_its_user_loses_access() {
     assert!(!seen.contains("member-removed"), "{seen}");
 }
 
+/// Reads a stream to its end, within the wait (keep-alive comments must not
+/// keep the loop going); returns what it sent.
+async fn until_end(body: &mut Body, who: &str) -> String {
+    tokio::time::timeout(WAIT, async {
+        let mut seen = String::new();
+        while let Some(f) = body.frame().await {
+            if let Ok(d) = f.unwrap().into_data() {
+                seen.push_str(std::str::from_utf8(&d).unwrap());
+            }
+        }
+        seen
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{who}'s stream ends within the wait"))
+}
+
+/// Opens the incident's live stream with a credential; asserts it is accepted.
+async fn open_stream(app: &App, auth: Auth<'_>) -> Body {
+    let res = app.router.clone().oneshot(get_as("/api/incidents/INC-1/events", auth)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.into_body()
+}
+
+/// A revoked token's, an ended session's and a disabled user's open streams
+/// end at once, with nothing appended to wake them; the user's other
+/// credentials' streams go on.
+#[tokio::test]
+async fn open_streams_end_when_their_credential_is_revoked() {
+    let app = app().await;
+    let laptop = server::new_api_token(&*app.store, "tnguyen", "laptop", 1).await.unwrap();
+    let ci = server::new_api_token(&*app.store, "tnguyen", "ci", 1).await.unwrap();
+    let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
+    let psharma = server::new_api_token(&*app.store, "psharma", "live", 1).await.unwrap();
+    let mut ci_body = open_stream(&app, Auth::Bearer(&ci)).await;
+    let mut laptop_body = open_stream(&app, Auth::Bearer(&laptop)).await;
+    let mut session_body = open_stream(&app, Auth::Session(&t_cookie, None)).await;
+    let mut p_body = open_stream(&app, Auth::Bearer(&psharma)).await;
+
+    let r = send(&app, post_json("/api/users/tnguyen/tokens/ci/revoke", "", Auth::Bearer(&laptop))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    until_end(&mut ci_body, "the revoked token").await;
+    // The others still receive.
+    let r = send(
+        &app,
+        post_json("/api/incidents/INC-1/entries", r#"{"entry": "note", "text": "still here"}"#, Auth::Bearer(&laptop)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let note = head(&app).await;
+    assert_eq!(sse_events(&mut laptop_body, 1).await[0].0, note);
+    assert_eq!(sse_events(&mut session_body, 1).await[0].0, note);
+
+    let r = send(&app, post_json("/api/users/tnguyen/sessions/end", "", Auth::Session(&t_cookie, Some(&t_csrf)))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    until_end(&mut session_body, "the ended session").await;
+
+    // Disabling psharma ends her stream at once (not at the next event).
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let r = send(
+        &app,
+        post_json(
+            "/api/users/psharma/disable",
+            r#"{"reason": "laptop stolen"}"#,
+            Auth::Session(&m_cookie, Some(&m_csrf)),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    until_end(&mut p_body, "the disabled user").await;
+    // The laptop token's stream was not touched by any of it.
+    let r = send(
+        &app,
+        post_json("/api/incidents/INC-1/entries", r#"{"entry": "note", "text": "and here"}"#, Auth::Bearer(&laptop)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(sse_events(&mut laptop_body, 1).await[0].0, head(&app).await);
+}
+
+/// What nobody announces (a token revoked by another process on SQLite, a
+/// session that expired) ends a stream at its next periodic check.
+#[tokio::test]
+async fn open_streams_check_their_credential_at_intervals() {
+    let mut app = app().await;
+    app.state.hub = Arc::new(server::live::Hub::with_recheck(std::time::Duration::from_millis(100)));
+    app.router = server::router(app.state.clone());
+    let token = server::new_api_token(&*app.store, "tnguyen", "ci", 1).await.unwrap();
+    let keep = server::new_api_token(&*app.store, "tnguyen", "laptop", 1).await.unwrap();
+    let (cookie, _) = sign_in_as(&app, "psharma").await;
+    let mut t_body = open_stream(&app, Auth::Bearer(&token)).await;
+    let mut k_body = open_stream(&app, Auth::Bearer(&keep)).await;
+    let mut s_body = open_stream(&app, Auth::Session(&cookie, None)).await;
+    // Straight in the store, as `interlock user revoke` in another process does.
+    let user = app.store.user_by_name("tnguyen").await.unwrap().unwrap();
+    assert!(app.store.revoke_token(user.id, "ci").await.unwrap());
+    until_end(&mut t_body, "the token revoked elsewhere").await;
+    // The session expires on the server's clock.
+    app.clock.advance_secs(app.state.session_ttl / 1_000_000 + 1);
+    until_end(&mut s_body, "the expired session").await;
+    // A credential that holds went on through the same checks.
+    let r = send(
+        &app,
+        post_json("/api/incidents/INC-1/entries", r#"{"entry": "note", "text": "still here"}"#, Auth::Bearer(&keep)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(sse_events(&mut k_body, 1).await[0].0, head(&app).await);
+}
+
 #[tokio::test]
 async fn events_stream_live_and_a_reconnect_catches_up_from_last_event_id() {
     let app = app().await;

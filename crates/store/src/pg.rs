@@ -34,6 +34,17 @@ const CHUNK: usize = 5000;
 const MIGRATION_LOCK: i64 = 0x1a7e_4c0c_0001;
 
 impl PgStore {
+    /// Tells the other processes that `user`'s credentials changed
+    /// ([`crate::write::ACCESS_CHANNEL`]), after the change is committed.
+    async fn announce_access(&self, user: i64) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::write::ACCESS_CHANNEL)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Connects, checks durability, and migrates.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
@@ -411,6 +422,9 @@ impl Store for PgStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        if done.rows_affected() == 1 {
+            self.announce_access(id).await?;
+        }
         Ok(done.rows_affected() == 1)
     }
 
@@ -439,7 +453,13 @@ impl Store for PgStore {
     }
 
     async fn delete_session(&self, id: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let user: Option<(i64,)> = sqlx::query_as("DELETE FROM sessions WHERE id = $1 RETURNING user_id")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some((user,)) = user {
+            self.announce_access(user).await?;
+        }
         Ok(())
     }
 
@@ -500,11 +520,17 @@ impl Store for PgStore {
             .bind(name)
             .execute(&self.pool)
             .await?;
+        if r.rows_affected() > 0 {
+            self.announce_access(user_id).await?;
+        }
         Ok(r.rows_affected() > 0)
     }
 
     async fn end_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
+        if r.rows_affected() > 0 {
+            self.announce_access(user_id).await?;
+        }
         Ok(r.rows_affected())
     }
 

@@ -19,6 +19,12 @@ use crate::{AnyStore, PgStore, SqliteStore, Store, StoreError};
 /// The PostgreSQL channel appends are announced on.
 pub const CHANNEL: &str = "interlock_events";
 
+/// The PostgreSQL channel on which a change to a user's credentials (a token
+/// revoked, sessions ended, the user disabled or enabled) is announced, with
+/// the user's id as payload: other processes end that user's open streams
+/// unless the credential they were opened with still holds.
+pub const ACCESS_CHANNEL: &str = "interlock_access";
+
 /// What the write path appended, and the incident after it.
 #[derive(Debug)]
 pub struct Written {
@@ -240,25 +246,41 @@ pub fn parse_announcement(payload: &str) -> Option<(&str, u64)> {
     Some((id, seq.parse().ok()?))
 }
 
-/// A PostgreSQL connection listening for announcements of appends.
+/// A PostgreSQL connection listening for announcements of appends and of
+/// credential changes.
 pub struct Listener(PgListener);
 
-/// Listens on [`CHANNEL`] with a connection of its own from the store's pool settings.
+/// What another process announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Announcement {
+    /// The incident has events up to this one.
+    Appended(String, u64),
+    /// This user's credentials changed ([`ACCESS_CHANNEL`]).
+    Access(i64),
+}
+
+/// Listens on [`CHANNEL`] and [`ACCESS_CHANNEL`] with a connection of its own
+/// from the store's pool settings.
 pub async fn listen(store: &PgStore) -> Result<Listener, StoreError> {
     let mut l = PgListener::connect_with(store.pool()).await?;
-    l.listen(CHANNEL).await?;
+    l.listen_all([CHANNEL, ACCESS_CHANNEL]).await?;
     Ok(Listener(l))
 }
 
 impl Listener {
-    /// The next announcement: (incident, seq). After a lost connection the
-    /// listener reconnects; announcements made meanwhile are missed, which
-    /// readers make up for by reading from the last event they saw.
-    pub async fn recv(&mut self) -> Result<(String, u64), StoreError> {
+    /// The next announcement. After a lost connection the listener
+    /// reconnects; announcements made meanwhile are missed, which readers make
+    /// up for by reading from the last event they saw (and streams by checking
+    /// their credential again at intervals).
+    pub async fn recv(&mut self) -> Result<Announcement, StoreError> {
         loop {
             let n = self.0.recv().await?;
-            if let Some((id, seq)) = parse_announcement(n.payload()) {
-                return Ok((id.to_string(), seq));
+            if n.channel() == ACCESS_CHANNEL {
+                if let Ok(user) = n.payload().parse() {
+                    return Ok(Announcement::Access(user));
+                }
+            } else if let Some((id, seq)) = parse_announcement(n.payload()) {
+                return Ok(Announcement::Appended(id.to_string(), seq));
             }
         }
     }
