@@ -3,12 +3,11 @@
 //! The `notify` crate sends and retries; this module reads the config file
 //! (`--notify-config`, or `INTERLOCK_NOTIFY_CONFIG`), supplies the clock and
 //! the environment (secrets are named there, never in the file), and writes
-//! every attempt to the store as a site-level record of kind
-//! [`NOTIFICATION`]: one record per delivery (message and channel), one
+//! every attempt to the store ([`notify::journal`]) as a site-level record of
+//! kind `notification`: one record per delivery (message and channel), one
 //! revision per attempt. `update publish --notify-config` sends the
 //! published update through [`send_update`].
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,14 +15,12 @@ use std::process::ExitCode;
 use ::incident::Timestamp;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use notify::{Attempt, AttemptLog, Config, Delivery, EventKind, Message, Notifier};
+use notify::journal::{NOTIFICATION, StoreLog};
+use notify::{Attempt, Config, Delivery, EventKind, Message, Notifier};
 use serde_json::json;
-use store::{AnyStore, Record, Store};
+use store::Store;
 
 use crate::incident::{Db, open_store};
-
-/// The record kind of the delivery log.
-pub const NOTIFICATION: &str = "notification";
 
 #[derive(Subcommand, Debug)]
 pub enum NotifyCommand {
@@ -129,42 +126,11 @@ fn system_micros() -> i64 {
         .unwrap_or(0)
 }
 
-fn notifier(config: &Config) -> Result<Notifier> {
+/// The sender: the system clock (`INTERLOCK_NOW` fixes it) and secrets from the environment.
+pub(crate) fn notifier(config: &Config) -> Result<Notifier> {
     let fixed = std::env::var("INTERLOCK_NOW").is_ok().then(now_micros).transpose()?;
     let clock = move || fixed.unwrap_or_else(system_micros);
     Ok(Notifier::new(config.retry, clock, |name| std::env::var(name).ok())?)
-}
-
-/// Writes each attempt to the store as it is made: record (notification,
-/// delivery id), revision = attempt number.
-struct StoreLog<'a> {
-    store: &'a AnyStore,
-    actor: String,
-    failures: RefCell<Vec<String>>,
-}
-
-impl AttemptLog for StoreLog<'_> {
-    async fn record(&self, a: &Attempt) {
-        let body = match serde_json::to_string(a) {
-            Ok(b) => b,
-            Err(e) => {
-                self.failures.borrow_mut().push(format!("{} attempt {}: {e}", a.delivery, a.attempt));
-                return;
-            }
-        };
-        let r = Record {
-            kind: NOTIFICATION.into(),
-            id: a.delivery.clone(),
-            rev: u64::from(a.attempt),
-            recorded_at: a.at,
-            actor: self.actor.clone(),
-            reason: format!("attempt {} of {}: {}", a.attempt, a.attempts, a.outcome),
-            body,
-        };
-        if let Err(e) = self.store.put_record(&r).await {
-            self.failures.borrow_mut().push(format!("{} attempt {}: {e}", a.delivery, a.attempt));
-        }
-    }
 }
 
 /// Delivers `msg` to `channels`, logging every attempt in the store.
@@ -177,10 +143,10 @@ async fn deliver(
 ) -> Result<Vec<Delivery>> {
     let n = notifier(config)?;
     let store = open_store(db).await?;
-    let log = StoreLog { store: &store, actor: actor.to_string(), failures: RefCell::new(Vec::new()) };
+    let log = StoreLog::new(&store, actor);
     let deliveries = n.deliver_all(channels, msg, &log).await;
+    let failures = log.failures();
     store.close().await;
-    let failures = log.failures.into_inner();
     if !failures.is_empty() {
         let mut err = std::io::stderr().lock();
         for f in &failures {
@@ -302,17 +268,7 @@ pub(crate) async fn send_update(
     store.close().await;
     let inc = inc?;
     let seq = inc.communications.last().copied().unwrap_or(inc.seq());
-    let title = inc.opened.title.to_string();
-    let msg = Message {
-        id: format!("{incident}#{seq}"),
-        incident: Some(incident.into()),
-        title: Some(title.clone()),
-        audience: Some(audience.into()),
-        event: EventKind::UpdatePublished,
-        subject: format!("[{incident}] {title}: status update for {audience}"),
-        text: text.into(),
-        link: config.link_for(incident),
-    };
+    let msg = notify::journal::update_message(config, incident, &inc.opened.title, seq, audience, text);
     let deliveries = deliver(db, actor, config, &channels, &msg).await?;
     let mut out = std::io::stdout().lock();
     for d in &deliveries {
@@ -331,36 +287,10 @@ pub(crate) async fn send_update(
 
 async fn log(a: LogArgs) -> Result<ExitCode> {
     let store = open_store(&a.db).await?;
-    let latest = store.records(NOTIFICATION).await?;
-    let mut rows = Vec::new();
-    for r in latest {
-        let last: Attempt = serde_json::from_str(&r.body)
-            .with_context(|| format!("notification record {} revision {} is not an attempt", r.id, r.rev))?;
-        if a.incident.as_ref().is_some_and(|i| last.incident.as_ref() != Some(i))
-            || a.channel.as_ref().is_some_and(|c| &last.channel != c)
-        {
-            continue;
-        }
-        let history =
-            if a.json || a.attempts {
-                let mut all = Vec::new();
-                for h in store.record_history(NOTIFICATION, &r.id).await? {
-                    all.push(serde_json::from_str::<Attempt>(&h.body).with_context(|| {
-                        format!("notification record {} revision {} is not an attempt", h.id, h.rev)
-                    })?);
-                }
-                all
-            } else {
-                Vec::new()
-            };
-        rows.push((last, history));
-    }
+    let rows =
+        notify::journal::deliveries(&store, a.incident.as_deref(), a.channel.as_deref(), a.json || a.attempts).await;
     store.close().await;
-    // In the order they were sent.
-    rows.sort_by(|(x, xh), (y, yh)| {
-        let first = |l: &Attempt, h: &[Attempt]| h.first().map_or(l.at, |f| f.at);
-        first(x, xh).cmp(&first(y, yh)).then_with(|| x.delivery.cmp(&y.delivery))
-    });
+    let rows: Vec<(Attempt, Vec<Attempt>)> = rows?.into_iter().map(|l| (l.last, l.history)).collect();
     let mut out = std::io::stdout().lock();
     if a.json {
         let v: Vec<_> = rows

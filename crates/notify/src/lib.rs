@@ -8,12 +8,14 @@
 //! delivery until it is accepted, refused for good (a 4xx other than 429, a
 //! permanent SMTP reply, a missing secret) or out of attempts, waiting with
 //! exponential back-off (and Retry-After) between attempts; every attempt is
-//! an [`Attempt`] handed to the caller's [`AttemptLog`] as it is made. The
-//! crate keeps nothing itself: the binary writes the attempts to the store.
+//! an [`Attempt`] handed to the caller's [`AttemptLog`] as it is made;
+//! [`journal`] writes them to the store's delivery log (for the CLI and the
+//! server alike) and reads that log back.
 //!
 //! The config format and the reasons for it are in `docs/notifications.md`.
 
 pub mod config;
+pub mod journal;
 pub mod message;
 pub mod send;
 
