@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::auth::Principal;
 use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
-use crate::{AppState, entries, views};
+use crate::{AppState, entries, records, views};
 
 /// An error, as every API route returns it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1159,6 +1159,17 @@ impl Modify for Security {
         user_tokens,
         revoke_token,
         end_sessions,
+        crate::records::list_work_orders,
+        crate::records::add_work_order,
+        crate::records::work_order_history,
+        crate::records::import_work,
+        crate::records::list_vendor_grants,
+        crate::records::grant_vendor,
+        crate::records::vendor_grant_history,
+        crate::records::revoke_grant,
+        crate::records::sessions,
+        crate::records::import,
+        crate::records::correlate_log,
         openapi
     ),
     components(schemas(
@@ -1187,6 +1198,7 @@ impl Modify for Security {
         (name = "incidents", description = "The incident record"),
         (name = "actions", description = "Response actions through the authority matrix: propose, approve, reject"),
         (name = "users", description = "API tokens and sessions: a user's own, or anyone's for an administrator"),
+        (name = "records", description = "Site-level records: work orders, vendor grants and their kill switch, the vendor session register, observed activity judged against them"),
         (name = "meta", description = "About the API itself")
     )
 )]
@@ -1368,6 +1380,67 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/users/{username}/enable",
             public: false,
             handler: post(enable_user),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/work-orders",
+            public: false,
+            handler: get(records::list_work_orders),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/work-orders",
+            public: false,
+            handler: post(records::add_work_order),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/work-orders/import",
+            public: false,
+            handler: post(records::import_work),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/work-orders/{id}",
+            public: false,
+            handler: get(records::work_order_history),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/vendor-grants",
+            public: false,
+            handler: get(records::list_vendor_grants),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/vendor-grants",
+            public: false,
+            handler: post(records::grant_vendor),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/vendor-grants/{id}",
+            public: false,
+            handler: get(records::vendor_grant_history),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/vendor-grants/{id}/revoke",
+            public: false,
+            handler: post(records::revoke_grant),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/vendor-sessions",
+            public: false,
+            handler: post(records::sessions),
+        },
+        ApiRoute { method: Method::POST, path: "/api/evidence/import", public: false, handler: post(records::import) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/evidence/correlate",
+            public: false,
+            handler: post(records::correlate_log),
         },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]

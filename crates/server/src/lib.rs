@@ -19,6 +19,7 @@ mod html;
 pub mod live;
 pub mod panels;
 pub mod picture;
+pub mod records;
 pub mod service;
 pub mod views;
 

@@ -1009,6 +1009,27 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
     // An action for the routes of one ({seq}).
     let (t_cookie, t_csrf) = sign_in_as(&app, "tnguyen").await;
     let action = propose(&app, &t_cookie, &t_csrf).await.to_string();
+    // A work order and a grant for the routes of one (`/api/work-orders/{id}`, `/api/vendor-grants/{id}`).
+    for (uri, body) in [
+        (
+            "/api/work-orders",
+            r#"{"id": "WO-DOC", "title": "t", "assets": ["plc-filt-01"], "activities": ["patching"], "start": "2026-11-26T14:00:00Z", "end": "2026-11-26T15:00:00Z"}"#,
+        ),
+        (
+            "/api/vendor-grants",
+            r#"{"id": "VG-DOC", "vendor": "ridgeline", "assets": ["ews-01"], "start": "2026-11-26T14:00:00Z", "end": "2026-11-26T15:00:00Z"}"#,
+        ),
+    ] {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "POST {uri}");
+    }
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -1017,6 +1038,12 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
                 "{m} {path} is documented but not in server::api_routes()"
             );
             let mut uri = path.replace("{id}", "INC-1").replace("{seq}", &action);
+            if path.starts_with("/api/work-orders/") {
+                uri = path.replace("{id}", "WO-DOC");
+            }
+            if path.starts_with("/api/vendor-grants/") {
+                uri = path.replace("{id}", "VG-DOC");
+            }
             if path.ends_with("/contain") {
                 // The planner needs to know what the attacker holds.
                 uri.push_str("?compromised=ews-01");
