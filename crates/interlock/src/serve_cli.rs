@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// Print the OpenAPI document and exit (`interlock serve --print-openapi > docs/api/openapi.json`).
     #[arg(long)]
     print_openapi: bool,
+    /// The notification config (TOML; docs/notifications.md): published updates go to the channels
+    /// taking their audience, each attempt in the delivery log (`interlock notify log`).
+    #[arg(long = "notify-config", value_name = "FILE", env = "INTERLOCK_NOTIFY_CONFIG")]
+    notify_config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,6 +120,15 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let site = args.site.as_deref().map(|d| load_site(Some(d))).transpose()?.map(Arc::new);
+    // Checked before anything starts: a bad config names its file, line and field.
+    let notify = match &args.notify_config {
+        Some(path) => {
+            let config = crate::notify_cli::load_config(path)?;
+            let notifier = crate::notify_cli::notifier(&config)?;
+            Some(Arc::new(server::notifications::Notifications::new(config, notifier)))
+        }
+        None => None,
+    };
     let rt = server::runtime().context("starting the runtime")?;
     rt.block_on(async {
         let store = Arc::new(open_store(&args.db).await?);
@@ -129,7 +142,8 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         if store.users().await?.is_empty() {
             eprintln!("no users yet: create the first administrator with `interlock user add --admin --username NAME --person ID`");
         }
-        let state = server::AppState::new(store.clone(), site, Arc::new(SystemClock));
+        let mut state = server::AppState::new(store.clone(), site, Arc::new(SystemClock));
+        state.notify = notify;
         server::serve(listener, state).await.context("serving")?;
         store.close().await;
         Ok(ExitCode::SUCCESS)

@@ -552,10 +552,39 @@ pub async fn update_draft(
     }
 }
 
+/// The incident's notifications: each delivery of a published update (or a
+/// reminder) to a channel of the server's notification config, with its last
+/// attempt (`interlock notify log --incident`).
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/notifications",
+    tag = "updates",
+    params(("id" = String, Path, description = "The incident id")),
+    responses(
+        (status = 200, description = "The deliveries, in the order they were first tried", body = Vec<crate::notifications::DeliveryView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    )
+)]
+pub async fn notifications(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match service::notifications(&state, &p, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 /// Publishes a reviewed status update as the caller's site person: an event
 /// of the incident. A text using a word IT and OT hear differently is refused
 /// (422, naming the words with the site's definitions) unless
-/// `accept_definitions`, which appends the definitions.
+/// `accept_definitions`, which appends the definitions. With a notification
+/// config (`serve --notify-config`), the update then goes to every channel
+/// taking the audience's updates, in the background: `notified` names them,
+/// `GET /api/incidents/{id}/notifications` has the outcome.
 #[utoipa::path(
     post,
     path = "/api/incidents/{id}/updates",
@@ -1149,6 +1178,7 @@ impl Modify for Security {
         report,
         update_draft,
         publish_update,
+        notifications,
         vendor_access,
         set_visibility,
         add_member,
@@ -1349,6 +1379,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/incidents/{id}/updates",
             public: false,
             handler: post(publish_update),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/notifications",
+            public: false,
+            handler: get(notifications),
         },
         ApiRoute { method: Method::GET, path: "/api/users", public: false, handler: get(users) },
         ApiRoute {

@@ -524,6 +524,37 @@ struct UpdatesPage<'a> {
     text: &'a str,
     flags: Vec<service::FlagView>,
     message: Option<&'a str>,
+    /// The notification channels publishing sends this audience's update to.
+    sends_to: Vec<String>,
+    /// Whether the server has a notification config at all.
+    notifying: bool,
+    /// The incident's deliveries so far, latest first.
+    deliveries: Vec<crate::notifications::DeliveryView>,
+}
+
+impl UpdatesPage<'_> {
+    /// The channels and the delivery log for `audience` of incident `id`, as `p` may read them.
+    async fn outbound(
+        state: &AppState,
+        p: &Principal,
+        id: &str,
+        audience: &str,
+    ) -> (Vec<String>, bool, Vec<crate::notifications::DeliveryView>) {
+        let sends_to = state
+            .notify
+            .as_deref()
+            .map(|n| {
+                n.config
+                    .channels_for(Some(audience), notify::EventKind::UpdatePublished)
+                    .iter()
+                    .map(|c| c.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut deliveries = service::notifications(state, p, id).await.unwrap_or_default();
+        deliveries.reverse();
+        (sends_to, state.notify.is_some(), deliveries)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -544,6 +575,7 @@ pub async fn composer(
         Ok(d) => d,
         Err(e) => return service_error(e),
     };
+    let (sends_to, notifying, deliveries) = UpdatesPage::outbound(&state, &p, &id, &d.audience).await;
     render(
         StatusCode::OK,
         &UpdatesPage {
@@ -557,6 +589,9 @@ pub async fn composer(
             text: &d.text,
             flags: d.flagged_terms,
             message: None,
+            sends_to,
+            notifying,
+            deliveries,
         },
     )
 }
@@ -607,6 +642,7 @@ pub async fn publish(
                 .unwrap_or_default();
             let msg = format!("Refused, nothing was published: {e}");
             let audience = comms::Audience::parse(f.audience.trim()).map_or("operations", |a| a.as_str());
+            let (sends_to, notifying, deliveries) = UpdatesPage::outbound(&state, &p, &id, audience).await;
             render(
                 crate::api::status_of(&e),
                 &UpdatesPage {
@@ -620,6 +656,9 @@ pub async fn publish(
                     text: &f.text,
                     flags,
                     message: Some(&msg),
+                    sends_to,
+                    notifying,
+                    deliveries,
                 },
             )
         }

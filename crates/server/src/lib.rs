@@ -17,6 +17,7 @@ pub mod cache;
 pub mod entries;
 mod html;
 pub mod live;
+pub mod notifications;
 pub mod panels;
 pub mod picture;
 pub mod records;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// How long a session lasts, in microseconds (default 12 hours: a shift).
     pub session_ttl: i64,
+    /// The notification channels published updates go to (`serve --notify-config`).
+    pub notify: Option<Arc<notifications::Notifications>>,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
             clock,
             limiter: Arc::new(RateLimiter::new(auth::MAX_FAILURES, auth::WINDOW_MICROS)),
             session_ttl: 12 * 3600 * 1_000_000,
+            notify: None,
         }
     }
 
@@ -196,6 +200,7 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let listening = tokio::spawn(live::listen_postgres(state.clone()));
     let hub = state.hub.clone();
+    let notify = state.notify.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY a response written in two parts (its head, then its
     // body) waits for the client's delayed acknowledgement of the first, up
@@ -210,6 +215,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     };
     let r = axum::serve(listener, app).with_graceful_shutdown(stop).await;
     listening.abort();
+    // Deliveries in flight get a bounded time to finish (their attempts are logged as made).
+    if let Some(n) = notify
+        && !n.settle(std::time::Duration::from_secs(10)).await
+    {
+        eprintln!("interlock serve: stopped with notifications still being delivered (see `interlock notify log`)");
+    }
     r
 }
 

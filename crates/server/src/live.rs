@@ -207,6 +207,19 @@ impl Subscriber {
         }
     }
 
+    /// Whether a credential change of this stream's user (or possibly of it:
+    /// announcements were missed) is pending; takes every pending one.
+    fn access_changed(&mut self) -> bool {
+        let mut mine = false;
+        loop {
+            match self.access.try_recv() {
+                Ok(user) => mine |= user == self.principal.user.id,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => mine = true,
+                Err(_) => return mine,
+            }
+        }
+    }
+
     /// Whether the stream's user may still read the incident, as the store has it now.
     async fn may_still_read(&self) -> bool {
         match self.state.incidents.load(&self.state.store, &self.id).await {
@@ -235,6 +248,12 @@ impl Subscriber {
                 if l.seq <= self.sent {
                     continue;
                 }
+                // A credential change announced before this event was
+                // published is seen before the event goes out.
+                if self.access_changed() && !self.still_signed_in().await {
+                    self.done = true;
+                    continue;
+                }
                 if l.access && !self.may_still_read().await {
                     self.done = true;
                     continue;
@@ -243,7 +262,7 @@ impl Subscriber {
                 return Some(SseEvent::default().id(l.seq.to_string()).data(&*l.data));
             }
             let woke = tokio::select! {
-                r = self.rx.recv() => Wake::Event(r),
+                biased;
                 _ = self.closing.wait_for(|c| *c) => Wake::Closing,
                 changed = self.access.recv() => match changed {
                     Ok(user) => Wake::Check(user == self.principal.user.id),
@@ -251,6 +270,7 @@ impl Subscriber {
                     Err(broadcast::error::RecvError::Closed) => Wake::Check(false),
                 },
                 _ = self.recheck.tick() => Wake::Check(true),
+                r = self.rx.recv() => Wake::Event(r),
             };
             let received = match woke {
                 Wake::Event(r) => r,

@@ -1608,6 +1608,9 @@ pub struct PublishRequest {
 pub struct Published {
     pub seq: u64,
     pub text: String,
+    /// The notification channels the update is being sent to (in the
+    /// background; `GET /api/incidents/{id}/notifications` has the outcome).
+    pub notified: Vec<String>,
 }
 
 fn audience(s: &str) -> Result<comms::Audience, ServiceError> {
@@ -1673,7 +1676,23 @@ pub async fn publish_update(
         })])
     })
     .await?;
-    Ok(Published { seq: inc.seq(), text: body })
+    let notified = crate::notifications::send_update(state, &p.user.username, &inc, inc.seq(), a.as_str(), &body);
+    Ok(Published { seq: inc.seq(), text: body, notified })
+}
+
+/// The incident's notification deliveries, for whoever may read it.
+pub async fn notifications(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Vec<crate::notifications::DeliveryView>, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-notifications").await?;
+    if inc.private {
+        log_access(state, p, "read-notifications", id, "ok").await?;
+    }
+    crate::notifications::deliveries(state, inc.id()).await
 }
 
 /// A vendor access grant as the board's vendor panel shows it.

@@ -117,6 +117,12 @@ pub fn visibility(private: bool) -> EventBody {
 /// and the vendor engineer jpark added as members. INC-2: private, opened by
 /// psharma, who is a member of it only. INC-3: open, by mgarcia.
 pub async fn app() -> App {
+    app_configured(|_| {}).await
+}
+
+/// [`app`], with the server's state changed by `configure` before it serves
+/// (a notification config...).
+pub async fn app_configured(configure: impl FnOnce(&mut AppState)) -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(AnyStore::sqlite(dir.path()).await.unwrap());
     let site = Arc::new(site());
@@ -131,7 +137,8 @@ pub async fn app() -> App {
         };
         store.create_user(&u).await.unwrap();
     }
-    let state = AppState::new(store.clone(), Some(site.clone()), Arc::new(ManualClock::new(at(10).micros())));
+    let mut state = AppState::new(store.clone(), Some(site.clone()), Arc::new(ManualClock::new(at(10).micros())));
+    configure(&mut state);
     let app = App { router: server::router(state), store, site, _dir: dir };
     let v = Digest::parse(app.site.version()).unwrap();
     declared(&app, "INC-1", "mgarcia", "Insider on the SCADA network").await;

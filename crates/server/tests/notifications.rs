@@ -1,0 +1,168 @@
+//! Published updates reach the notification channels from the server
+//! (`serve --notify-config`): the channels taking the audience get the
+//! update in the background, every attempt is in the delivery log, which the
+//! API and the update composer show; a channel that keeps failing is given up
+//! after its attempts. The receivers are mocks on loopback
+//! (crates/notify/tests/support).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "../../notify/tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::*;
+use server::notifications::Notifications;
+use store::Store;
+use support::{HttpReceiver, Reply};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn notifications(ops: &HttpReceiver, lead: &HttpReceiver) -> Arc<Notifications> {
+    let text = format!(
+        "link = \"https://interlock.example.org/incidents/{{incident}}\"\n\n[retry]\nattempts = 2\ninitial_backoff_ms = 1\nmax_backoff_ms = 5\ntimeout_ms = 5000\n\n\
+         [[channel]]\nid = \"ops-hook\"\nkind = \"webhook\"\nurl = \"{}\"\naudiences = [\"operations\"]\n\n\
+         [[channel]]\nid = \"lead-slack\"\nkind = \"slack\"\nurl = \"{}\"\naudiences = [\"leadership\"]\n",
+        ops.url("/ops"),
+        lead.url("/lead")
+    );
+    let config = notify::parse("notify.toml", &text).unwrap();
+    let notifier = notify::Notifier::new(config.retry, || at(10).micros(), |_| None).unwrap();
+    Arc::new(Notifications::new(config, notifier))
+}
+
+fn publish(audience: &str, text: &str) -> String {
+    serde_json::json!({"audience": audience, "channel": "bridge call", "text": text, "accept_definitions": true})
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_published_update_reaches_the_channels_of_its_audience_and_the_log_shows_each_delivery() {
+    let ops = HttpReceiver::ok();
+    let lead = HttpReceiver::start(Vec::new(), Reply::status(500));
+    let n = notifications(&ops, &lead);
+    let app = app_configured(|s| s.notify = Some(n.clone())).await;
+    let m = token(&app, "mgarcia").await;
+
+    let r = send(
+        &app,
+        post_json(
+            "/api/incidents/INC-3/updates",
+            &publish("operations", "Line 2 runs on local control."),
+            Auth::Bearer(&m),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json(&r)["notified"], serde_json::json!(["ops-hook"]));
+    let seq = json(&r)["seq"].as_u64().unwrap();
+    assert!(n.settle(WAIT).await, "the delivery finishes");
+    let got = ops.requests();
+    assert_eq!(got.len(), 1);
+    let body = got[0].json();
+    assert_eq!(body["incident"], "INC-3");
+    assert_eq!(body["id"], format!("INC-3#{seq}"));
+    assert!(body["text"].as_str().unwrap().contains("Line 2 runs on local control."), "{body}");
+    assert!(lead.requests().is_empty(), "leadership's channel does not take operations updates");
+
+    // Leadership's channel refuses every attempt: given up after two, the record is kept.
+    let r = send(
+        &app,
+        post_json("/api/incidents/INC-3/updates", &publish("leadership", "No impact on production."), Auth::Bearer(&m)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json(&r)["notified"], serde_json::json!(["lead-slack"]));
+    assert!(n.settle(WAIT).await);
+    assert_eq!(lead.requests().len(), 2);
+
+    let r = send(&app, get("/api/incidents/INC-3/notifications", Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let log = json(&r);
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        (log[0]["channel"].as_str(), log[0]["delivered"].as_bool(), log[0]["attempts"].as_u64()),
+        (Some("ops-hook"), Some(true), Some(1))
+    );
+    assert_eq!(log[0]["audience"], "operations");
+    assert_eq!(
+        (log[1]["channel"].as_str(), log[1]["delivered"].as_bool(), log[1]["attempts"].as_u64()),
+        (Some("lead-slack"), Some(false), Some(2))
+    );
+    assert!(log[1]["next_retry_at"].is_null(), "given up: {:?}", log[1]);
+    assert!(log[1]["outcome"].as_str().unwrap().contains("500"), "{:?}", log[1]);
+    // The same log the CLI reads: one record per delivery, one revision per attempt.
+    let history =
+        app.store.record_history(notify::journal::NOTIFICATION, &format!("INC-3#{}/lead-slack", seq + 1)).await;
+    assert_eq!(history.unwrap().len(), 2);
+
+    // The composer says where publishing sends the update, and shows the log.
+    let (cookie, _) = sign_in(&app, "mgarcia").await;
+    let page = send(&app, get("/incidents/INC-3/updates?audience=operations", Auth::Session(&cookie, None))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Publishing also sends it to: <strong>ops-hook</strong>"), "{}", page.body);
+    assert!(page.body.contains("lead-slack (slack)") && page.body.contains("1/2"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_delivery_log_of_a_private_incident_is_for_its_members() {
+    let ops = HttpReceiver::ok();
+    let lead = HttpReceiver::ok();
+    let n = notifications(&ops, &lead);
+    let app = app_configured(|s| s.notify = Some(n.clone())).await;
+    let m = token(&app, "mgarcia").await;
+    let r = send(
+        &app,
+        post_json(
+            "/api/incidents/INC-1/updates",
+            &publish("operations", "Contractor badge disabled."),
+            Auth::Bearer(&m),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(n.settle(WAIT).await);
+    // dokafor is no member of INC-1: to them it does not exist, and the attempt is logged.
+    let d = token(&app, "dokafor").await;
+    let r = send(&app, get("/api/incidents/INC-1/notifications", Auth::Bearer(&d))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(!r.body.contains("ops-hook"));
+    let log = app.store.access_log(50).await.unwrap();
+    assert!(
+        log.iter().any(|a| a.username == "dokafor" && a.action == "read-notifications" && a.outcome == NOT_A_MEMBER)
+    );
+    // A member reads it (and that read of a private incident is logged too).
+    let k = token(&app, "kpowell").await;
+    let r = send(&app, get("/api/incidents/INC-1/notifications", Auth::Bearer(&k))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)[0]["channel"], "ops-hook");
+    // Signed out: refused.
+    let r = send(&app, get("/api/incidents/INC-1/notifications", Auth::Nobody)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn without_a_notification_config_publishing_records_the_update_only() {
+    let app = app().await;
+    let m = token(&app, "mgarcia").await;
+    let r = send(
+        &app,
+        post_json(
+            "/api/incidents/INC-3/updates",
+            &publish("operations", "Line 2 runs on local control."),
+            Auth::Bearer(&m),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json(&r)["notified"], serde_json::json!([]));
+    let r = send(&app, get("/api/incidents/INC-3/notifications", Auth::Bearer(&m))).await;
+    assert_eq!(json(&r), serde_json::json!([]));
+    let (cookie, _) = sign_in(&app, "mgarcia").await;
+    let page = send(&app, get("/incidents/INC-3/updates", Auth::Session(&cookie, None))).await;
+    assert!(page.body.contains("This server sends no notifications"), "{}", page.body);
+}
