@@ -1198,6 +1198,8 @@ impl Modify for Security {
         crate::records::vendor_grant_history,
         crate::records::revoke_grant,
         crate::records::sessions,
+        crate::records::report_sessions,
+        crate::records::live_sessions,
         crate::records::import,
         crate::records::correlate_log,
         openapi
@@ -1470,6 +1472,18 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/vendor-sessions",
             public: false,
             handler: post(records::sessions),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/vendor-sessions",
+            public: false,
+            handler: get(records::live_sessions),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/vendor-sessions/report",
+            public: false,
+            handler: post(records::report_sessions),
         },
         ApiRoute { method: Method::POST, path: "/api/evidence/import", public: false, handler: post(records::import) },
         ApiRoute {

@@ -758,6 +758,75 @@ pub async fn vendor_sessions(state: &AppState, p: &Principal, body: Bytes) -> Re
     Ok(live)
 }
 
+/// What became of one line a gateway reported.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionReported {
+    /// The session's record id (`S-` and 16 hex digits: the same user,
+    /// source, target, pathway and start are the same session).
+    pub id: String,
+    /// The revision written (1: opened; 2 and more: changed or ended); null
+    /// when the line said nothing new.
+    pub rev: Option<u64>,
+    pub ended: bool,
+}
+
+/// Records the sessions a remote-access gateway reports (session-log JSON
+/// lines: an opening, later the same line with its `end`), as the caller's
+/// person, who must be site staff (a vendor's person does not report on its
+/// own sessions). Every line is read before any is recorded.
+pub async fn report_vendor_sessions(
+    state: &AppState,
+    p: &Principal,
+    body: Bytes,
+) -> Result<Vec<SessionReported>, ServiceError> {
+    service::authorize(p, Permission::ListIncidents)?;
+    let site = site(state)?;
+    let r = async {
+        let person = person(site, p)?;
+        if let Some(pix) = site.person_by_id(person)
+            && matches!(site.people[pix.ix()].affiliation, Some(Affiliation::Vendor(_)))
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "{person} is a vendor's person: sessions are reported by the site's gateways and staff"
+            )));
+        }
+        let reported = store::sessions::report(&*state.store, std::io::Cursor::new(body), person, state.now())
+            .await
+            .map_err(|e| match e {
+                store::sessions::ReportError::Store(e) => service::store_error(e),
+                other => ServiceError::Invalid(other.to_string()),
+            })?;
+        Ok(reported.into_iter().map(|r| SessionReported { id: r.id, rev: r.rev, ended: r.ended }).collect::<Vec<_>>())
+    }
+    .await;
+    logged(state, p, "report-vendor-sessions", "vendor-sessions", r, |v| {
+        format!("{} line(s), {} recorded", v.len(), v.iter().filter(|s| s.rev.is_some()).count())
+    })
+    .await
+}
+
+/// The sessions the gateways reported that are open at the server's time,
+/// each judged against the work orders and grants (the register
+/// `interlock vendor sessions` prints from a log file).
+pub async fn live_vendor_sessions(state: &AppState, p: &Principal) -> Result<Vec<LiveSession>, ServiceError> {
+    service::authorize(p, Permission::ListIncidents)?;
+    reported_sessions(state).await
+}
+
+/// [`live_vendor_sessions`] without the permission check (the caller made it).
+pub(crate) async fn reported_sessions(state: &AppState) -> Result<Vec<LiveSession>, ServiceError> {
+    let log = store::sessions::log(&*state.store).await.map_err(refusal)?;
+    let now = state.now();
+    let (live, _) = judging(state, move |site, c, grants| {
+        evidence::import::live_sessions(site, c, grants, std::io::Cursor::new(log.into_bytes()), now)
+    })
+    .await?;
+    let mut live = live;
+    // Oldest first (the records come in id order, which says nothing).
+    live.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.user.cmp(&b.user)));
+    Ok(live)
+}
+
 fn format(q: &ImportQuery) -> Result<Format, ServiceError> {
     records::format(q.format.trim()).map_err(|e| ServiceError::Invalid(format!("format: {e}")))
 }
@@ -1153,6 +1222,60 @@ pub async fn sessions(
         Err(b) => return bad(b),
     };
     match vendor_sessions(&state, &p, body).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// A remote-access gateway reports sessions (JSON lines of the session log:
+/// `user`, `source`, `target`, `start`, `end`, `pathway`, `protocol`,
+/// `activity`): a line when a session opens, the same line with its `end`
+/// when it closes. Each session is a site-level record with its history;
+/// `GET /api/vendor-sessions` and the vendor access page show those open now.
+#[utoipa::path(
+    post,
+    path = "/api/vendor-sessions/report",
+    tag = "records",
+    request_body(content = String, content_type = "application/x-ndjson", description = "Session lines"),
+    responses(
+        (status = 200, description = "What became of each line", body = Vec<SessionReported>),
+        (status = 400, description = "Empty, or lines that do not read (each named); nothing recorded", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "A vendor's person, a user who is no person of the site, or no CSRF token", body = ApiError),
+        (status = 413, description = "Larger than the server's body limit", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn report_sessions(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match raw_body(body) {
+        Ok(b) => b,
+        Err(b) => return bad(b),
+    };
+    match report_vendor_sessions(&state, &p, body).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// The vendor sessions open now, as the gateways reported them
+/// (`POST /api/vendor-sessions/report`), each judged against the work orders
+/// and grants: who is connected where, via which pathway, under which grant.
+#[utoipa::path(
+    get,
+    path = "/api/vendor-sessions",
+    tag = "records",
+    responses(
+        (status = 200, description = "The sessions open now", body = Vec<VendorSession>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn live_sessions(State(state): State<AppState>, axum::Extension(p): axum::Extension<Principal>) -> Response {
+    match live_vendor_sessions(&state, &p).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => refused(e),
     }

@@ -1742,12 +1742,40 @@ pub struct PathwayView {
     pub kill_switch: String,
 }
 
-/// Vendor access: every vendor pathway of the site model and every grant.
+/// A vendor session open now, as a gateway reported it, with the kill
+/// switches that cut it off.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionView {
+    pub user: Option<String>,
+    /// Where it comes from.
+    pub from: Option<String>,
+    /// What it connects to, as the gateway says.
+    pub to: Option<String>,
+    pub pathway: Option<String>,
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    pub since: String,
+    /// The asset it reaches, when the site model knows it.
+    pub asset: Option<String>,
+    /// The grant that covers it, wholly or partly.
+    pub grant: Option<String>,
+    pub supervised_by: Option<String>,
+    /// authorised, partially-authorised, unauthorised or unknown.
+    pub verdict: String,
+    pub explanation: String,
+    /// The actions that cut it off: its grant's, else those of the vendor
+    /// pathways reaching its asset.
+    pub kill_switches: Vec<String>,
+}
+
+/// Vendor access: every vendor pathway of the site model, every grant, and
+/// the sessions open now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VendorAccess {
     pub pathways: Vec<PathwayView>,
     /// The grants (latest revision of each), those in force first.
     pub grants: Vec<GrantView>,
+    /// The vendor sessions open now (`POST /api/vendor-sessions/report`), unauthorised ones first.
+    pub sessions: Vec<SessionView>,
 }
 
 /// The vendor pathways and grants, each with the action that cuts it off.
@@ -1789,7 +1817,41 @@ pub async fn vendor_access(state: &AppState, p: &Principal, id: &str) -> Result<
             out
         }
     };
-    Ok(VendorAccess { pathways, grants })
+    let mut sessions: Vec<SessionView> = crate::records::reported_sessions(state)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let kill_switches = match l.grant.as_ref().and_then(|g| grants.iter().find(|v| v.id == *g)) {
+                Some(g) => vec![g.kill_switch.clone()],
+                None => pathways
+                    .iter()
+                    .filter(|pw| l.asset.as_ref().is_some_and(|a| pw.targets.contains(a) || pw.via.contains(a)))
+                    .map(|pw| pw.kill_switch.clone())
+                    .collect(),
+            };
+            SessionView {
+                user: l.user,
+                from: l.from,
+                to: l.to,
+                pathway: l.pathway,
+                since: l.since,
+                asset: l.asset,
+                grant: l.grant,
+                supervised_by: l.supervised_by,
+                verdict: l.verdict.to_string(),
+                explanation: l.explanation,
+                kill_switches,
+            }
+        })
+        .collect();
+    let rank = |v: &str| match v {
+        "unauthorised" => 0,
+        "unknown" => 1,
+        "partially-authorised" => 2,
+        _ => 3,
+    };
+    sessions.sort_by(|a, b| rank(&a.verdict).cmp(&rank(&b.verdict)).then_with(|| a.since.cmp(&b.since)));
+    Ok(VendorAccess { pathways, grants, sessions })
 }
 
 /// The vendor access grants (latest revision of each), in force first, with

@@ -580,8 +580,73 @@ async fn every_records_route_refuses_the_signed_out_and_the_csrf_less() {
             }
         }
     }
-    assert_eq!(n, 11, "the records routes");
+    assert_eq!(n, 13, "the records routes");
+    for kind in ["work", "grant", store::sessions::SESSION] {
+        assert!(app.store.records(kind).await.unwrap().is_empty(), "{kind}");
+    }
+}
+
+/// Remote-access gateways report sessions as they open and close; the
+/// register of those open now is the one a session log file gives, and the
+/// vendor access page shows them, unauthorised first, with their kill switch.
+#[tokio::test]
+async fn gateways_report_sessions_live_and_the_board_shows_those_open_with_their_kill_switch() {
+    let app = app().await;
+    let k = token(&app, "kpowell").await;
+    let r = send(&app, post_raw("/api/vendor-sessions/report", SESSIONS, Auth::Bearer(&k))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&r);
+    let reported = v.as_array().unwrap();
+    assert_eq!(reported.len(), 4);
+    assert!(reported.iter().all(|s| s["rev"] == 1), "{v}");
+    assert_eq!(reported.iter().filter(|s| s["ended"] == true).count(), 1, "{v}");
+    // The live register: the three open at the server's time, exactly as from the log file.
+    let live = send(&app, get("/api/vendor-sessions", Auth::Bearer(&k))).await;
+    assert_eq!(live.status, StatusCode::OK, "{}", live.body);
+    let from_file = send(&app, post_raw("/api/vendor-sessions", SESSIONS, Auth::Bearer(&k))).await;
+    let mut expected = json(&from_file).as_array().unwrap().clone();
+    expected.sort_by(|a, b| a["since"].as_str().cmp(&b["since"].as_str()));
+    assert_eq!(json(&live), Value::Array(expected), "oldest first");
+    assert_eq!(json(&live).as_array().unwrap().len(), 3);
+    // The same lines again: nothing new. The first session's end: a second revision, and it is gone.
+    let r = send(&app, post_raw("/api/vendor-sessions/report", SESSIONS, Auth::Bearer(&k))).await;
+    assert!(json(&r).as_array().unwrap().iter().all(|s| s["rev"].is_null()), "{}", r.body);
+    let first = SESSIONS.lines().next().unwrap().replace("\"end\":null", "\"end\":\"2026-11-26T14:08:00Z\"");
+    let r = send(&app, post_raw("/api/vendor-sessions/report", &first, Auth::Bearer(&k))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((json(&r)[0]["rev"].as_u64(), json(&r)[0]["ended"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(json(&r)[0]["id"], reported[0]["id"], "the same session: same user, source, target, pathway, start");
+    let live = json(&send(&app, get("/api/vendor-sessions", Auth::Bearer(&k))).await);
+    let users: Vec<&str> = live.as_array().unwrap().iter().map(|s| s["user"].as_str().unwrap()).collect();
+    assert_eq!(users, ["rcs_upgrade2019", "CORP\\eschmidt"]);
+    // A line that does not read: refused by number, nothing recorded.
+    let bad = format!("{first}\n{{\"target\":\"ews-01\",\"start\":\"2026-11-26T14:09:00Z\",\"user\":7}}\n");
+    let r = send(&app, post_raw("/api/vendor-sessions/report", &bad, Auth::Bearer(&k))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(error(&r).contains("line 2: field user"), "{}", r.body);
+    assert_eq!(app.store.records(store::sessions::SESSION).await.unwrap().len(), 4);
+    // A vendor's person does not report sessions (their own or anyone's).
+    let j = token(&app, "jpark").await;
+    let r = send(&app, post_raw("/api/vendor-sessions/report", SESSIONS, Auth::Bearer(&j))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(logged(&app, "kpowell", "report-vendor-sessions", "vendor-sessions", "ok: 1 line(s), 1 recorded").await);
     assert!(
-        app.store.records("work").await.unwrap().is_empty() && app.store.records("grant").await.unwrap().is_empty()
+        logged(&app, "jpark", "report-vendor-sessions", "vendor-sessions", "refused: jpark is a vendor's person").await
     );
+
+    // The incident's vendor access: the unauthorised session first, with the kill switch of the pathways reaching it.
+    let m = token(&app, "mgarcia").await;
+    let r = send(&app, get("/api/incidents/INC-3/vendor-access", Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sessions = json(&r)["sessions"].clone();
+    assert_eq!(sessions[0]["user"], "rcs_upgrade2019");
+    assert_eq!(sessions[0]["verdict"], "unauthorised");
+    let kill = sessions[0]["kill_switches"][0].as_str().unwrap().to_string();
+    assert!(kill.starts_with("revoke-vendor-access pathway:"), "{sessions}");
+    let (cookie, _) = sign_in(&app, "mgarcia").await;
+    let page = send(&app, get("/incidents/INC-3/vendors", Auth::Session(&cookie, None))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let connected = &page.body[page.body.find("Connected now").unwrap()..page.body.find("<h2>Pathways").unwrap()];
+    assert!(connected.contains("rcs_upgrade2019") && connected.contains("unauthorised"), "{connected}");
+    assert!(connected.contains(&format!("value=\"{kill}\"")), "{connected}");
 }

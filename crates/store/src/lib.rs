@@ -31,6 +31,7 @@ pub mod log;
 mod migrate;
 pub mod pg;
 pub mod records;
+pub mod sessions;
 mod sqlite;
 pub mod write;
 
