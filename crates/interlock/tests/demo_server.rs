@@ -156,6 +156,12 @@ fn the_demo_serves_its_incident_to_the_users_it_prints() {
     ] {
         assert!(board.body.contains(text), "the board lacks {text:?}: {}", board.body);
     }
+    // The vendor's session, as the gateway reported it: connected now, unauthorised, with its kill switch.
+    let vendors = http(&addr, "GET", &format!("/incidents/{id}/vendors"), &[("Cookie", &t_cookie)], "");
+    assert_eq!(vendors.status, 200);
+    let connected = &vendors.body[vendors.body.find("Connected now").unwrap()..];
+    assert!(connected.contains("rcs_upgrade2019") && connected.contains("unauthorised"), "{connected}");
+    assert!(connected.contains("revoke-vendor-access pathway:ridgeline/"), "{connected}");
     let r = http(&addr, "GET", &format!("/api/incidents/{id}/actions"), &[("Cookie", &t_cookie)], "");
     assert_eq!(r.status, 200);
     assert_eq!(r.body.matches("\"status\":\"pending\"").count(), 2, "{}", r.body);

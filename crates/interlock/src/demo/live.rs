@@ -437,6 +437,20 @@ async fn script(store: &AnyStore, site: &Site, clock: &dyn Clock) -> Result<Demo
             .await?;
         pending.push((seq, text, who));
     }
+    // The remote-access gateway reported the session when it opened: the
+    // vendor access page lists it under "Connected now", unauthorised.
+    let line = serde_json::json!({
+        "user": "rcs_upgrade2019",
+        "source": "198.51.100.23",
+        "target": "ews-01",
+        "start": ago(56).to_string(),
+        "end": null,
+        "pathway": "vpn-corp-01 > jump-dmz-01",
+        "protocol": "rdp",
+    });
+    store::sessions::report(store, std::io::Cursor::new(line.to_string()), "psharma", ago(56).micros())
+        .await
+        .map_err(|e| anyhow!("reporting the demo's vendor session: {e}"))?;
     Ok(Demo { id, title, pending })
 }
 
