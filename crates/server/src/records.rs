@@ -505,16 +505,11 @@ fn refusal(e: RecordsError) -> ServiceError {
     }
 }
 
-/// The status of a refusal here: bad input is 400, naming the field (and the line).
-fn status(e: &ServiceError) -> StatusCode {
-    match e {
-        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
-        e => status_of(e),
-    }
-}
-
+/// A refusal, with the status the rest of the API gives it: a body that is
+/// not what the route reads is 400 (before the service), input that reads
+/// but does not check is 422, naming the field (and the line).
 fn refused(e: ServiceError) -> Response {
-    error(status(&e), &e.to_string()).into_response()
+    error(status_of(&e), &e.to_string()).into_response()
 }
 
 /// A request refused before it reaches the service: the status and why.
@@ -1020,6 +1015,7 @@ pub async fn work_order_history(
     responses(
         (status = 201, description = "Recorded: the revision", body = RecordRevised),
         (status = 400, description = "A field is missing or malformed, or refers to nothing in the site model (named)", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "The caller does not answer for an asset named, or no CSRF token", body = ApiError),
         (status = 409, description = "Another revision was written at the same time", body = ApiError),
@@ -1056,6 +1052,7 @@ pub async fn add_work_order(
     responses(
         (status = 201, description = "Imported", body = WorkOrdersImported),
         (status = 400, description = "Empty, or bad rows (each named by line and field): nothing written", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "The caller does not answer for an asset of a row (named by line), or no CSRF token", body = ApiError),
         (status = 409, description = "Another revision was written at the same time", body = ApiError),
@@ -1136,6 +1133,7 @@ pub async fn vendor_grant_history(
     responses(
         (status = 201, description = "Granted: the revision", body = RecordRevised),
         (status = 400, description = "A field is missing or malformed, or refers to nothing in the site model (named)", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "The caller does not answer for an asset named, re-admission without a valid approval, or no CSRF token", body = ApiError),
         (status = 409, description = "Another revision was written at the same time", body = ApiError),
@@ -1170,6 +1168,7 @@ pub async fn grant_vendor(
     responses(
         (status = 200, description = "Revoked: the revision", body = RecordRevised),
         (status = 400, description = "No reason, or the body is not JSON of this shape", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "The caller is not mapped to a person of the site, or no CSRF token", body = ApiError),
         (status = 404, description = "No such grant", body = ApiError),
@@ -1206,6 +1205,7 @@ pub async fn revoke_grant(
     responses(
         (status = 200, description = "The sessions open now", body = Vec<VendorSession>),
         (status = 400, description = "Empty, or lines that do not read (each named)", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "No CSRF token", body = ApiError),
         (status = 413, description = "Larger than the server's body limit", body = ApiError),
@@ -1240,6 +1240,7 @@ pub async fn sessions(
     responses(
         (status = 200, description = "What became of each line", body = Vec<SessionReported>),
         (status = 400, description = "Empty, or lines that do not read (each named); nothing recorded", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "A vendor's person, a user who is no person of the site, or no CSRF token", body = ApiError),
         (status = 413, description = "Larger than the server's body limit", body = ApiError),
@@ -1299,6 +1300,7 @@ pub async fn live_sessions(State(state): State<AppState>, axum::Extension(p): ax
         (status = 200, description = "Judged (nothing recorded)", body = EvidenceImportSummary),
         (status = 201, description = "Judged and recorded as evidence of the incident", body = EvidenceImportSummary),
         (status = 400, description = "No format, an unknown one, an empty body, nothing that reads, or a hypothesis the incident does not have (named)", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "The incident's rules do not let the caller record evidence, or no CSRF token", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
@@ -1336,6 +1338,7 @@ pub async fn import(
     responses(
         (status = 200, description = "Every activity's verdict, and the counts", body = Correlation),
         (status = 400, description = "No format, an unknown one, an empty body, nothing that reads, or an incident given", body = ApiError),
+        (status = 422, description = "A field, line or row that does not check, named; nothing written", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "No CSRF token", body = ApiError),
         (status = 413, description = "Larger than the server's body limit", body = ApiError),
