@@ -53,6 +53,18 @@ pub struct UpdateReminder {
     pub to: Vec<(Box<str>, Box<str>)>,
 }
 
+/// An interval as people say it: `30 min`, `4 h`, `1 d 2 h 30 min`.
+pub fn minutes(m: u32) -> String {
+    match (m / 1440, m % 1440 / 60, m % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, 0) => format!("{d} d"),
+        (d, h, 0) => format!("{d} d {h} h"),
+        (d, h, m) => format!("{d} d {h} h {m} min"),
+    }
+}
+
 /// Is the cadence running? From the declaration until the incident closes.
 pub fn running(inc: &Incident) -> bool {
     inc.status == Status::Declared && inc.phase != Phase::Closed

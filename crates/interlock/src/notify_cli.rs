@@ -15,10 +15,9 @@ use std::process::ExitCode;
 use ::incident::Timestamp;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use notify::journal::{NOTIFICATION, StoreLog};
+use notify::journal::StoreLog;
 use notify::{Attempt, Config, Delivery, EventKind, Message, Notifier};
 use serde_json::json;
-use store::Store;
 
 use crate::incident::{Db, open_store};
 
@@ -373,47 +372,20 @@ pub(crate) async fn send_reminders(
 ) -> Result<Vec<Delivery>> {
     let mut all = Vec::new();
     for r in reminders {
-        let channels = config.channels_for(None, EventKind::UpdateOverdue);
-        if channels.is_empty() {
+        if config.channels_for(None, EventKind::UpdateOverdue).is_empty() {
             eprintln!("no notification channel takes update-overdue reminders");
             return Ok(all);
         }
-        let id = incident.id();
-        let title = incident.opened.title.to_string();
-        let to: Vec<String> = r.to.iter().map(|(role, person)| format!("{person} ({role})")).collect();
-        let msg = Message {
-            id: format!("{id}#overdue-{}-{}", r.due.audience, r.due.due.micros()),
-            incident: Some(id.into()),
-            title: Some(title.clone()),
-            audience: Some(r.due.audience.into()),
-            event: EventKind::UpdateOverdue,
-            subject: format!("[{id}] {title}: the {} update is overdue", r.due.audience),
-            text: format!(
-                "The status update to **{}** was due {} ({} min ago; every {} at severity {}).\n\nReminder to {}: draft it with `interlock update draft {id} --audience {}`, or snooze it with a reason.",
-                r.due.audience,
-                r.due.due,
-                r.overdue_minutes,
-                crate::incident::updates::minutes(r.due.interval_minutes),
-                incident.severity,
-                to.join(", "),
-                r.due.audience,
-            ),
-            link: config.link_for(id),
-        };
+        let msg = notify::journal::reminder_message(config, incident, r);
         let store = open_store(db).await?;
-        let mut pending = Vec::new();
-        for c in channels {
-            let history = store.record_history(NOTIFICATION, &msg.delivery_id(&c.id)).await?;
-            let delivered = history
-                .iter()
-                .any(|h| serde_json::from_str::<Attempt>(&h.body).is_ok_and(|a| a.outcome.is_delivered()));
-            if delivered {
+        let pending = notify::journal::undelivered(&store, config, &msg).await;
+        store.close().await;
+        let pending = pending?;
+        for c in config.channels_for(None, EventKind::UpdateOverdue) {
+            if !pending.iter().any(|p| p.id == c.id) {
                 eprintln!("{} reminder for {} already delivered to {}", r.due.audience, r.due.due, c.id);
-            } else {
-                pending.push(c);
             }
         }
-        store.close().await;
         if pending.is_empty() {
             continue;
         }

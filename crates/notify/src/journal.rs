@@ -77,6 +77,53 @@ pub fn update_message(config: &Config, incident: &str, title: &str, seq: u64, au
     }
 }
 
+/// The reminder that an audience's update is overdue (`update-overdue`):
+/// one message per audience and due time, so it is sent once however often
+/// the reminders are looked for.
+pub fn reminder_message(config: &Config, inc: &incident::Incident, r: &incident::cadence::UpdateReminder) -> Message {
+    let id = inc.id();
+    let title = inc.opened.title.to_string();
+    let to: Vec<String> = r.to.iter().map(|(role, person)| format!("{person} ({role})")).collect();
+    Message {
+        id: format!("{id}#overdue-{}-{}", r.due.audience, r.due.due.micros()),
+        incident: Some(id.into()),
+        title: Some(title.clone()),
+        audience: Some(r.due.audience.into()),
+        event: EventKind::UpdateOverdue,
+        subject: format!("[{id}] {title}: the {} update is overdue", r.due.audience),
+        text: format!(
+            "The status update to **{}** was due {} ({} min ago; every {} at severity {}).\n\nReminder to {}: draft it with `interlock update draft {id} --audience {}` or the board's update composer, or snooze it with a reason.",
+            r.due.audience,
+            r.due.due,
+            r.overdue_minutes,
+            incident::cadence::minutes(r.due.interval_minutes),
+            inc.severity,
+            to.join(", "),
+            r.due.audience,
+        ),
+        link: config.link_for(id),
+    }
+}
+
+/// The channels of `config` taking update-overdue reminders to which `msg`
+/// has not been delivered yet (the delivery log says).
+pub async fn undelivered<'c, S: Store + ?Sized>(
+    store: &S,
+    config: &'c Config,
+    msg: &Message,
+) -> Result<Vec<&'c crate::Channel>, StoreError> {
+    let mut out = Vec::new();
+    for c in config.channels_for(None, msg.event) {
+        let history = store.record_history(NOTIFICATION, &msg.delivery_id(&c.id)).await?;
+        let delivered =
+            history.iter().any(|h| serde_json::from_str::<Attempt>(&h.body).is_ok_and(|a| a.outcome.is_delivered()));
+        if !delivered {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// A delivery as the log has it: its last attempt, and every attempt in order.
 #[derive(Debug, Clone)]
 pub struct Logged {

@@ -9,13 +9,22 @@
 //! sending to; `GET /api/incidents/{id}/notifications` and the update
 //! composer show the outcome. On shutdown the server waits a bounded time for
 //! deliveries in flight.
+//!
+//! The server also sends the update-overdue reminders ([`remind_due`], every
+//! [`REMIND_EVERY`] from [`remind_loop`]): for each incident whose update
+//! cadence runs, each audience's update past its due time goes to the
+//! channels taking `update-overdue`, once per due time (the delivery log says
+//! what was delivered; what is being delivered is remembered meanwhile), as
+//! `interlock update due --notify-config` does from a timer.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::{Config, EventKind, Notifier};
 use serde::Serialize;
+use store::Store;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -26,11 +35,50 @@ pub struct Notifications {
     notifier: Notifier,
     in_flight: AtomicUsize,
     settled: tokio::sync::Notify,
+    /// Reminders being delivered (message ids): not started again meanwhile.
+    reminding: Mutex<HashSet<String>>,
 }
+
+/// How often the server looks for overdue updates.
+pub const REMIND_EVERY: Duration = Duration::from_secs(60);
 
 impl Notifications {
     pub fn new(config: Config, notifier: Notifier) -> Notifications {
-        Notifications { config, notifier, in_flight: AtomicUsize::new(0), settled: tokio::sync::Notify::new() }
+        Notifications {
+            config,
+            notifier,
+            in_flight: AtomicUsize::new(0),
+            settled: tokio::sync::Notify::new(),
+            reminding: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Runs `msg`'s delivery to `channels` (ids of the config) in the
+    /// background, each attempt in the delivery log as `actor`; `done` runs
+    /// after it.
+    fn spawn(
+        self: &Arc<Self>,
+        store: Arc<store::AnyStore>,
+        actor: String,
+        msg: notify::Message,
+        channels: Vec<String>,
+        done: impl FnOnce(&Notifications) + Send + 'static,
+    ) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let task = Arc::clone(self);
+        tokio::spawn(async move {
+            let chosen: Vec<&notify::Channel> =
+                task.config.channels.iter().filter(|c| channels.contains(&c.id)).collect();
+            let log = notify::journal::StoreLog::new(&*store, &actor);
+            task.notifier.deliver_all(&chosen, &msg, &log).await;
+            for f in log.failures() {
+                eprintln!("interlock serve: the delivery log did not take {f}");
+            }
+            done(&task);
+            if task.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                task.settled.notify_waiters();
+            }
+        });
     }
 
     /// Waits until no delivery is in flight, at most `max`; whether none is.
@@ -65,22 +113,72 @@ pub fn send_update(
         return ids;
     }
     let msg = notify::journal::update_message(&n.config, incident.id(), &incident.opened.title, seq, audience, text);
-    let store = state.store.clone();
-    let actor = actor.to_string();
-    n.in_flight.fetch_add(1, Ordering::SeqCst);
-    let task = Arc::clone(&n);
-    tokio::spawn(async move {
-        let channels = task.config.channels_for(msg.audience.as_deref(), EventKind::UpdatePublished);
-        let log = notify::journal::StoreLog::new(&*store, &actor);
-        task.notifier.deliver_all(&channels, &msg, &log).await;
-        for f in log.failures() {
-            eprintln!("interlock serve: the delivery log did not take {f}");
-        }
-        if task.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
-            task.settled.notify_waiters();
-        }
-    });
+    n.spawn(state.store.clone(), actor.to_string(), msg, ids.clone(), |_| {});
     ids
+}
+
+/// Starts the delivery of every update-overdue reminder due at the server's
+/// time and not yet delivered (nor being delivered); returns the messages
+/// started (`INC-…#overdue-AUDIENCE-DUE`).
+pub async fn remind_due(state: &AppState) -> Vec<String> {
+    let (Some(n), Some(site)) = (state.notify.clone(), state.site.clone()) else { return Vec::new() };
+    if n.config.channels_for(None, EventKind::UpdateOverdue).is_empty() {
+        return Vec::new();
+    }
+    let Ok(now) = incident::Timestamp::from_unix_micros(state.now()) else { return Vec::new() };
+    let heads = match state.store.incidents().await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("interlock serve: looking for overdue updates: {e}");
+            return Vec::new();
+        }
+    };
+    let policy = incident::Policy::default();
+    let mut started = Vec::new();
+    for h in heads {
+        let Ok(Some(inc)) = state.incidents.load(&state.store, &h.id).await else { continue };
+        if !incident::cadence::running(&inc) {
+            continue;
+        }
+        for r in incident::cadence::reminders(&site, &inc, &policy, now) {
+            let msg = notify::journal::reminder_message(&n.config, &inc, &r);
+            let fresh = n.reminding.lock().unwrap_or_else(|e| e.into_inner()).insert(msg.id.clone());
+            if !fresh {
+                continue;
+            }
+            let channels = match notify::journal::undelivered(&*state.store, &n.config, &msg).await {
+                Ok(c) => c.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+                Err(e) => {
+                    eprintln!("interlock serve: reading the delivery log: {e}");
+                    Vec::new()
+                }
+            };
+            let id = msg.id.clone();
+            if channels.is_empty() {
+                n.reminding.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                continue;
+            }
+            started.push(id.clone());
+            n.spawn(state.store.clone(), "interlock".into(), msg, channels, move |n| {
+                n.reminding.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            });
+        }
+    }
+    started
+}
+
+/// Looks for overdue updates every [`REMIND_EVERY`] while the server runs
+/// (nothing to do without a notification config).
+pub async fn remind_loop(state: AppState) {
+    if state.notify.is_none() {
+        return;
+    }
+    let mut every = tokio::time::interval(REMIND_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        remind_due(&state).await;
+    }
 }
 
 /// One delivery of the incident's notifications, as the log has it.

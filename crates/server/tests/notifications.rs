@@ -166,3 +166,49 @@ async fn without_a_notification_config_publishing_records_the_update_only() {
     let page = send(&app, get("/incidents/INC-3/updates", Auth::Session(&cookie, None))).await;
     assert!(page.body.contains("This server sends no notifications"), "{}", page.body);
 }
+
+/// The server reminds the channels taking `update-overdue` when an
+/// audience's update is past due, once per due time: looking again finds it
+/// delivered and sends nothing. Time is the server's injected clock.
+#[tokio::test]
+async fn overdue_updates_are_reminded_once_per_due_time() {
+    let hook = HttpReceiver::ok();
+    let text = format!(
+        "[retry]\nattempts = 2\ninitial_backoff_ms = 1\nmax_backoff_ms = 5\ntimeout_ms = 5000\n\n\
+         [[channel]]\nid = \"duty-hook\"\nkind = \"webhook\"\nurl = \"{}\"\nevents = [\"update-overdue\"]\n",
+        hook.url("/duty")
+    );
+    let config = notify::parse("notify.toml", &text).unwrap();
+    let notifier = notify::Notifier::new(config.retry, || at(10).micros(), |_| None).unwrap();
+    let n = Arc::new(Notifications::new(config, notifier));
+    let clock = Arc::new(server::ManualClock::new(at(10).micros()));
+    let mut state = None;
+    let app = app_configured(|s| {
+        s.notify = Some(n.clone());
+        s.clock = clock.clone();
+        state = Some(s.clone());
+    })
+    .await;
+    let state = state.unwrap();
+    let before = server::notifications::remind_due(&state).await;
+    assert!(n.settle(WAIT).await);
+    assert_eq!(hook.requests().len(), before.len());
+    // A day later every running incident's updates are overdue.
+    clock.advance_secs(24 * 3600);
+    let due = server::notifications::remind_due(&state).await;
+    assert!(!due.is_empty());
+    assert!(due.iter().any(|m| m.starts_with("INC-3#overdue-")), "{due:?}");
+    assert!(n.settle(WAIT).await);
+    let got = hook.requests();
+    assert_eq!(got.len(), before.len() + due.len());
+    let last = got.last().unwrap().json();
+    assert!(last["text"].as_str().unwrap().contains("was due"), "{last}");
+    // Looking again: delivered, nothing sent twice.
+    assert!(server::notifications::remind_due(&state).await.is_empty());
+    assert!(n.settle(WAIT).await);
+    assert_eq!(hook.requests().len(), got.len());
+    let m = token(&app, "mgarcia").await;
+    let r = send(&app, get("/api/incidents/INC-3/notifications", Auth::Bearer(&m))).await;
+    let log = json(&r);
+    assert!(log.as_array().unwrap().iter().any(|d| d["event"] == "update-overdue" && d["delivered"] == true), "{log}");
+}

@@ -198,16 +198,7 @@ pub struct SnoozeArgs {
 }
 
 /// "90 min", "2 h", "1 d 4 h": minutes as people read them.
-pub(crate) fn minutes(m: u32) -> String {
-    match (m / 1440, m % 1440 / 60, m % 60) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, 0) => format!("{d} d"),
-        (d, h, 0) => format!("{d} d {h} h"),
-        (d, h, m) => format!("{d} d {h} h {m} min"),
-    }
-}
+pub(crate) use ::incident::cadence::minutes;
 
 async fn due(a: DueArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let site = load_site(a.site.as_deref())?;
