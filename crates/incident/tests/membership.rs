@@ -187,3 +187,33 @@ fn the_membership_says_why_each_member_is_one() {
     assert!(!m.contains_key("commander"));
     assert_eq!(add("keeper").people(), ["keeper"]);
 }
+
+/// The server's clock records nothing but escalations that fell due: not a
+/// note, not a timeout escalation before its time, not an escalation it was
+/// not asked for; a private incident takes that one from it too.
+#[test]
+fn the_servers_clock_records_only_escalations_that_fell_due() {
+    let mut log = Log::declared();
+    log.add("commander", 6, add("commander")).unwrap();
+    log.add("commander", 7, private("insider suspected")).unwrap();
+    let e = refused(log.add(rules::SYSTEM_ACTOR, 8, Body::Note(Note { text: s("hello"), domain: None })));
+    assert!(e.contains("records only escalations that fell due"), "{e}");
+    let e = refused(log.add(
+        rules::SYSTEM_ACTOR,
+        8,
+        Body::ActionEscalated(Escalation {
+            action: 1,
+            level: 1,
+            cause: EscalationCause::Requested,
+            reason: s("asked"),
+        }),
+    ));
+    assert!(e.contains("records only escalations that fell due"), "{e}");
+    // A timeout escalation of an action that does not exist is refused by the ordinary rules.
+    let e = refused(log.add(
+        rules::SYSTEM_ACTOR,
+        8,
+        Body::ActionEscalated(Escalation { action: 1, level: 1, cause: EscalationCause::Timeout, reason: s("due") }),
+    ));
+    assert!(!e.contains("records only escalations") && !e.contains("private"), "{e}");
+}

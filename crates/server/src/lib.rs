@@ -15,6 +15,7 @@ mod assets;
 pub mod auth;
 pub mod cache;
 pub mod entries;
+pub mod escalation;
 mod html;
 pub mod live;
 pub mod notifications;
@@ -200,6 +201,7 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let listening = tokio::spawn(live::listen_postgres(state.clone()));
     let reminding = tokio::spawn(notifications::remind_loop(state.clone()));
+    let escalating = tokio::spawn(escalation::escalate_loop(state.clone()));
     let hub = state.hub.clone();
     let notify = state.notify.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -217,6 +219,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let r = axum::serve(listener, app).with_graceful_shutdown(stop).await;
     listening.abort();
     reminding.abort();
+    escalating.abort();
     // Deliveries in flight get a bounded time to finish (their attempts are logged as made).
     if let Some(n) = notify
         && !n.settle(std::time::Duration::from_secs(10)).await

@@ -990,6 +990,12 @@ pub(crate) async fn write_at(
         Err(store::WriteError::Make(e)) => return Err(e),
         Err(store::WriteError::Log(e)) => return Err(log_error(id, e)),
     };
+    Ok(appended(state, id, written).await)
+}
+
+/// What an append leaves behind: the state kept in the cache, the new events
+/// sent to the live streams (and a failed announcement to other servers said).
+async fn appended(state: &AppState, id: &str, written: store::write::Written) -> std::sync::Arc<Incident> {
     if let Some(e) = &written.announce_failed {
         use std::io::Write as _;
         let _ = writeln!(std::io::stderr(), "interlock serve: {id}: other servers were not told of the append: {e}");
@@ -998,7 +1004,33 @@ pub(crate) async fn write_at(
     let incident = std::sync::Arc::new(written.incident);
     state.incidents.keep(incident.clone());
     state.hub.publish(state, id, first, incident.seq()).await;
-    Ok(incident)
+    incident
+}
+
+/// The actor of what the server records by itself (escalations that fall due).
+pub const SYSTEM: &str = incident::rules::SYSTEM_ACTOR;
+
+/// Appends what `make` builds from the incident as it stands, as the server
+/// itself ([`SYSTEM`]): no user's permission is involved, the incident's rules
+/// still decide, and the events carry the server's time.
+pub(crate) async fn system_write(
+    state: &AppState,
+    id: &str,
+    mut make: impl FnMut(&Incident, Timestamp) -> Result<Vec<Body>, ServiceError>,
+) -> Result<std::sync::Arc<Incident>, ServiceError> {
+    let (site, engine) = site_of(state)?;
+    let now = Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+    let start = match state.incidents.load(&state.store, id).await {
+        Ok(Some(inc)) => Some((*inc).clone()),
+        _ => None,
+    };
+    let r = store::write_from(&*state.store, site, Some(engine), start, id, SYSTEM, now, |inc| make(inc, now)).await;
+    let written = match r {
+        Ok(w) => w,
+        Err(store::WriteError::Make(e)) => return Err(e),
+        Err(store::WriteError::Log(e)) => return Err(log_error(id, e)),
+    };
+    Ok(appended(state, id, written).await)
 }
 
 /// What a refused append means to the caller.
