@@ -16,7 +16,9 @@ use incident::{Body, Escalation, EscalationCause};
 use store::Store;
 
 use crate::AppState;
-use crate::service::{SYSTEM, system_write};
+use crate::service::{SYSTEM, ServiceError, system_write};
+
+const NOTHING_DUE: &str = "nothing is due any more";
 
 /// How often the server looks for escalations due.
 pub const ESCALATE_EVERY: Duration = Duration::from_secs(30);
@@ -51,6 +53,10 @@ pub async fn escalate_due(state: &AppState) -> Vec<Escalated> {
         let mut these = Vec::new();
         let r = system_write(state, &h.id, |inc, at| {
             these.clear();
+            if inc.due(at).is_empty() {
+                // Another server (or the CLI) recorded them first.
+                return Err(ServiceError::Conflict(NOTHING_DUE.into()));
+            }
             Ok(inc
                 .due(at)
                 .into_iter()
@@ -72,6 +78,7 @@ pub async fn escalate_due(state: &AppState) -> Vec<Escalated> {
         .await;
         match r {
             Ok(_) => out.append(&mut these),
+            Err(ServiceError::Conflict(m)) if m == NOTHING_DUE => {}
             Err(e) => eprintln!("interlock serve: {}: recording the escalations due: {e}", h.id),
         }
     }
