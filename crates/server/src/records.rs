@@ -1201,7 +1201,7 @@ pub async fn revoke_grant(
     post,
     path = "/api/vendor-sessions",
     tag = "records",
-    request_body(content = String, content_type = "application/x-ndjson", description = "The session log"),
+    request_body(content = String, content_type = "text/plain", description = "The session log"),
     responses(
         (status = 200, description = "The sessions open now", body = Vec<VendorSession>),
         (status = 400, description = "Empty, or lines that do not read (each named)", body = ApiError),
@@ -1236,7 +1236,7 @@ pub async fn sessions(
     post,
     path = "/api/vendor-sessions/report",
     tag = "records",
-    request_body(content = String, content_type = "application/x-ndjson", description = "Session lines"),
+    request_body(content = String, content_type = "text/plain", description = "Session lines"),
     responses(
         (status = 200, description = "What became of each line", body = Vec<SessionReported>),
         (status = 400, description = "Empty, or lines that do not read (each named); nothing recorded", body = ApiError),
