@@ -13,7 +13,6 @@
 use std::time::Duration;
 
 use incident::{Body, Escalation, EscalationCause};
-use store::Store;
 
 use crate::AppState;
 use crate::service::{SYSTEM, ServiceError, system_write};
@@ -37,21 +36,14 @@ pub async fn escalate_due(state: &AppState) -> Vec<Escalated> {
         return Vec::new();
     }
     let Ok(now) = incident::Timestamp::from_unix_micros(state.now()) else { return Vec::new() };
-    let heads = match state.store.incidents().await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("interlock serve: looking for escalations due: {e}");
-            return Vec::new();
-        }
-    };
     let mut out = Vec::new();
-    for h in heads {
-        let Ok(Some(inc)) = state.incidents.load(&state.store, &h.id).await else { continue };
+    for inc in crate::service::every_incident(state, "looking for escalations due").await {
         if inc.due(now).is_empty() {
             continue;
         }
+        let id = inc.id().to_string();
         let mut these = Vec::new();
-        let r = system_write(state, &h.id, |inc, at| {
+        let r = system_write(state, &id, |inc, at| {
             these.clear();
             if inc.due(at).is_empty() {
                 // Another server (or the CLI) recorded them first.
@@ -79,7 +71,7 @@ pub async fn escalate_due(state: &AppState) -> Vec<Escalated> {
         match r {
             Ok(_) => out.append(&mut these),
             Err(ServiceError::Conflict(m)) if m == NOTHING_DUE => {}
-            Err(e) => eprintln!("interlock serve: {}: recording the escalations due: {e}", h.id),
+            Err(e) => eprintln!("interlock serve: {id}: recording the escalations due: {e}"),
         }
     }
     out

@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use notify::{Config, EventKind, Notifier};
 use serde::Serialize;
-use store::Store;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -126,17 +125,9 @@ pub async fn remind_due(state: &AppState) -> Vec<String> {
         return Vec::new();
     }
     let Ok(now) = incident::Timestamp::from_unix_micros(state.now()) else { return Vec::new() };
-    let heads = match state.store.incidents().await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("interlock serve: looking for overdue updates: {e}");
-            return Vec::new();
-        }
-    };
     let policy = incident::Policy::default();
     let mut started = Vec::new();
-    for h in heads {
-        let Ok(Some(inc)) = state.incidents.load(&state.store, &h.id).await else { continue };
+    for inc in crate::service::every_incident(state, "looking for overdue updates").await {
         if !incident::cadence::running(&inc) {
             continue;
         }
@@ -159,7 +150,7 @@ pub async fn remind_due(state: &AppState) -> Vec<String> {
                 continue;
             }
             started.push(id.clone());
-            n.spawn(state.store.clone(), "interlock".into(), msg, channels, move |n| {
+            n.spawn(state.store.clone(), crate::service::SYSTEM.into(), msg, channels, move |n| {
                 n.reminding.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             });
         }

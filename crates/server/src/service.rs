@@ -1007,6 +1007,26 @@ async fn appended(state: &AppState, id: &str, written: store::write::Written) ->
     incident
 }
 
+/// Every incident of the store, as the cache brings it up to date, for the
+/// server's own rounds (escalations, reminders); `what` names the round in
+/// the error printed when the store cannot be read.
+pub(crate) async fn every_incident(state: &AppState, what: &str) -> Vec<std::sync::Arc<Incident>> {
+    let heads = match state.store.incidents().await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("interlock serve: {what}: {e}");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::with_capacity(heads.len());
+    for h in heads {
+        if let Ok(Some(inc)) = state.incidents.load(&state.store, &h.id).await {
+            out.push(inc);
+        }
+    }
+    out
+}
+
 /// The actor of what the server records by itself (escalations that fall due).
 pub const SYSTEM: &str = incident::rules::SYSTEM_ACTOR;
 
