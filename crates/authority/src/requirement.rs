@@ -50,6 +50,41 @@ pub struct Requirement {
 }
 
 impl Requirement {
+    /// Why it needs what it needs, a line each: every matching rule
+    /// (`  rule R:`) and its facts (`    - fact`).
+    pub fn rule_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in &self.rules {
+            out.push(format!("  rule {}:", m.rule));
+            out.extend(m.because.iter().map(|b| format!("    - {b}")));
+        }
+        out
+    }
+
+    /// What it asks for, a line each: approvals, joint sign-off, vetoes,
+    /// who executes, who may override, the escalation ladder.
+    pub fn need_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.groups.iter().map(|g| format!("  {} approval(s) from {}", g.count, g.roles.join(" or "))).collect();
+        if self.joint {
+            out.push("  joint sign-off: at least one approver from IT and one from OT".into());
+        }
+        if !self.veto.is_empty() {
+            out.push(format!("  veto: {}", self.veto.join(", ")));
+        }
+        out.push(format!(
+            "  executed by: {}",
+            self.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
+        ));
+        out.push(format!(
+            "  emergency override: {}",
+            if self.override_roles.is_empty() { "not allowed".to_string() } else { self.override_roles.join(" or ") }
+        ));
+        let ladder: Vec<String> = self.ladder.iter().map(|r| format!("{} ({}m)", r.role, r.minutes)).collect();
+        out.push(format!("  escalates after {}m to: {}", self.escalate_minutes, ladder.join(" -> ")));
+        out
+    }
+
     /// Every role that can count towards an approval group.
     pub fn approver_roles(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.groups.iter().flat_map(|g| g.roles.iter().map(|r| &**r)).collect();

@@ -119,6 +119,51 @@ impl Tally {
     }
 }
 
+/// The dependency kind a port suggests, for a proposal a person reviews,
+/// and whether the port makes it more than a guess.
+fn kind_for_port(port: u16) -> (&'static str, bool) {
+    if crate::protocol::by_port(None, port).is_some()
+        || crate::protocol::by_port(Some(crate::Transport::Udp), port).is_some()
+    {
+        return ("control", true);
+    }
+    match port {
+        514 | 6514 | 5044 | 9997 => ("logging", true),
+        123 => ("time", true),
+        53 => ("name-resolution", true),
+        88 | 389 | 636 | 445 | 464 | 3268 | 3269 => ("authentication", true),
+        3389 | 22 | 5900 | 5938 => ("remote-access", true),
+        5450 | 5457 | 5459 => ("historian", true),
+        _ => ("business-data", false),
+    }
+}
+
+/// The flows no dependency explains as `[[dependency]]` tables for a person
+/// to review (`interlock evidence import --proposals FILE`, the API's
+/// `proposals=true`): every undocumented flow, the most frequent first,
+/// commented as proposed from `source` at `at`. Never loaded as it is: the
+/// site model changes only when a person moves a table into it.
+pub fn proposals_toml(source: &str, format: Format, t: &Tally, at: &str) -> String {
+    let mut out = format!(
+        "# Dependencies observed in {} that the site model does not explain.\n# Proposed by `interlock evidence import` at {at}: review each, fix its kind and direction, and only then\n# move it into the site model. Nothing here is loaded until a person does.\n",
+        source.replace('\n', " ")
+    );
+    for f in t.undocumented_flows() {
+        // A remote-access session log's flows are remote access.
+        let (kind, sure) = if format == Format::Sessions { ("remote-access", true) } else { kind_for_port(f.port) };
+        out.push_str("\n[[dependency]]\n");
+        out.push_str(&format!("consumer = \"{}\"\nprovider = \"{}\"\nkind = \"{kind}\"\n", f.src, f.dst));
+        let how = if f.port == 0 { String::new() } else { format!(" on port {}", f.port) };
+        let guess = if sure { "" } else { "; the kind is a guess: check it" };
+        out.push_str(&format!(
+            "description = \"{} flow(s){how} seen in {}{guess}\"\n",
+            f.count,
+            source.replace(['"', '\\', '\n'], "'")
+        ));
+    }
+    out
+}
+
 /// A flow between two assets that no dependency of the site model explains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flow {

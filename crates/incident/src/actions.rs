@@ -317,3 +317,152 @@ pub struct Due {
     pub role: Box<str>,
     pub due_at: Timestamp,
 }
+
+/// A person who can act in a role now, and how they hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub person: String,
+    /// Their name in the site model (the id when the site does not know them).
+    pub name: String,
+    /// "holds it in this incident", or the site's "primary" or "deputy".
+    pub holding: &'static str,
+}
+
+/// The people who can act in `role` now: its holder in this incident first,
+/// then the site's primary and deputies.
+pub fn people_for(site: &site_model::Site, inc: &crate::Incident, role: &str) -> Vec<Holder> {
+    let mut out: Vec<Holder> = Vec::new();
+    if let Some(pos) = inc.positions.get(role) {
+        let name = site
+            .person_by_id(&pos.person)
+            .map(|p| site.people[p.ix()].name.to_string())
+            .unwrap_or_else(|| pos.person.to_string());
+        out.push(Holder { person: pos.person.to_string(), name, holding: "holds it in this incident" });
+    }
+    for (p, h) in authority::holders(site, role) {
+        if !out.iter().any(|x| *x.person == *p.id) {
+            out.push(Holder { person: p.id.to_string(), name: p.name.to_string(), holding: h.as_str() });
+        }
+    }
+    out
+}
+
+/// The roles that could move an action on now, each once, in the order
+/// they matter: for a pending action the approvals still missing (or, when
+/// it is unsafe, the override roles) and the deciders of its escalation
+/// level; for an approved or unfinished one, who executes it. Empty once
+/// nothing is waiting on anyone.
+pub fn unblocking_roles(p: &Proposal, a: &ActionState) -> Vec<Box<str>> {
+    let req = &p.assessment.requirement;
+    let mut roles: Vec<Box<str>> = Vec::new();
+    match a.status {
+        ActionStatus::Pending => {
+            if p.assessment.verdict == VerdictKind::Unsafe {
+                roles.extend(req.override_roles.iter().cloned());
+            } else {
+                let t = a.tally(req);
+                for (g, have) in req.groups.iter().zip(&t.counted) {
+                    if have.len() < g.count as usize {
+                        roles.extend(g.roles.iter().cloned());
+                    }
+                }
+                if !t.missing_sides.is_empty() {
+                    roles.extend(req.approver_roles().into_iter().map(Box::from));
+                }
+                roles.extend(req.deciders(a.level).map(Box::from));
+            }
+        }
+        ActionStatus::Approved
+        | ActionStatus::Executing
+        | ActionStatus::Failed
+        | ActionStatus::PartiallyApplied
+        | ActionStatus::RollbackIncomplete => roles.extend(req.execute.iter().flatten().cloned()),
+        _ => {}
+    }
+    let mut seen: Vec<Box<str>> = Vec::with_capacity(roles.len());
+    roles.retain(|r| {
+        let fresh = !seen.contains(r);
+        if fresh {
+            seen.push(r.clone());
+        }
+        fresh
+    });
+    roles
+}
+
+/// For each role that could move the action on now ([`unblocking_roles`]),
+/// the people who hold it ([`people_for`]): what `interlock action explain`
+/// and the board's "who can unblock it" say.
+pub fn unblockers(
+    site: &site_model::Site,
+    inc: &crate::Incident,
+    p: &Proposal,
+    a: &ActionState,
+) -> Vec<(Box<str>, Vec<Holder>)> {
+    unblocking_roles(p, a)
+        .into_iter()
+        .map(|r| {
+            let people = people_for(site, inc, &r);
+            (r, people)
+        })
+        .collect()
+}
+
+/// Why an action needs what it needs, what is missing and who can unblock
+/// it, as text: what `interlock action explain` prints and the API's
+/// `/api/incidents/{id}/actions/{seq}/explain` answers.
+pub fn explain_text(site: &site_model::Site, inc: &crate::Incident, p: &Proposal, st: &ActionState) -> String {
+    let req = &p.assessment.requirement;
+    let mut out = String::new();
+    let mut line = |l: String| {
+        out.push_str(&l);
+        out.push('\n');
+    };
+    line(format!("#{} {}  [{}]", st.proposal, p.action, st.status));
+    line(format!("proposed by {} at {}: {}", st.proposer, st.proposed_at, p.rationale));
+    line(format!("safety verdict: {}", p.assessment.verdict.as_str()));
+    for r in &p.assessment.unsafe_reasons {
+        line(format!("  unsafe: {r}"));
+    }
+    line("impact:".into());
+    for s in &p.assessment.summary {
+        line(format!("  {s}"));
+    }
+    line(format!("why it needs what it needs (authority matrix {}):", p.authority_version));
+    req.rule_lines().into_iter().for_each(&mut line);
+    line("requires:".into());
+    req.need_lines().into_iter().for_each(&mut line);
+    if !p.assessment.measures.is_empty() {
+        line("compensating measures (confirm each before execution):".into());
+        for (i, m) in p.assessment.measures.iter().enumerate() {
+            let done = if st.confirmed.iter().any(|(x, _)| *x as usize == i) { "x" } else { " " };
+            line(format!("  [{done}] {}. {m}", i + 1));
+        }
+    }
+    let tally = st.tally(req);
+    for (g, have) in req.groups.iter().zip(&tally.counted) {
+        if !have.is_empty() {
+            line(format!("counted towards {}: {}", g.roles.join(" or "), have.join(", ")));
+        }
+    }
+    if st.level > 0 {
+        line(format!("escalation level {} since {}", st.level, st.level_since));
+    }
+    line("next:".into());
+    for s in st.next_steps(p) {
+        line(format!("  {s}"));
+    }
+    let unblock = unblockers(site, inc, p, st);
+    if !unblock.is_empty() {
+        line("who can unblock it:".into());
+        for (role, people) in unblock {
+            let names: Vec<String> =
+                people.iter().map(|h| format!("{} ({}, {})", h.name, h.person, h.holding)).collect();
+            line(format!("  {role}: {}", if names.is_empty() { "nobody holds it".into() } else { names.join("; ") }));
+        }
+    }
+    if let Some(o) = st.overridden {
+        line(format!("overridden by #{o}: a post-incident review item"));
+    }
+    out
+}

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use site_model::{PhaseWord, Site};
 
 use crate::sitefs;
@@ -80,23 +79,7 @@ fn check(a: CheckArgs) -> Result<ExitCode> {
     let errors = findings.iter().filter(|f| f.level == authority::Level::Error).count();
     let mut out = std::io::stdout().lock();
     if a.json {
-        let v: Vec<_> = findings
-            .iter()
-            .map(|f| {
-                json!({
-                    "level": f.level.as_str(),
-                    "file": f.place.file,
-                    "line": f.place.line,
-                    "subject": f.subject,
-                    "message": f.message,
-                    "help": f.help,
-                })
-            })
-            .collect();
-        serde_json::to_writer_pretty(
-            &mut out,
-            &json!({"ok": errors == 0, "version": m.version, "rules": m.rules.len(), "findings": v}),
-        )?;
+        serde_json::to_writer_pretty(&mut out, &site_json::authority_check_json(m, &findings))?;
         writeln!(out)?;
     } else {
         for f in &findings {
@@ -129,24 +112,7 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
         let asm = engine.assess(text, a.phase)?;
         let req = &asm.requirement;
         if a.json {
-            let v = json!({
-                "action": asm.action,
-                "phase": a.phase.as_str(),
-                "verdict": asm.verdict.as_str(),
-                "unsafe_reasons": asm.unsafe_reasons,
-                "measures": asm.measures,
-                "facts": asm.facts.iter().map(|f| json!({"fact": f.fact.as_str(), "evidence": f.evidence})).collect::<Vec<_>>(),
-                "rules": req.rules.iter().map(|r| json!({"rule": r.rule, "because": r.because})).collect::<Vec<_>>(),
-                "groups": req.groups.iter().map(|g| json!({"roles": g.roles, "count": g.count})).collect::<Vec<_>>(),
-                "joint": req.joint,
-                "veto": req.veto,
-                "execute": req.execute,
-                "override": req.override_roles,
-                "escalate_minutes": req.escalate_minutes,
-                "ladder": req.ladder.iter().map(|r| json!({"role": r.role, "minutes": r.minutes})).collect::<Vec<_>>(),
-                "authority_version": m.version,
-                "site_version": site.version(),
-            });
+            let v = site_json::assessment_json(&site, m, &asm, a.phase);
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
             return Ok(ExitCode::SUCCESS);
@@ -166,6 +132,11 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
         for (i, me) in asm.measures.iter().enumerate() {
             writeln!(out, "  measure {}: {me}", i + 1)?;
         }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &site_json::matrix_json(&site, m))?;
+        writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "authority matrix {} ({})", m.version, m.place)?;
@@ -217,40 +188,16 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each matched rule and the facts that made it match.
 pub(crate) fn write_rules(out: &mut dyn Write, req: &authority::Requirement) -> Result<()> {
-    for m in &req.rules {
-        writeln!(out, "  rule {}:", m.rule)?;
-        for b in &m.because {
-            writeln!(out, "    - {b}")?;
-        }
+    for l in req.rule_lines() {
+        writeln!(out, "{l}")?;
     }
     Ok(())
 }
 
-/// What the requirement asks for: approvals, joint sign-off, vetoes, who
-/// executes, who may override, the escalation ladder.
 pub(crate) fn write_needs(out: &mut dyn Write, req: &authority::Requirement) -> Result<()> {
-    for g in &req.groups {
-        writeln!(out, "  {} approval(s) from {}", g.count, g.roles.join(" or "))?;
+    for l in req.need_lines() {
+        writeln!(out, "{l}")?;
     }
-    if req.joint {
-        writeln!(out, "  joint sign-off: at least one approver from IT and one from OT")?;
-    }
-    if !req.veto.is_empty() {
-        writeln!(out, "  veto: {}", req.veto.join(", "))?;
-    }
-    writeln!(
-        out,
-        "  executed by: {}",
-        req.execute.as_ref().map(|e| e.join(" or ")).unwrap_or_else(|| "anyone in the response".into())
-    )?;
-    writeln!(
-        out,
-        "  emergency override: {}",
-        if req.override_roles.is_empty() { "not allowed".to_string() } else { req.override_roles.join(" or ") }
-    )?;
-    let ladder: Vec<String> = req.ladder.iter().map(|r| format!("{} ({}m)", r.role, r.minutes)).collect();
-    writeln!(out, "  escalates after {}m to: {}", req.escalate_minutes, ladder.join(" -> "))?;
     Ok(())
 }

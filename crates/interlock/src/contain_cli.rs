@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use impact::plan::{Blocked, Containment, Plan, Protect};
-use impact::reach::{How, Node, Step};
+use impact::reach::{Node, Step};
 use impact::{AttackGraph, Foothold, Graph, PlanOptions};
 use serde_json::json;
 use site_model::{AssetIx, Site};
@@ -125,25 +125,13 @@ pub fn run_reach(args: &ReachArgs) -> Result<ExitCode> {
     let search_s = started.elapsed().as_secs_f64();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &reach_json(&l, &reach, args.max))?;
+        serde_json::to_writer_pretty(&mut out, &site_json::reach_json(&l.site, &l.footholds, &reach, args.max))?;
         writeln!(out)?;
     } else {
         print_reach(&l, &reach, args.max, l.compile_s, search_s, &mut out)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn counts(reach: &impact::Reach<'_>) -> (usize, usize, usize) {
-    let (mut a, mut c, mut p) = (0, 0, 0);
-    for n in reach.nodes() {
-        match n {
-            Node::Asset(_) => a += 1,
-            Node::Account(_) => c += 1,
-            Node::Pathway(..) => p += 1,
-        }
-    }
-    (a, c, p)
 }
 
 fn ids(site: &Site, v: &[AssetIx], max: usize) -> String {
@@ -173,7 +161,7 @@ fn print_reach(
     writeln!(out, "Attacker reach on {} (site version {})", site.info.name, site.version())?;
     let fh: Vec<String> = l.footholds.iter().map(|f| f.describe(site)).collect();
     writeln!(out, "Compromised: {}", fh.join(", "))?;
-    let (a, c, p) = counts(reach);
+    let (a, c, p) = site_json::reach_counts(reach);
     let critical = reach.critical_assets(site);
     writeln!(
         out,
@@ -252,74 +240,6 @@ fn print_reach(
     Ok(())
 }
 
-fn how_word(h: How) -> &'static str {
-    match h {
-        How::Uses(_) => "uses",
-        How::Serves(_) => "serves",
-        How::Exposes => "exposes",
-        How::Authenticates => "authenticates",
-        How::LogsIn => "logs-in",
-        How::Admits => "admits",
-        How::OnRoute => "on-route",
-        How::LeadsTo => "leads-to",
-    }
-}
-
-fn step_json(site: &Site, s: &Step) -> serde_json::Value {
-    let dep = s.how.dependency().and_then(|d| site.dependencies.get(d as usize));
-    json!({
-        "from": s.from.describe(site),
-        "to": s.to.describe(site),
-        "how": how_word(s.how),
-        "dependency": dep.map(|d| json!({
-            "consumer": &*site.asset(d.consumer).id, "provider": &*site.asset(d.provider).id, "kind": d.kind.as_str(),
-        })),
-        "conduits": dep.map(|d| site.conduits_crossed(d).iter().map(|c| &*site.conduits[c.ix()].id).collect::<Vec<_>>())
-            .unwrap_or_default(),
-        "text": s.describe(site),
-    })
-}
-
-fn path_json(site: &Site, steps: &[Step]) -> Vec<serde_json::Value> {
-    steps.iter().map(|s| step_json(site, s)).collect()
-}
-
-fn reach_json(l: &Loaded, reach: &impact::Reach<'_>, max: usize) -> serde_json::Value {
-    let site = &l.site;
-    let id = |a: &AssetIx| site.asset(*a).id.to_string();
-    let (a, c, p) = counts(reach);
-    let critical = reach.critical_assets(site);
-    json!({
-        "format": "interlock.reach/1",
-        "site_version": site.version(),
-        "compromised": l.footholds.iter().map(|f| f.describe(site)).collect::<Vec<_>>(),
-        "reached": {"assets": a, "accounts": c, "pathways": p, "critical_assets": critical.len()},
-        "processes": reach.processes(site).iter().map(|pr| {
-            let near = pr.nearest(reach);
-            json!({
-                "process": &*site.processes[pr.process].id,
-                "criticality": site.processes[pr.process].criticality.as_str(),
-                "control": pr.control.iter().map(id).collect::<Vec<_>>(),
-                "safety": pr.safety.iter().map(id).collect::<Vec<_>>(),
-                "view": pr.view.iter().map(id).collect::<Vec<_>>(),
-                "alarm": pr.alarm.iter().map(id).collect::<Vec<_>>(),
-                "nearest": near.map(|a| id(&a)),
-                "path": near.map(|a| path_json(site, &reach.path(Node::Asset(a)))).unwrap_or_default(),
-            })
-        }).collect::<Vec<_>>(),
-        "critical_assets": critical.iter().take(max).map(|x| {
-            let path = reach.path(Node::Asset(*x));
-            json!({
-                "asset": id(x), "criticality": site.asset(*x).criticality.as_str(), "kind": site.asset(*x).kind.as_str(),
-                "steps": path.len(), "path": path_json(site, &path),
-            })
-        }).collect::<Vec<_>>(),
-        "conduits": reach.conduits(site).iter().map(|(c, n)| json!({
-            "conduit": &*site.conduits[c.ix()].id, "reached_behind": n,
-        })).collect::<Vec<_>>(),
-    })
-}
-
 // ---------------------------------------------------------------------------------- contain
 
 pub fn run_contain(args: &ContainArgs) -> Result<ExitCode> {
@@ -342,15 +262,11 @@ pub fn run_contain(args: &ContainArgs) -> Result<ExitCode> {
     let c = impact::plan(&l.site, &l.graph, &l.attack, &l.footholds, &protect, &options)?;
     let plan_s = started.elapsed().as_secs_f64();
     // How the attacker gets to the nearest protected asset now, to explain the plan.
-    let starts = impact::reach::foothold_nodes(&l.site, &l.footholds);
-    let reach = l.attack.reach(&starts);
-    let prot = impact::plan::Protection::new(&l.site, &protect);
-    let nearest = reach.assets().find(|a| prot.assets[a.ix()] && !c.compromised_protected.contains(a));
-    let now = nearest.map(|a| reach.path(Node::Asset(a))).unwrap_or_default();
+    let now = site_json::attacker_path(&l.site, &l.attack, &l.footholds, &protect, &c);
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &contain_json(&l, &protect, &c, &now))?;
+        serde_json::to_writer_pretty(&mut out, &site_json::contain_json(&l.site, &protect, &c, &now))?;
         writeln!(out)?;
     } else {
         print_contain(&l, &protect, &c, &now, args.max, l.compile_s, plan_s, &mut out)?;
@@ -475,67 +391,6 @@ fn print_blocked(site: &Site, b: &Blocked, alone: bool, out: &mut dyn Write) -> 
         "  Decide with the process owner: accept the exposure under watch, or cut a protected flow knowingly\n  (`interlock impact` shows what it costs, e.g. switch-to-manual or shut-down of the process)."
     )?;
     Ok(())
-}
-
-fn plan_json(site: &Site, rank: usize, p: &Plan) -> serde_json::Value {
-    json!({
-        "rank": rank,
-        "actions": p.texts(),
-        "cost": p.cost,
-        "cut_cost": p.cut_cost,
-        "verdict": match p.impact.verdict {
-            impact::Verdict::Safe => "safe",
-            impact::Verdict::SafeWithMeasures(_) => "safe-with-measures",
-            impact::Verdict::Unsafe { .. } => "unsafe",
-        },
-        "without": p.without,
-        "verified": p.verified,
-        "impact": crate::impact_cli::to_json(site, &p.impact),
-    })
-}
-
-fn blocked_json(site: &Site, b: &Blocked) -> serde_json::Value {
-    json!({
-        "path": path_json(site, &b.path),
-        "flows": b.flows.iter().map(|f| {
-            let d = &site.dependencies[f.dependency as usize];
-            json!({
-                "consumer": &*site.asset(d.consumer).id, "provider": &*site.asset(d.provider).id, "kind": d.kind.as_str(),
-                "processes": f.processes.iter().map(|p| &*site.processes[*p].id).collect::<Vec<_>>(),
-                "text": f.describe(site),
-            })
-        }).collect::<Vec<_>>(),
-    })
-}
-
-fn contain_json(l: &Loaded, protect: &[Protect], c: &Containment, now: &[Step]) -> serde_json::Value {
-    let site = &l.site;
-    let outcome = if !c.plans.is_empty() {
-        "plan"
-    } else if c.blocked.is_some() {
-        "blocked"
-    } else {
-        "not-reached"
-    };
-    json!({
-        "format": "interlock.contain/1",
-        "site_version": site.version(),
-        "compromised": c.footholds.iter().map(|f| f.describe(site)).collect::<Vec<_>>(),
-        "protect": protect.iter().map(|p| p.describe(site)).collect::<Vec<_>>(),
-        "protected": {
-            "assets": c.protected,
-            "reached": c.reached_protected,
-            "compromised": c.compromised_protected.iter().map(|a| &*site.asset(*a).id).collect::<Vec<_>>(),
-        },
-        "outcome": outcome,
-        "attacker_path": path_json(site, now),
-        "plans": c.plans.iter().enumerate().map(|(i, p)| plan_json(site, i + 1, p)).collect::<Vec<_>>(),
-        "blocked": c.blocked.as_ref().map(|b| blocked_json(site, b)),
-        "stats": {
-            "relevant_nodes": c.stats.relevant, "nodes": c.stats.nodes, "edges": c.stats.edges,
-            "candidates": c.stats.candidates, "solves": c.stats.solves, "analysed": c.stats.analysed,
-        },
-    })
 }
 
 // ---------------------------------------------------------------------------------- benchmarks

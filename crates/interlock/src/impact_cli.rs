@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 use impact::{Action, Graph, Impact, Status, Verdict};
-use serde_json::json;
 use site_model::{Domain, Site};
 
 #[derive(clap::Args)]
@@ -67,7 +66,7 @@ pub fn run(args: &ImpactArgs) -> Result<ExitCode> {
     let impact = impact::analyze(&site, &graph, &actions);
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&site, &impact))?;
+        serde_json::to_writer_pretty(&mut out, &site_json::impact_json(&site, &impact))?;
         writeln!(out)?;
     } else {
         print(&site, &impact, args.max, &mut out)?;
@@ -273,63 +272,4 @@ pub fn print(site: &Site, impact: &Impact, max: usize, out: &mut dyn Write) -> R
         impact.degraded.len()
     )?;
     Ok(())
-}
-
-pub fn to_json(site: &Site, impact: &Impact) -> serde_json::Value {
-    let id = |a: site_model::AssetIx| site.asset(a).id.to_string();
-    let verdict = match &impact.verdict {
-        Verdict::Safe => json!({"verdict": "safe", "reasons": [], "measures": []}),
-        Verdict::SafeWithMeasures(m) => {
-            json!({"verdict": "safe-with-measures", "reasons": [], "measures": measures(m)})
-        }
-        Verdict::Unsafe { reasons, measures: m } => {
-            json!({"verdict": "unsafe", "reasons": reasons, "measures": measures(m)})
-        }
-    };
-    json!({
-        "format": "interlock.impact/1",
-        "site_version": site.version(),
-        "actions": impact.actions.iter().map(|a| json!({
-            "text": &*a.text, "verb": &*a.verb, "effect": a.effect.as_str(), "intent": a.intent.as_str(),
-            "targets": a.targets.iter().map(|t| t.describe(site)).collect::<Vec<_>>(), "typical_minutes": a.minutes,
-        })).collect::<Vec<_>>(),
-        "verdict": verdict,
-        "categories": impact.categories.iter().map(|(c, v)| json!({
-            "category": c.as_str(), "assets": v.iter().map(|a| id(*a)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "processes": impact.processes.iter().map(|p| json!({
-            "process": &*site.processes[p.process].id, "control": p.control.as_str(), "view": p.view.as_str(),
-            "alarm": p.alarm.as_str(), "safety": p.safety.as_str(), "stopped": p.stopped.is_some(), "manual": p.manual,
-            "reasons": p.reasons,
-        })).collect::<Vec<_>>(),
-        "self_inflicted": impact.self_inflicted.iter().map(|s| json!({
-            "technique": s.technique, "name": s.name, "because": s.because,
-        })).collect::<Vec<_>>(),
-        "unusable": impact.unusable.iter().map(|(a, _)| json!({
-            "asset": id(*a), "explanation": impact.explain_unusable(site, *a),
-        })).collect::<Vec<_>>(),
-        "lost": impact.lost.iter().map(|(a, k, _)| json!({
-            "asset": id(*a), "function": k.as_str(), "explanation": impact.explain(site, *a, *k),
-        })).collect::<Vec<_>>(),
-        "degraded": impact.degraded.iter().map(|(a, k, d)| json!({
-            "asset": id(*a), "function": k.as_str(), "provider": id(site.dependencies[*d as usize].provider),
-        })).collect::<Vec<_>>(),
-        "stopped": impact.down.iter().map(|(a, _)| id(*a)).collect::<Vec<_>>(),
-        "broken": impact.broken.iter().map(|d| {
-            let dep = &site.dependencies[*d as usize];
-            json!({"consumer": id(dep.consumer), "provider": id(dep.provider), "kind": dep.kind.as_str(),
-                   "direct": matches!(impact.cause.get(d), Some(impact::Cause::Action(_)))})
-        }).collect::<Vec<_>>(),
-        "vendors": impact.vendors.iter().map(|v| {
-            let vendor = &site.vendors[v.vendor];
-            json!({"vendor": &*vendor.id, "pathway": &*vendor.pathways[v.pathway].id,
-                   "functions": v.functions.iter().map(|f| json!({
-                       "name": &*vendor.functions[*f].name, "safety_critical": vendor.functions[*f].safety_critical,
-                   })).collect::<Vec<_>>()})
-        }).collect::<Vec<_>>(),
-    })
-}
-
-fn measures(m: &[impact::Measure]) -> Vec<serde_json::Value> {
-    m.iter().map(|m| json!({"what": m.what, "why": m.why})).collect()
 }

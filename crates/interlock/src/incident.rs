@@ -114,6 +114,8 @@ pub enum IncidentCommand {
     Export(ExportArgs),
     /// Make an ed25519 key pair for signing checkpoints: FILE (the secret: keep it safe) and FILE.pub.
     Keygen(KeygenArgs),
+    /// Sign a head offline, as the server shows it to sign (`GET /api/incidents/{id}/checkpoints`): prints the checkpoint file, the body of `POST /api/incidents/{id}/checkpoints`.
+    Sign(SignArgs),
     /// Sign the incident's head: recorded in the chain, and written as a checkpoint file to keep elsewhere.
     Checkpoint(CheckpointArgs),
     /// Append notes in a loop, printing an acknowledgement per durable append (the kill -9 test's writer).
@@ -494,6 +496,25 @@ pub struct KeygenArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The secret key file (from `interlock incident keygen`); it is only read here.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The incident whose head is signed.
+    #[arg(long, value_name = "ID")]
+    incident: String,
+    /// The number of its last event (`to_sign.seq`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    seq: u64,
+    /// That event's chain hash (`to_sign.head`: 64 hex digits, `sha256:` optional).
+    #[arg(long, value_name = "HEX", value_parser = digest)]
+    head: Digest,
+    /// Also write the checkpoint to this file (printed to stdout either way).
+    #[arg(long, value_name = "FILE.json")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct CheckpointArgs {
     #[command(flatten)]
     common: Common,
@@ -696,6 +717,7 @@ async fn dispatch(cmd: IncidentCommand, clock: &dyn Clock) -> Result<ExitCode> {
         C::Determine(a) => deadlines::determine(a, clock).await,
         C::Report(a) => deadlines::report(a, clock).await,
         C::Keygen(a) => keygen(a),
+        C::Sign(a) => sign(a),
         C::Checkpoint(a) => checkpoint(a, clock).await,
         C::AppendLoop(a) => tools::append_loop(a, clock).await,
         C::BenchAppend(a) => tools::bench_append(a, clock).await,
@@ -937,7 +959,7 @@ async fn list(a: ListArgs) -> Result<ExitCode> {
         let v: Vec<serde_json::Value> = rows
             .iter()
             .map(|(id, r)| match r {
-                Ok(Some(inc)) => render::summary_json(inc),
+                Ok(Some(inc)) => report::export::summary_json(inc),
                 Ok(None) => serde_json::json!({ "id": id, "error": "vanished" }),
                 Err(e) => serde_json::json!({ "id": id, "error": e.to_string() }),
             })
@@ -975,7 +997,7 @@ async fn show(a: ShowArgs) -> Result<ExitCode> {
     let inc = load(&store, &a.id).await?;
     let mut out = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &render::incident_json(&inc))?;
+        serde_json::to_writer_pretty(&mut out, &report::export::incident_json(&inc))?;
         writeln!(out)?;
     } else {
         render::show(&inc, site.as_ref(), &mut out)?;
@@ -1001,7 +1023,7 @@ async fn timeline(a: TimelineArgs) -> Result<ExitCode> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
-        let v: Vec<serde_json::Value> = selected.iter().map(|e| render::event_json(e, &inc)).collect();
+        let v: Vec<serde_json::Value> = selected.iter().map(|e| report::export::event_json(e, &inc)).collect();
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
@@ -1019,78 +1041,44 @@ fn read_key(path: &Path, what: &str) -> Result<[u8; 32]> {
         .ok_or_else(|| anyhow!("{} is not an ed25519 {what}: expected 64 hex digits", path.display()))
 }
 
-/// Checks checkpoint files and in-chain checkpoints against a verified chain's hashes.
-fn check_checkpoints(
-    id: &str,
-    hashes: &[Digest],
-    in_chain: &[::incident::Checkpoint],
-    files: &[(PathBuf, String, ::incident::Checkpoint)],
-    trusted: Option<&[u8; 32]>,
-) -> Vec<String> {
-    let mut problems = Vec::new();
-    if let Some(t) = trusted {
-        for c in in_chain {
-            if let Err(e) = c.verify(id, Some(t)) {
-                problems.push(format!("the checkpoint of #{} in the chain: {e}", c.seq));
-            }
-        }
-    }
-    for (path, _, c) in files.iter().filter(|(_, inc, _)| inc == id) {
-        if let Err(e) = c.verify(id, trusted) {
-            problems.push(format!("checkpoint {}: {e}", path.display()));
-            continue;
-        }
-        match c.seq.checked_sub(1).and_then(|i| hashes.get(i as usize)) {
-            Some(h) if *h == c.head => {}
-            Some(h) => problems.push(format!(
-                "checkpoint {}: event {} now has hash {h}, the checkpoint signed {}",
-                path.display(),
-                c.seq,
-                c.head
-            )),
-            None => problems.push(format!(
-                "checkpoint {}: signed event {}, the record has only {}",
-                path.display(),
-                c.seq,
-                hashes.len()
-            )),
-        }
-    }
-    problems
-}
-
 async fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    use report::export::{CheckpointFile, check_checkpoints};
     let mut out = std::io::stdout().lock();
     let trusted = a.trust.as_deref().map(|p| read_key(p, "public key")).transpose()?;
     let mut files = Vec::new();
     for p in &a.checkpoints {
         let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-        let (inc, c) = render::read_checkpoint(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?;
-        files.push((p.clone(), inc, c));
+        let (incident, checkpoint) =
+            report::export::read_checkpoint(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?;
+        files.push(CheckpointFile { label: p.display().to_string(), incident, checkpoint });
     }
     if let Some(path) = &a.export {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let (id, n, head, hashes) = match render::verify_export(&text) {
-            Ok(v) => v,
+        let checked = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| format!("not JSON: {e}"))
+            .and_then(|v| report::export::verify_offline(&v, &files, trusted.as_ref()));
+        let checked = match checked {
+            Ok(c) => c,
             Err(e) => {
                 writeln!(out, "FAILED: {}: {e}", path.display())?;
                 return Ok(ExitCode::from(1));
             }
         };
-        let in_chain = export_checkpoints(&text);
-        let mut problems = check_checkpoints(&id, &hashes, &in_chain, &files, trusted.as_ref());
-        for (p, inc, _) in &files {
-            if *inc != id {
-                problems.push(format!("checkpoint {} is of incident {inc}, the export of {id}", p.display()));
-            }
-        }
-        if !problems.is_empty() {
-            for p in &problems {
+        if !checked.problems.is_empty() {
+            for p in &checked.problems {
                 writeln!(out, "FAILED: {}: {p}", path.display())?;
             }
             return Ok(ExitCode::from(1));
         }
-        writeln!(out, "ok: {} verifies offline: incident {id}, {n} events, head {head}", path.display())?;
+        let e = &checked.export;
+        writeln!(
+            out,
+            "ok: {} verifies offline: incident {}, {} events, head {}",
+            path.display(),
+            e.incident,
+            e.events,
+            e.head
+        )?;
         if !files.is_empty() {
             writeln!(out, "ok: {} checkpoint file(s) match", files.len())?;
         }
@@ -1123,38 +1111,15 @@ async fn verify(a: VerifyArgs) -> Result<ExitCode> {
             }
         }
     }
-    for (p, inc, _) in &files {
-        if !ids.contains(inc) {
+    for f in &files {
+        if !ids.contains(&f.incident) {
             failed += 1;
-            writeln!(out, "FAILED: checkpoint {} is of incident {inc}, which was not verified", p.display())?;
+            writeln!(out, "FAILED: checkpoint {} is of incident {}, which was not verified", f.label, f.incident)?;
         }
     }
     writeln!(out, "{} verified, {failed} failed", ids.len().saturating_sub(failed))?;
     store.close().await;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// The checkpoints recorded in an (already verified) export's events.
-fn export_checkpoints(text: &str) -> Vec<::incident::Checkpoint> {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
-    let id = v["incident"]["id"].as_str().unwrap_or("");
-    v["events"]
-        .as_array()
-        .map(|events| {
-            events
-                .iter()
-                .filter(|e| e["kind"] == "checkpoint")
-                .filter_map(|e| {
-                    let mut body = e["body"].clone();
-                    if let serde_json::Value::Object(m) = &mut body {
-                        m.insert("format".into(), "interlock-checkpoint".into());
-                        m.insert("incident".into(), id.into());
-                    }
-                    render::read_checkpoint(&body.to_string()).ok().map(|(_, c)| c)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn keygen(a: KeygenArgs) -> Result<ExitCode> {
@@ -1180,6 +1145,22 @@ fn keygen(a: KeygenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Signs a head given on the command line, with nothing read but the key:
+/// the checkpoint file a key holder hands to the server (or keeps).
+fn sign(a: SignArgs) -> Result<ExitCode> {
+    if !::incident::rules::valid_incident_id(&a.incident) {
+        bail!("--incident: \"{}\" is not an incident id: 1-64 letters, digits, '-', '_' or '.'", a.incident);
+    }
+    let secret = read_key(&a.key, "secret key")?;
+    let c = ::incident::checkpoint::sign(&secret, &a.incident, a.seq, a.head);
+    let text = serde_json::to_string_pretty(&report::export::checkpoint_file(&a.incident, &c))? + "\n";
+    if let Some(out) = &a.out {
+        std::fs::write(out, &text).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn checkpoint(a: CheckpointArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let secret = read_key(&a.key, "secret key")?;
     let mut signed = None;
@@ -1190,7 +1171,7 @@ async fn checkpoint(a: CheckpointArgs, clock: &dyn Clock) -> Result<ExitCode> {
     })
     .await?;
     let c = signed.ok_or_else(|| anyhow!("no checkpoint was signed"))?;
-    let text = serde_json::to_string_pretty(&render::checkpoint_file(&a.id, &c))? + "\n";
+    let text = serde_json::to_string_pretty(&report::export::checkpoint_file(&a.id, &c))? + "\n";
     if let Some(out) = &a.out {
         std::fs::write(out, &text).with_context(|| format!("cannot write {}", out.display()))?;
     }
@@ -1205,9 +1186,9 @@ async fn export(a: ExportArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let json_path = a.out.join(format!("{}.json", a.id));
     let md_path = a.out.join(format!("{}.md", a.id));
-    let json = serde_json::to_string_pretty(&render::export_json(&inc))? + "\n";
+    let json = serde_json::to_string_pretty(&report::export::export_json(&inc))? + "\n";
     std::fs::write(&json_path, json).with_context(|| format!("cannot write {}", json_path.display()))?;
-    std::fs::write(&md_path, render::markdown(&inc, site.as_ref()))
+    std::fs::write(&md_path, report::export::markdown(&inc, site.as_ref()))
         .with_context(|| format!("cannot write {}", md_path.display()))?;
     let mut out = std::io::stdout().lock();
     writeln!(

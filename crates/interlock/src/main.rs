@@ -14,7 +14,6 @@ mod notify_cli;
 mod report_cli;
 mod serve_cli;
 mod show;
-mod site_json;
 mod sitefs;
 mod spof_cli;
 

@@ -177,40 +177,16 @@ fn delivery_json(d: &Delivery) -> serde_json::Value {
 
 async fn test(a: TestArgs) -> Result<ExitCode> {
     let config = load_config(&a.config.notify_config)?;
-    let (channels, skipped): (Vec<&notify::Channel>, Vec<&notify::Channel>) = match &a.channel {
-        Some(id) => match config.channel(id) {
-            Some(c) => (vec![c], Vec::new()),
-            None => {
-                let hint = notify::config::nearest(id, config.channels.iter().map(|c| c.id.as_str()))
-                    .map(|n| format!("; did you mean \"{n}\"?"))
-                    .unwrap_or_default();
-                bail!("no channel \"{id}\" in {}{hint}", a.config.notify_config.display())
-            }
-        },
-        None => config.channels.iter().partition(|c| c.accepts(None, EventKind::Test)),
-    };
+    let (channels, skipped) = notify::journal::test_channels(&config, a.channel.as_deref())
+        .map_err(|e| anyhow!("{}: {e}", a.config.notify_config.display()))?;
     if channels.is_empty() && skipped.is_empty() {
         bail!("{} has no [[channel]]: nothing to test", a.config.notify_config.display());
     }
     let now = now_micros()?;
     let mut tag = [0u8; 4];
     getrandom::fill(&mut tag).map_err(|e| anyhow!("no randomness from the operating system: {e}"))?;
-    let id = format!(
-        "test-{}-{}",
-        Timestamp::from_unix_micros(now).map(|t| t.to_string()).unwrap_or_else(|_| now.to_string()),
-        tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
     let actor = a.actor.clone().unwrap_or_else(|| "interlock".into());
-    let msg = Message {
-        id,
-        incident: None,
-        title: None,
-        audience: None,
-        event: EventKind::Test,
-        subject: "Interlock: test notification".into(),
-        text: format!("This is a test of Interlock's notification channels, sent by {actor}.\nNo action is needed."),
-        link: None,
-    };
+    let msg = notify::journal::test_message(&actor, now, tag);
     let deliveries = deliver(&a.db, &actor, &config, &channels, &msg).await?;
     let failed = deliveries.iter().filter(|d| !d.delivered()).count();
     let mut out = std::io::stdout().lock();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use store::{Access, NewUser, Store, StoreError};
+use store::{Store, StoreError};
 
 use crate::incident::{Db, load_site, open_store};
 
@@ -119,7 +119,26 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         std::io::stdout().lock().write_all(server::openapi_json().as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let site = args.site.as_deref().map(|d| load_site(Some(d))).transpose()?.map(Arc::new);
+    // Checked as `interlock site check` checks it (today's date for the time-dependent
+    // warnings): the warnings are kept for `GET /api/site`.
+    let (site, warnings) = match args.site.as_deref() {
+        Some(dir) => {
+            let outcome = crate::sitefs::load_dir(dir, Some(crate::sitefs::today_utc()))?;
+            let warnings: Vec<site_model::Diagnostic> = outcome.warnings().cloned().collect();
+            match outcome.site {
+                Some(site) => (Some(Arc::new(site)), warnings),
+                None => {
+                    crate::show::diagnostics(&outcome, 20, &mut std::io::stderr().lock())?;
+                    bail!(
+                        "the site model at {} does not load; run `interlock site check {}`",
+                        dir.display(),
+                        dir.display()
+                    )
+                }
+            }
+        }
+        None => (None, Vec::new()),
+    };
     // Checked before anything starts: a bad config names its file, line and field.
     let notify = match &args.notify_config {
         Some(path) => {
@@ -144,6 +163,7 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         }
         let mut state = server::AppState::new(store.clone(), site, Arc::new(SystemClock));
         state.notify = notify;
+        state.site_warnings = Arc::new(warnings);
         server::serve(listener, state).await.context("serving")?;
         store.close().await;
         Ok(ExitCode::SUCCESS)
@@ -164,50 +184,33 @@ pub fn run_user(cmd: UserCommand) -> Result<ExitCode> {
 
 async fn add(a: AddArgs) -> Result<ExitCode> {
     let username = a.username.trim();
-    if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        bail!("a username is 1 to 64 characters without spaces");
-    }
     if let Some(dir) = &a.site {
         let site = load_site(Some(dir))?;
         if site.person_by_id(&a.person).is_none() {
             bail!("{} is not a person of the site model at {}", a.person, dir.display());
         }
     }
-    let (password, generated) = if a.password_stdin {
+    let password = if a.password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
     } else {
-        (server::auth::random_hex(12)?, true)
+        None
     };
-    let hash = server::hash_password(&password)?;
     let store = open_store(&a.db).await?;
-    let now = now_micros();
-    let user = NewUser {
-        username: username.into(),
-        person: a.person.clone(),
-        password_hash: hash,
-        is_admin: a.admin,
-        created_at: now,
-    };
-    match store.create_user(&user).await {
-        Ok(_) => {}
-        Err(StoreError::Duplicate(_)) => bail!("there is already a user {username}"),
-        Err(e) => return Err(e.into()),
-    }
-    store
-        .log_access(&Access {
-            at: now,
-            username: String::new(),
-            action: "user-added".into(),
-            target: username.into(),
-            outcome: if a.admin { "admin".into() } else { "ok".into() },
-        })
-        .await?;
+    let generated =
+        match server::auth::add_user(&store, username, &a.person, password.as_deref(), a.admin, now_micros(), "").await
+        {
+            Ok((_, generated)) => generated,
+            Err(server::auth::AuthError::Store(StoreError::Duplicate(_))) => {
+                bail!("there is already a user {username}")
+            }
+            Err(e) => return Err(e.into()),
+        };
     store.close().await;
     let mut out = std::io::stdout().lock();
     writeln!(out, "user {username} ({}){} added", a.person, if a.admin { ", an administrator," } else { "" })?;
-    if generated {
+    if let Some(password) = generated {
         writeln!(out, "password: {password}")?;
         writeln!(out, "(shown once: write it down or hand it over now)")?;
     }

@@ -9,7 +9,6 @@ use anyhow::{Result, anyhow};
 use impact::order::{self, OrderOptions, RestoreOrder};
 use impact::spof::{self, LoneProvider, ProcessSpof, SpofOptions, Spofs};
 use impact::{Category, Graph};
-use serde_json::json;
 use site_model::diag::nearest;
 use site_model::{AssetIx, Function, FunctionSet, Site};
 
@@ -131,7 +130,7 @@ pub fn run_spof(args: &SpofArgs) -> Result<ExitCode> {
     let found = spof::find(&site, &graph, &options);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &spof_json(&site, &graph, &found, args.max))?;
+        serde_json::to_writer_pretty(&mut out, &site_json::spof_json(&site, &graph, &found, args.max))?;
         writeln!(out)?;
     } else {
         print_spof(&site, &graph, &found, args.max, &mut out)?;
@@ -293,40 +292,6 @@ fn print_lone(
     Ok(())
 }
 
-pub fn spof_json(site: &Site, g: &Graph, found: &Spofs, max: usize) -> serde_json::Value {
-    let list = |v: &[AssetIx]| v.iter().map(|a| id(site, *a)).collect::<Vec<_>>();
-    let cats = |v: &[Category]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>();
-    json!({
-        "format": "interlock.spof/1",
-        "site_version": site.version(),
-        "assume_down": list(&found.assume_down),
-        "simulated": found.simulated,
-        "processes": found.processes.iter().map(|r| {
-            let p = &site.processes[r.process];
-            json!({
-                "process": &*p.id, "name": &*p.name, "criticality": p.criticality.as_str(),
-                "candidates": r.candidates, "already_lost": cats(&r.already_lost),
-                "spofs": r.spofs.iter().enumerate().map(|(i, s)| json!({
-                    "asset": id(site, s.asset), "lost": cats(&s.lost), "member": s.member, "reach": s.reach,
-                    "explanation": if i < max { json!(spof::explain_process_spof(site, g, &found.assume_down, s)) } else { json!(null) },
-                })).collect::<Vec<_>>(),
-            })
-        }).collect::<Vec<_>>(),
-        "lone_providers": found.lone.iter().enumerate().map(|(i, l)| json!({
-            "provider": id(site, l.provider),
-            "kinds": l.kinds.iter().map(|k| json!({
-                "kind": k.kind.as_str(), "consumers": list(&k.consumers), "others_lost": list(&k.others_lost),
-            })).collect::<Vec<_>>(),
-            "processes": l.processes.iter().map(|(p, c, lost)| json!({
-                "process": &*site.processes[*p].id, "function": c.as_str(), "lost": lost,
-            })).collect::<Vec<_>>(),
-            "stations_unusable": list(&l.stations),
-            "assets_losing": l.assets_losing,
-            "explanation": if i < max { json!(spof::explain_lone(site, g, &found.assume_down, l)) } else { json!(null) },
-        })).collect::<Vec<_>>(),
-    })
-}
-
 pub fn run_restore_order(args: &RestoreOrderArgs) -> Result<ExitCode> {
     let site = load_site(&args.dir)?;
     let graph = Graph::compile(&site);
@@ -379,7 +344,7 @@ pub fn run_restore_order(args: &RestoreOrderArgs) -> Result<ExitCode> {
     let plan = order::restore_order(&site, &graph, &set, &options);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &order_json(&site, &plan, &args.affected_by))?;
+        serde_json::to_writer_pretty(&mut out, &site_json::order_json(&site, &plan, &args.affected_by))?;
         writeln!(out)?;
     } else {
         print_order(&site, &plan, &args.affected_by, &mut out)?;
@@ -390,10 +355,6 @@ pub fn run_restore_order(args: &RestoreOrderArgs) -> Result<ExitCode> {
 
 fn kinds_str(k: FunctionSet) -> String {
     k.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-fn tie_break(o: &OrderOptions) -> &'static str {
-    if o.stage_first { "stage, then criticality, then id" } else { "criticality, then stage, then id" }
 }
 
 pub fn print_order(site: &Site, plan: &RestoreOrder, affected_by: &[String], out: &mut dyn Write) -> Result<()> {
@@ -412,7 +373,7 @@ pub fn print_order(site: &Site, plan: &RestoreOrder, affected_by: &[String], out
     writeln!(
         out,
         "  ties broken by {}; {} running assets outside the set looked through",
-        tie_break(&plan.options),
+        site_json::tie_break(&plan.options),
         plan.looked_through
     )?;
     let w = plan.assets().map(|p| site.asset(p.asset).id.len()).max().unwrap_or(5).clamp(5, 40);
@@ -462,34 +423,4 @@ pub fn print_order(site: &Site, plan: &RestoreOrder, affected_by: &[String], out
         }
     }
     Ok(())
-}
-
-pub fn order_json(site: &Site, plan: &RestoreOrder, affected_by: &[String]) -> serde_json::Value {
-    let list = |v: &[AssetIx]| v.iter().map(|a| id(site, *a)).collect::<Vec<_>>();
-    json!({
-        "format": "interlock.restore-order/1",
-        "site_version": site.version(),
-        "affected_by": affected_by,
-        "kinds": plan.options.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        "tie_break": tie_break(&plan.options),
-        "looked_through": plan.looked_through,
-        "steps": plan.steps.iter().enumerate().map(|(i, s)| json!({
-            "step": i + 1,
-            "together": s.is_cycle(),
-            "running_in_cycle": list(&s.running_in_cycle),
-            "assets": s.assets.iter().map(|p| json!({
-                "asset": id(site, p.asset),
-                "stage": p.stage.as_str(),
-                "criticality": p.criticality.as_str(),
-                "reason": p.reason(site),
-                "after": p.after.iter().map(|(a, k)| json!({
-                    "asset": id(site, *a), "kinds": k.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "through": p.through.iter().map(|(via, w)| json!({"via": id(site, *via), "waits_for": id(site, *w)})).collect::<Vec<_>>(),
-                "together_with": list(&p.together),
-                "reentry": p.reentry.map(|r| r.as_str()),
-                "checks": p.reentry.map(|r| r.checks().to_vec()).unwrap_or_default(),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
 }

@@ -502,6 +502,68 @@ fn keygen(path: &Path) -> (i32, String, String) {
     )
 }
 
+/// Runs `interlock incident sign ARGS` (no store, no site: only the key is read).
+fn sign(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_interlock")).arg("incident").arg("sign").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `interlock incident sign`: a head signed offline is a checkpoint file that
+/// verifies with the key, the body `POST /api/incidents/{id}/checkpoints` takes;
+/// what is not a head, an incident id or a key is refused and nothing written.
+#[test]
+fn sign_writes_a_checkpoint_file_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("keeper.key");
+    let key_s = key.to_str().unwrap();
+    assert_eq!(keygen(&key).0, 0);
+    let public = std::fs::read_to_string(format!("{key_s}.pub")).unwrap();
+    let head = format!("sha256:{}", "ab".repeat(32));
+    let out = dir.path().join("cp.json");
+    let (code, text, err) =
+        sign(&["--key", key_s, "--incident", "INC-7", "--seq", "12", "--head", &head, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["format"], "interlock-checkpoint");
+    assert_eq!(
+        (v["incident"].as_str(), v["seq"].as_u64(), v["head"].as_str()),
+        (Some("INC-7"), Some(12), Some(head.as_str()))
+    );
+    assert_eq!(v["public_key"].as_str(), Some(public.trim()));
+    let (incident, c) = report::export::read_checkpoint(&text).unwrap();
+    assert_eq!(incident, "INC-7");
+    c.verify("INC-7", None).unwrap();
+    assert!(c.verify("INC-8", None).is_err(), "the signature covers the incident id");
+    // A head without its prefix is the same head.
+    let (_, bare, _) = sign(&["--key", key_s, "--incident", "INC-7", "--seq", "12", "--head", &"ab".repeat(32)]);
+    assert_eq!(bare, text);
+
+    for (args, says) in [
+        (vec!["--seq", "0", "--head", head.as_str(), "--incident", "INC-7"], "--seq"),
+        (vec!["--seq", "12", "--head", "sha256:12", "--incident", "INC-7"], "is not a SHA-256"),
+        (vec!["--seq", "12", "--head", head.as_str(), "--incident", "INC 7/.."], "not an incident id"),
+    ] {
+        let mut all = vec!["--key", key_s];
+        all.extend(args);
+        let (code, out, err) = sign(&all);
+        assert_eq!(code, 2, "{all:?}: {out}");
+        assert!(out.is_empty() && err.contains(says), "{all:?}: {err}");
+    }
+    let (code, _, err) =
+        sign(&["--key", &format!("{key_s}.missing"), "--incident", "INC-7", "--seq", "1", "--head", &head]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read the secret key"), "{err}");
+    let (code, _, err) =
+        sign(&["--key", &format!("{key_s}.pub"), "--incident", "INC-7", "--seq", "1", "--head", "xyz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a SHA-256"), "{err}");
+}
+
 /// Signed checkpoints: made with a key, recorded in the chain, written as a
 /// file, and checked later against the store and against an export, offline.
 fn checkpoints(b: &Backend) {
@@ -514,9 +576,19 @@ fn checkpoints(b: &Backend) {
     let (code, _, err) = keygen(&key);
     assert_eq!(code, 2);
     assert!(err.contains("never overwritten"), "{err}");
+    // Signed offline from what is shown (the head), with nothing but the key: the same file
+    // as the checkpoint the CLI signs and records at that head (ed25519 is deterministic).
+    let shown: serde_json::Value = serde_json::from_str(&b.ok("tnguyen", 59, &["show", &id, "--json"])).unwrap();
+    let (head, n) = (shown["head"].as_str().unwrap(), shown["event_count"].as_u64().unwrap().to_string());
+    let offline = b.dir.path().join("offline.json");
+    let (code, signed, err) =
+        sign(&["--key", key_s, "--incident", &id, "--seq", &n, "--head", head, "--out", offline.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&offline).unwrap(), signed);
     let cp = b.dir.path().join("cp.json");
     b.ok("tnguyen", 21, &["checkpoint", &id, "--key", key_s, "--out", cp.to_str().unwrap()]);
     let text = std::fs::read_to_string(&cp).unwrap();
+    assert_eq!(signed, text, "interlock incident sign writes the checkpoint file the chain records");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!((v["incident"].as_str(), v["seq"].as_u64()), (Some(id.as_str()), Some(20)));
     b.ok("tnguyen", 22, &["note", &id, "after the checkpoint"]);

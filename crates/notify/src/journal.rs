@@ -77,6 +77,45 @@ pub fn update_message(config: &Config, incident: &str, title: &str, seq: u64, au
     }
 }
 
+/// A test of the channels (`interlock notify test`, the API's
+/// `POST /api/notifications/test`), sent by `actor` at `now` (Unix
+/// microseconds); `tag` makes the message id unique.
+pub fn test_message(actor: &str, now: i64, tag: [u8; 4]) -> Message {
+    let at = incident::Timestamp::from_unix_micros(now).map(|t| t.to_string()).unwrap_or_else(|_| now.to_string());
+    Message {
+        id: format!("test-{at}-{}", tag.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        incident: None,
+        title: None,
+        audience: None,
+        event: EventKind::Test,
+        subject: "Interlock: test notification".into(),
+        text: format!("This is a test of Interlock's notification channels, sent by {actor}.\nNo action is needed."),
+        link: None,
+    }
+}
+
+/// The channels a test goes to: `only` (an id of the config), or every
+/// channel whose events filter takes `test`; and the channels skipped
+/// (their filter leaves tests out). An unknown id is an error naming the
+/// nearest one.
+pub fn test_channels<'c>(
+    config: &'c Config,
+    only: Option<&str>,
+) -> Result<(Vec<&'c crate::Channel>, Vec<&'c crate::Channel>), String> {
+    match only {
+        Some(id) => match config.channel(id) {
+            Some(c) => Ok((vec![c], Vec::new())),
+            None => {
+                let hint = crate::config::nearest(id, config.channels.iter().map(|c| c.id.as_str()))
+                    .map(|n| format!("; did you mean \"{n}\"?"))
+                    .unwrap_or_default();
+                Err(format!("no channel \"{id}\"{hint}"))
+            }
+        },
+        None => Ok(config.channels.iter().partition(|c| c.accepts(None, EventKind::Test))),
+    }
+}
+
 /// The reminder that an audience's update is overdue (`update-overdue`):
 /// one message per audience and due time, so it is sent once however often
 /// the reminders are looked for.

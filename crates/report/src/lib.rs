@@ -8,7 +8,10 @@
 //!   handover record), the ICS 209 status summary, the ICS 214 activity log
 //!   of one person;
 //! - [`stix`]: a STIX 2.1 bundle of the incident's observables and courses of
-//!   action, with deterministic ids so that an export is reproducible.
+//!   action, with deterministic ids so that an export is reproducible;
+//! - [`export`]: the incident's record itself as a document: the JSON export
+//!   that verifies offline, the readable Markdown timeline, signed
+//!   checkpoint files, and the offline checks of both.
 //!
 //! Every form is a serde value (JSON) and renders to Markdown and to one
 //! self-contained HTML file through the small document model of [`doc`].
@@ -17,6 +20,7 @@
 
 pub mod aar;
 pub mod doc;
+pub mod export;
 pub mod ics;
 pub mod stix;
 mod text;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::auth::Principal;
 use crate::service::{self, ActionView, DecisionRequest, IncidentBoard, IncidentSummary, ProposeRequest, ServiceError};
@@ -31,7 +31,9 @@ pub fn error(status: StatusCode, msg: &str) -> (StatusCode, Json<ApiError>) {
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::NotFound(_) | ServiceError::NoSuchAction(_) => StatusCode::NOT_FOUND,
+        ServiceError::NotFound(_) | ServiceError::NoSuchAction(_) | ServiceError::NoSuchRecord(_) => {
+            StatusCode::NOT_FOUND
+        }
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -125,6 +127,115 @@ pub async fn list_actions(
     Path(id): Path<String>,
 ) -> Response {
     match service::actions(&state, &p, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// One response action, as the list shows it.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/actions/{seq}",
+    tag = "actions",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("seq" = u64, Path, description = "The action: its proposal's event number"),
+    ),
+    responses(
+        (status = 200, description = "The action", body = ActionView),
+        (status = 400, description = "A number that does not read", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident or action", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn get_action(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+) -> Response {
+    let seq = match action_number(&seq) {
+        Ok(s) => s,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::action(&state, &p, &id, seq).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Why an action needs what it needs (each matching rule and its facts),
+/// what it requires, what is missing, the next steps and who can unblock
+/// it: the text `interlock action explain` prints.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/actions/{seq}/explain",
+    tag = "actions",
+    params(
+        ("id" = String, Path, description = "The incident id"),
+        ("seq" = u64, Path, description = "The action: its proposal's event number"),
+    ),
+    responses(
+        (status = 200, description = "The explanation", body = String, content_type = "text/plain"),
+        (status = 400, description = "A number that does not read", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident or action", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn explain_action(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, seq)): Path<(String, String)>,
+) -> Response {
+    let seq = match action_number(&seq) {
+        Ok(s) => s,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::explain(&state, &p, &id, seq).await {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// When to ask about escalations.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// RFC 3339; default the server's time.
+    pub at: Option<String>,
+}
+
+/// The escalations due at a time (default now), each with who holds the
+/// role it reaches (`interlock action due`). The server records those due
+/// at its own time every 30 s.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/escalations",
+    tag = "actions",
+    params(("id" = String, Path, description = "The incident id"), DueQuery),
+    responses(
+        (status = 200, description = "The escalations due", body = service::EscalationsDue),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not allowed", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 422, description = "A time that does not read", body = ApiError),
+        (status = 503, description = "The server has no site model", body = ApiError),
+    )
+)]
+pub async fn escalations_due(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    q: Result<Query<DueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()).into_response(),
+    };
+    match service::escalations_due(&state, &p, &id, q.at.as_deref()).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => service_error(e),
     }
@@ -906,6 +1017,137 @@ pub async fn users(State(state): State<AppState>, axum::Extension(p): axum::Exte
     }
 }
 
+/// Adds a user (administrators only; `interlock user add`): a person of the
+/// site model, an administrator or not, with the password given or a
+/// generated one answered this once. Recorded in the access log.
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "admin",
+    request_body = service::NewUserRequest,
+    responses(
+        (status = 201, description = "Added (with the generated password, shown once)", body = service::UserAdded),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ApiError),
+        (status = 409, description = "The username is taken", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "A username or password that does not do, or a person the site does not have", body = ApiError),
+    )
+)]
+pub async fn add_user(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    req: Result<Json<service::NewUserRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::add_user(&state, &p, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Issues an API token (`interlock user token`): to the caller, or to anyone
+/// for an administrator. The token is answered this once; only its hash is
+/// kept. Recorded in the access log.
+#[utoipa::path(
+    post,
+    path = "/api/users/{username}/tokens",
+    tag = "users",
+    params(("username" = String, Path, description = "The user")),
+    request_body = service::NewTokenRequest,
+    responses(
+        (status = 201, description = "Issued: the token, shown once", body = service::TokenIssued),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Another user's, and the caller is not an administrator; or no CSRF token", body = ApiError),
+        (status = 409, description = "The user has a token of that name, or is disabled", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No such user, or a name that does not do", body = ApiError),
+    )
+)]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    req: Result<Json<service::NewTokenRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::issue_token(&state, &p, &username, &req).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Sends a test message to the notification channels (administrators;
+/// `interlock notify test`): every channel taking tests, or the one named.
+/// The deliveries run in the background; `GET /api/notifications` has them.
+#[utoipa::path(
+    post,
+    path = "/api/notifications/test",
+    tag = "admin",
+    request_body = service::NotifyTestRequest,
+    responses(
+        (status = 202, description = "Being sent", body = crate::notifications::TestStarted),
+        (status = 400, description = "The body is not JSON of this shape", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ApiError),
+        (status = 409, description = "No channel takes test messages", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "No such channel (the nearest named)", body = ApiError),
+        (status = 503, description = "The server has no notification config", body = ApiError),
+    )
+)]
+pub async fn notification_test(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    req: Result<Json<service::NotifyTestRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err((status, why)) => return error(status, &why).into_response(),
+    };
+    match service::notification_test(&state, &p, &req).await {
+        Ok(v) => (StatusCode::ACCEPTED, Json(v)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+/// The delivery log (administrators; `interlock notify log`): every
+/// notification's delivery to each channel with its last attempt.
+#[utoipa::path(
+    get,
+    path = "/api/notifications",
+    tag = "admin",
+    params(service::DeliveryQuery),
+    responses(
+        (status = 200, description = "The deliveries, in the order first tried", body = Vec<crate::notifications::DeliveryView>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an administrator", body = ApiError),
+        (status = 422, description = "A query that does not read", body = ApiError),
+    )
+)]
+pub async fn notification_log(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    q: Result<Query<service::DeliveryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()).into_response(),
+    };
+    match service::notification_log(&state, &p, &q).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
 async fn user_change(
     state: AppState,
     p: Principal,
@@ -1160,6 +1402,9 @@ impl Modify for Security {
         incident_panels,
         events,
         list_actions,
+        get_action,
+        explain_action,
+        escalations_due,
         propose,
         approve,
         reject,
@@ -1184,6 +1429,10 @@ impl Modify for Security {
         add_member,
         remove_member,
         users,
+        add_user,
+        notification_test,
+        notification_log,
+        issue_token,
         disable_user,
         enable_user,
         user_tokens,
@@ -1202,6 +1451,20 @@ impl Modify for Security {
         crate::records::live_sessions,
         crate::records::import,
         crate::records::correlate_log,
+        crate::export::incident_export,
+        crate::export::verify_chain,
+        crate::export::verify_export_offline,
+        crate::export::list_checkpoints,
+        crate::export::add_checkpoint,
+        crate::site::summary,
+        crate::site::model,
+        crate::site::impact,
+        crate::site::reach,
+        crate::site::contain,
+        crate::site::spof,
+        crate::site::restore_order,
+        crate::site::authority_matrix,
+        crate::site::import_csv,
         openapi
     ),
     components(schemas(
@@ -1231,6 +1494,7 @@ impl Modify for Security {
         (name = "actions", description = "Response actions through the authority matrix: propose, approve, reject"),
         (name = "users", description = "API tokens and sessions: a user's own, or anyone's for an administrator"),
         (name = "records", description = "Site-level records: work orders, vendor grants and their kill switch, the vendor session register, observed activity judged against them"),
+        (name = "site", description = "The site model the server was started with, read-only, and its analyses: the check, the normalised model, impact with safety verdict and approvals, attacker reach, the containment planner, single points of failure, the restoration order, the authority matrix, the asset inventory import"),
         (name = "meta", description = "About the API itself")
     )
 )]
@@ -1281,6 +1545,24 @@ pub fn api_routes() -> Vec<ApiRoute> {
             handler: get(list_actions),
         },
         ApiRoute { method: Method::POST, path: "/api/incidents/{id}/actions", public: false, handler: post(propose) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/actions/{seq}",
+            public: false,
+            handler: get(get_action),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/actions/{seq}/explain",
+            public: false,
+            handler: get(explain_action),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/escalations",
+            public: false,
+            handler: get(escalations_due),
+        },
         ApiRoute {
             method: Method::POST,
             path: "/api/incidents/{id}/actions/{seq}/approve",
@@ -1389,6 +1671,20 @@ pub fn api_routes() -> Vec<ApiRoute> {
             handler: get(notifications),
         },
         ApiRoute { method: Method::GET, path: "/api/users", public: false, handler: get(users) },
+        ApiRoute { method: Method::POST, path: "/api/users", public: false, handler: post(add_user) },
+        ApiRoute { method: Method::GET, path: "/api/notifications", public: false, handler: get(notification_log) },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/notifications/test",
+            public: false,
+            handler: post(notification_test),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/users/{username}/tokens",
+            public: false,
+            handler: post(issue_token),
+        },
         ApiRoute {
             method: Method::GET,
             path: "/api/users/{username}/tokens",
@@ -1491,6 +1787,62 @@ pub fn api_routes() -> Vec<ApiRoute> {
             path: "/api/evidence/correlate",
             public: false,
             handler: post(records::correlate_log),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/export",
+            public: false,
+            handler: get(crate::export::incident_export),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/verify",
+            public: false,
+            handler: get(crate::export::verify_chain),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/verify",
+            public: false,
+            // An export carries every event's encoding: more than the default 2 MB body.
+            handler: post(crate::export::verify_export_offline)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::export::MAX_VERIFY_BODY)),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/incidents/{id}/checkpoints",
+            public: false,
+            handler: get(crate::export::list_checkpoints),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/incidents/{id}/checkpoints",
+            public: false,
+            handler: post(crate::export::add_checkpoint),
+        },
+        ApiRoute { method: Method::GET, path: "/api/site", public: false, handler: get(crate::site::summary) },
+        ApiRoute { method: Method::GET, path: "/api/site/model", public: false, handler: get(crate::site::model) },
+        ApiRoute { method: Method::POST, path: "/api/site/impact", public: false, handler: post(crate::site::impact) },
+        ApiRoute { method: Method::GET, path: "/api/site/reach", public: false, handler: get(crate::site::reach) },
+        ApiRoute { method: Method::GET, path: "/api/site/contain", public: false, handler: get(crate::site::contain) },
+        ApiRoute { method: Method::GET, path: "/api/site/spof", public: false, handler: get(crate::site::spof) },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/site/restore-order",
+            public: false,
+            handler: get(crate::site::restore_order),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/site/authority",
+            public: false,
+            handler: get(crate::site::authority_matrix),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/site/import-csv",
+            public: false,
+            handler: post(crate::site::import_csv),
         },
         ApiRoute { method: Method::GET, path: "/api/openapi.json", public: true, handler: get(openapi) },
     ]

@@ -43,6 +43,10 @@ pub enum AuthError {
     WeakPassword,
     #[error("no user {0}")]
     NoUser(String),
+    #[error("a username is 1 to 64 characters without spaces or control characters")]
+    BadUsername,
+    #[error("a token's name is 1 to 64 characters without spaces or control characters")]
+    BadTokenName,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -94,6 +98,9 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// Issues an API token for `username` named `name`: stores its hash and
 /// returns the token, which is shown once and never again.
 pub async fn new_api_token<S: Store>(store: &S, username: &str, name: &str, now: i64) -> Result<String, AuthError> {
+    if !good_name(name) {
+        return Err(AuthError::BadTokenName);
+    }
     let user = store.user_by_name(username).await?.ok_or_else(|| AuthError::NoUser(username.into()))?;
     let token = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
     store
@@ -115,6 +122,54 @@ pub async fn new_api_token<S: Store>(store: &S, username: &str, name: &str, now:
         })
         .await?;
     Ok(token)
+}
+
+/// A name (a username, a token's): 1 to 64 characters, no spaces or control characters.
+fn good_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Adds a user acting as `person` (the caller checks the person against the
+/// site model when it has one), with `password`, or a generated one when
+/// `None`, which is returned to be shown once. Recorded in the access log as
+/// `user-added`, by `by` (empty for the CLI). A username taken is
+/// `AuthError::Store(StoreError::Duplicate)`.
+pub async fn add_user<S: Store>(
+    store: &S,
+    username: &str,
+    person: &str,
+    password: Option<&str>,
+    is_admin: bool,
+    now: i64,
+    by: &str,
+) -> Result<(User, Option<String>), AuthError> {
+    if !good_name(username) {
+        return Err(AuthError::BadUsername);
+    }
+    let (password, generated) = match password {
+        Some(p) => (p.to_string(), false),
+        None => (random_hex(12)?, true),
+    };
+    let hash = hash_password(&password)?;
+    let user = store
+        .create_user(&store::NewUser {
+            username: username.into(),
+            person: person.into(),
+            password_hash: hash,
+            is_admin,
+            created_at: now,
+        })
+        .await?;
+    store
+        .log_access(&Access {
+            at: now,
+            username: by.into(),
+            action: "user-added".into(),
+            target: username.into(),
+            outcome: if is_admin { "admin".into() } else { "ok".into() },
+        })
+        .await?;
+    Ok((user, generated.then_some(password)))
 }
 
 /// Compares two strings in time independent of where they differ.

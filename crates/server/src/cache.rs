@@ -45,6 +45,13 @@ impl IncidentCache {
         }
     }
 
+    /// The state kept for `head`'s incident when it is that head (the same
+    /// number of events, the same chain hash): current without asking the
+    /// store again, for a caller that has just listed the heads.
+    pub fn at_head(&self, head: &store::Head) -> Option<Arc<Incident>> {
+        self.cached(&head.id).filter(|inc| inc.seq() == head.seq && inc.head().0[..] == head.hash[..])
+    }
+
     /// The incident as the store has it now, or `None` when there is no such incident.
     pub async fn load(&self, store: &AnyStore, id: &str) -> Result<Option<Arc<Incident>>, LogError> {
         match self.cached(id) {

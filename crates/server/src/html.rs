@@ -780,9 +780,29 @@ struct UsersPage<'a> {
     csrf: Option<&'a str>,
     users: Vec<(service::UserView, Vec<service::TokenView>)>,
     message: Option<String>,
+    /// A secret just made (a generated password, an API token): shown this once.
+    issued: Option<Issued>,
+    /// The people of the site model, for the add-user form.
+    people: Vec<(String, String)>,
+}
+
+/// A secret shown once on the users page.
+struct Issued {
+    what: String,
+    secret: String,
 }
 
 async fn users_page(state: &AppState, p: &Principal, status: StatusCode, message: Option<String>) -> Response {
+    users_page_with(state, p, status, message, None).await
+}
+
+async fn users_page_with(
+    state: &AppState,
+    p: &Principal,
+    status: StatusCode,
+    message: Option<String>,
+    issued: Option<Issued>,
+) -> Response {
     let users = match service::users(state, p).await {
         Ok(users) => users,
         Err(e) => return service_error(e),
@@ -802,6 +822,12 @@ async fn users_page(state: &AppState, p: &Principal, status: StatusCode, message
             csrf: p.csrf(),
             users: rows,
             message,
+            issued,
+            people: state
+                .site
+                .as_deref()
+                .map(|site| site.people.iter().map(|x| (x.id.to_string(), x.name.to_string())).collect())
+                .unwrap_or_default(),
         },
     )
 }
@@ -840,6 +866,66 @@ async fn after_user_form<T>(state: &AppState, p: &Principal, r: Result<T, Servic
             let status = crate::api::status_of(&e);
             users_page(state, p, status, Some(format!("Refused, nothing changed: {e}"))).await
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    admin: String,
+}
+
+/// Adds a user from the users page: the password is generated and shown
+/// on the page this once (never in a URL, never stored).
+pub async fn add_user(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    axum::Form(f): axum::Form<AddUserForm>,
+) -> Response {
+    let req = service::NewUserRequest {
+        username: f.username,
+        person: f.person,
+        admin: f.admin.trim() == "true",
+        password: None,
+    };
+    match service::add_user(&state, &p, &req).await {
+        Ok(added) => {
+            let issued = added.password.map(|secret| Issued {
+                what: format!("The password of {} (shown once: hand it over now)", added.user.username),
+                secret,
+            });
+            users_page_with(&state, &p, StatusCode::CREATED, None, issued).await
+        }
+        Err(e) => after_user_form::<()>(&state, &p, Err(e)).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Issues an API token from the users page, shown this once.
+pub async fn issue_token(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    axum::Form(f): axum::Form<TokenForm>,
+) -> Response {
+    match service::issue_token(&state, &p, &username, &service::NewTokenRequest { name: f.name }).await {
+        Ok(t) => {
+            let issued = Issued {
+                what: format!("API token {} of {username} (shown once: send it as Authorization: Bearer)", t.name),
+                secret: t.token,
+            };
+            users_page_with(&state, &p, StatusCode::CREATED, None, Some(issued)).await
+        }
+        Err(e) => after_user_form::<()>(&state, &p, Err(e)).await,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod cache;
 pub mod entries;
 pub mod escalation;
+pub mod export;
 mod html;
 pub mod live;
 pub mod notifications;
@@ -23,6 +24,7 @@ pub mod panels;
 pub mod picture;
 pub mod records;
 pub mod service;
+pub mod site;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -77,6 +79,10 @@ pub struct AppState {
     pub site: Option<Arc<Site>>,
     /// The site's compiled graph (with the site: the impact engine and authority matrix at hand).
     pub graph: Option<Arc<impact::Graph>>,
+    /// The warnings the site model was loaded with (the loader's and the authority matrix's, as
+    /// `interlock site check` prints them), shown by `GET /api/site`; empty unless the caller
+    /// that loaded the site passes them on.
+    pub site_warnings: Arc<Vec<site_model::Diagnostic>>,
     /// Live updates: the incidents' broadcast channels.
     pub hub: Arc<live::Hub>,
     /// The incidents as folded state, brought up to date from the store on each read.
@@ -96,6 +102,7 @@ impl AppState {
             store,
             site,
             graph,
+            site_warnings: Arc::new(Vec::new()),
             hub: Arc::new(live::Hub::new()),
             incidents: Arc::new(cache::IncidentCache::new()),
             clock,
@@ -132,7 +139,9 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/members/remove", post(html::remove_member))
         .route("/incidents/{id}/visibility", post(html::set_visibility))
         .route("/admin/users", get(html::users))
+        .route("/admin/users", post(html::add_user))
         .route("/admin/users/{username}", post(html::change_user))
+        .route("/admin/users/{username}/tokens", post(html::issue_token))
         .route("/admin/users/{username}/tokens/{name}/revoke", post(html::revoke_token))
         .route("/admin/users/{username}/sessions/end", post(html::end_sessions))
         .route("/incidents/{id}/updates", get(html::composer).post(html::publish))

@@ -195,11 +195,16 @@ pub struct DeliveryView {
     pub next_retry_at: Option<String>,
 }
 
-/// The incident's deliveries, in the order they were first tried.
-pub async fn deliveries(state: &AppState, incident: &str) -> Result<Vec<DeliveryView>, crate::service::ServiceError> {
+/// The deliveries of one incident's notifications, or of all of them
+/// (`None`), to one channel or all, in the order they were first tried.
+pub async fn deliveries(
+    state: &AppState,
+    incident: Option<&str>,
+    channel: Option<&str>,
+) -> Result<Vec<DeliveryView>, crate::service::ServiceError> {
     let time =
         |t: i64| incident::Timestamp::from_unix_micros(t).map(|t| t.to_string()).unwrap_or_else(|_| t.to_string());
-    let logged = notify::journal::deliveries(&*state.store, Some(incident), None, false)
+    let logged = notify::journal::deliveries(&*state.store, incident, channel, false)
         .await
         .map_err(|e| crate::service::ServiceError::Store(e.to_string()))?;
     Ok(logged
@@ -221,4 +226,43 @@ pub async fn deliveries(state: &AppState, incident: &str) -> Result<Vec<Delivery
             }
         })
         .collect())
+}
+
+/// A test of the channels, started.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TestStarted {
+    /// The test message's id: its deliveries are `MESSAGE/CHANNEL` in the delivery log.
+    pub message: String,
+    /// The channels it is being sent to.
+    pub channels: Vec<String>,
+    /// Channels whose events filter leaves tests out (name one to test it).
+    pub skipped: Vec<String>,
+}
+
+/// Sends a test message to `channel`, or to every channel taking tests, in
+/// the background (retries and back-off as for any message); the delivery
+/// log (`GET /api/notifications`) has the outcome.
+pub fn send_test(
+    state: &AppState,
+    actor: &str,
+    channel: Option<&str>,
+) -> Result<TestStarted, crate::service::ServiceError> {
+    use crate::service::ServiceError;
+    let Some(n) = state.notify.clone() else {
+        return Err(ServiceError::Unavailable(
+            "the server was started without a notification config (--notify-config FILE)".into(),
+        ));
+    };
+    let (channels, skipped) = notify::journal::test_channels(&n.config, channel).map_err(ServiceError::Invalid)?;
+    let ids: Vec<String> = channels.iter().map(|c| c.id.clone()).collect();
+    let skipped = skipped.iter().map(|c| c.id.clone()).collect();
+    if ids.is_empty() {
+        return Err(ServiceError::Conflict("no channel takes test messages: name one with \"channel\"".into()));
+    }
+    let mut tag = [0u8; 4];
+    getrandom::fill(&mut tag).map_err(|e| ServiceError::Store(format!("no randomness: {e}")))?;
+    let msg = notify::journal::test_message(actor, state.now(), tag);
+    let message = msg.id.clone();
+    n.spawn(state.store.clone(), actor.to_string(), msg, ids.clone(), |_| {});
+    Ok(TestStarted { message, channels: ids, skipped })
 }

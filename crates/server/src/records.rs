@@ -279,6 +279,10 @@ pub struct EvidenceImportSummary {
     /// With `incident`: the events recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<EvidenceRecorded>,
+    /// With `proposals=true`: the flows no dependency explains as `[[dependency]]`
+    /// TOML tables, commented for review; nothing is added to the site model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<String>,
 }
 
 /// One activity's verdict (`interlock correlate --json`, one a line).
@@ -324,6 +328,9 @@ pub struct ImportQuery {
     pub refutes: Option<u64>,
     /// How many bad lines to list (all are counted; default 20, at most 1000).
     pub max_errors: Option<usize>,
+    /// Import only: answer with `proposals`, every flow no dependency explains as a
+    /// `[[dependency]]` table for a person to review (`interlock evidence import --proposals`).
+    pub proposals: Option<bool>,
 }
 
 /// The name of a CSV of work orders.
@@ -441,24 +448,10 @@ async fn logged<T>(
 // ---------------------------------------------------------------------------
 // Input.
 
-/// A text field: required, at most `max` bytes, no control characters but newlines and tabs.
-fn text(field: &str, s: &str, max: usize) -> Result<(), ServiceError> {
-    if s.trim().is_empty() {
-        return Err(ServiceError::Invalid(format!("{field}: required")));
-    }
-    if s.len() > max {
-        return Err(ServiceError::Invalid(format!("{field}: at most {max} bytes")));
-    }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ServiceError::Invalid(format!("{field}: contains control characters")));
-    }
-    Ok(())
-}
-
 fn reason(r: &Option<String>, default: &str) -> Result<String, ServiceError> {
     match r {
         None => Ok(default.into()),
-        Some(r) => text("reason", r, 16 * 1024).map(|()| r.clone()),
+        Some(r) => service::check_text("reason", r, 16 * 1024).map(|()| r.clone()),
     }
 }
 
@@ -469,7 +462,7 @@ fn time(field: &str, s: &str) -> Result<i64, ServiceError> {
 fn name(n: &Option<String>) -> Result<String, ServiceError> {
     match n {
         None => Ok("upload".into()),
-        Some(n) => text("name", n, 200).map(|()| n.clone()),
+        Some(n) => service::check_text("name", n, 200).map(|()| n.clone()),
     }
 }
 
@@ -488,7 +481,7 @@ fn refusal(e: RecordsError) -> ServiceError {
         }
         RecordsError::NoSuchHypothesis { .. } => ServiceError::Invalid(e.to_string()),
         // (a 404 with the message as it is)
-        RecordsError::NoSuchRecord { .. } => ServiceError::NoSuchAction(e.to_string()),
+        RecordsError::NoSuchRecord { .. } => ServiceError::NoSuchRecord(e.to_string()),
         RecordsError::AlreadyRevoked(_) => ServiceError::Conflict(e.to_string()),
         RecordsError::Readmission(r) => ServiceError::Forbidden(match r {
             records::Readmission::NeedsApproval { vendor, revoked, roles } => format!(
@@ -562,13 +555,13 @@ async fn listing(
         && rows.is_empty()
     {
         let what = if kind == WORK { "work order" } else { "grant" };
-        return Err(ServiceError::NoSuchAction(format!("no {what} {id}")));
+        return Err(ServiceError::NoSuchRecord(format!("no {what} {id}")));
     }
     Ok(rows.iter().map(|r| records::Listed::new(r).to_json(kind)).collect())
 }
 
 fn work_order(req: &WorkOrderRequest) -> Result<WorkOrder, ServiceError> {
-    text("title", &req.title, 1024)?;
+    service::check_text("title", &req.title, 1024)?;
     let activities = req
         .activities
         .iter()
@@ -686,7 +679,7 @@ pub async fn grant_vendor_access(
             status_reason: None,
         };
         if let Some(a) = &req.approved_by {
-            text("approved_by", a, 200)?;
+            service::check_text("approved_by", a, 200)?;
         }
         let replaced = replaced_assets(state, GRANT, &g.id).await?;
         answers_for(site, person, g.assets.iter().chain(&replaced))?;
@@ -712,7 +705,7 @@ pub async fn revoke_vendor_grant(
     let r = async {
         let site = site(state)?;
         let person = person(site, p)?;
-        text("reason", &req.reason, 16 * 1024)?;
+        service::check_text("reason", &req.reason, 16 * 1024)?;
         records::revoke_grant(&*state.store, id, person, &req.reason, state.now()).await.map_err(refusal)
     }
     .await;
@@ -845,6 +838,7 @@ fn summary_view(s: Summary, recorded: Option<EvidenceRecorded>) -> EvidenceImpor
             .map(|f| UndocumentedFlow { src: f.src, dst: f.dst, port: f.port, count: f.count })
             .collect(),
         recorded,
+        proposals: None,
     }
 }
 
@@ -924,8 +918,16 @@ pub async fn import_evidence(
     };
     let (t, _, file, digest) = judge_log(state, q, body, false).await?;
     let summary = t.summary(&file, &digest.to_string());
-    let Some(id) = &q.incident else { return Ok(summary_view(summary, None)) };
     let format = format(q)?;
+    let proposals = match q.proposals {
+        Some(true) => {
+            let now =
+                incident::Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?;
+            Some(evidence::import::proposals_toml(&file, format, &t, &now.to_string()))
+        }
+        _ => None,
+    };
+    let Some(id) = &q.incident else { return Ok(EvidenceImportSummary { proposals, ..summary_view(summary, None) }) };
     let import =
         records::EvidenceImport { format, name: &file, location: Some(&file), sha256: digest, tally: &t, link };
     let person = p.user.person.clone();
@@ -935,7 +937,10 @@ pub async fn import_evidence(
     .await?;
     let n = 1 + u64::from(link.is_some());
     let events = (inc.seq() + 1 - n..=inc.seq()).collect();
-    Ok(summary_view(summary, Some(EvidenceRecorded { incident: id.clone(), events })))
+    Ok(EvidenceImportSummary {
+        proposals,
+        ..summary_view(summary, Some(EvidenceRecorded { incident: id.clone(), events }))
+    })
 }
 
 /// Judges every activity of a log (`interlock correlate`): nothing recorded.
@@ -948,6 +953,9 @@ pub async fn correlate(
     service::authorize(p, Permission::ListIncidents)?;
     if q.incident.is_some() || q.supports.is_some() || q.refutes.is_some() {
         return Err(ServiceError::Invalid("incident: correlating records nothing; import to record".into()));
+    }
+    if q.proposals.is_some() {
+        return Err(ServiceError::Invalid("proposals: an import proposes dependencies; correlating does not".into()));
     }
     let (t, verdicts, file, digest) = judge_log(state, q, body, true).await?;
     Ok(Correlation {

@@ -44,6 +44,9 @@ pub enum ServiceError {
     /// No such action in the incident.
     #[error("{0}")]
     NoSuchAction(String),
+    /// No such site-level record (a work order, a vendor grant).
+    #[error("{0}")]
+    NoSuchRecord(String),
     /// Not now: the state of the incident or of the action does not allow it.
     #[error("{0}")]
     Conflict(String),
@@ -85,7 +88,12 @@ const NOT_A_MEMBER: &str = "refused: not a member of this private incident";
 
 /// [`authorize`] for a read of a loaded incident, recording in the access
 /// log a non-member's refused attempt at a private incident.
-async fn may_read(state: &AppState, p: &Principal, inc: &Incident, action: &str) -> Result<(), ServiceError> {
+pub(crate) async fn may_read(
+    state: &AppState,
+    p: &Principal,
+    inc: &Incident,
+    action: &str,
+) -> Result<(), ServiceError> {
     let r = authorize(p, Permission::ReadIncident(inc));
     if r.is_err() && inc.private && !p.user.disabled {
         log_access(state, p, action, inc.id(), NOT_A_MEMBER).await?;
@@ -619,23 +627,13 @@ pub struct DecisionRequest {
     pub rationale: String,
 }
 
-/// People who can act in a role now: its holder in this incident, then the
-/// site's primary and deputies.
+fn holder_view(h: incident::actions::Holder) -> HolderView {
+    HolderView { person: h.person, name: h.name, holding: h.holding.into() }
+}
+
+/// People who can act in a role now (`incident::actions::people_for`).
 fn people_for(site: &Site, inc: &Incident, role: &str) -> Vec<HolderView> {
-    let mut out: Vec<HolderView> = Vec::new();
-    if let Some(pos) = inc.positions.get(role) {
-        out.push(HolderView {
-            person: pos.person.to_string(),
-            name: name(Some(site), &pos.person).unwrap_or_else(|| pos.person.to_string()),
-            holding: "holds it in this incident".into(),
-        });
-    }
-    for (p, h) in authority::holders(site, role) {
-        if !out.iter().any(|x| *x.person == *p.id) {
-            out.push(HolderView { person: p.id.to_string(), name: p.name.to_string(), holding: h.as_str().into() });
-        }
-    }
-    out
+    incident::actions::people_for(site, inc, role).into_iter().map(holder_view).collect()
 }
 
 fn role_holders(site: &Site, inc: &Incident, roles: impl IntoIterator<Item = String>) -> Vec<RoleHolders> {
@@ -651,35 +649,12 @@ fn role_holders(site: &Site, inc: &Incident, roles: impl IntoIterator<Item = Str
     out
 }
 
-/// For each role that could move the action on now (as `interlock action explain` says).
+/// For each role that could move the action on now, as `interlock action explain` says.
 fn unblockers(site: &Site, inc: &Incident, p: &incident::Proposal, a: &ActionState) -> Vec<RoleHolders> {
-    let req = &p.assessment.requirement;
-    let mut roles: Vec<String> = Vec::new();
-    match a.status {
-        ActionStatus::Pending => {
-            if p.assessment.verdict == authority::VerdictKind::Unsafe {
-                roles.extend(req.override_roles.iter().map(|r| r.to_string()));
-            } else {
-                let t = a.tally(req);
-                for (g, have) in req.groups.iter().zip(&t.counted) {
-                    if have.len() < g.count as usize {
-                        roles.extend(g.roles.iter().map(|r| r.to_string()));
-                    }
-                }
-                if !t.missing_sides.is_empty() {
-                    roles.extend(req.approver_roles().into_iter().map(String::from));
-                }
-                roles.extend(req.deciders(a.level).map(String::from));
-            }
-        }
-        ActionStatus::Approved
-        | ActionStatus::Executing
-        | ActionStatus::Failed
-        | ActionStatus::PartiallyApplied
-        | ActionStatus::RollbackIncomplete => roles.extend(req.execute.iter().flatten().map(|r| r.to_string())),
-        _ => {}
-    }
-    role_holders(site, inc, roles)
+    incident::actions::unblockers(site, inc, p, a)
+        .into_iter()
+        .map(|(role, people)| RoleHolders { role: role.into(), people: people.into_iter().map(holder_view).collect() })
+        .collect()
 }
 
 fn voice(site: &Site, inc: &Incident, v: &incident::Voice) -> VoiceView {
@@ -836,7 +811,7 @@ pub(crate) fn site_of(state: &AppState) -> Result<(&Site, authority::Engine<'_>)
 
 /// The incident as the store has it now, from the server's cache of folded
 /// incidents (only the events since its last read are read and verified).
-async fn load_incident(state: &AppState, id: &str) -> Result<std::sync::Arc<Incident>, ServiceError> {
+pub(crate) async fn load_incident(state: &AppState, id: &str) -> Result<std::sync::Arc<Incident>, ServiceError> {
     match state.incidents.load(&state.store, id).await {
         Ok(Some(inc)) => Ok(inc),
         Ok(None) => Err(ServiceError::NotFound(id.into())),
@@ -855,6 +830,87 @@ pub async fn actions(state: &AppState, p: &Principal, id: &str) -> Result<Vec<Ac
         log_access(state, p, "read-actions", id, "ok").await?;
     }
     Ok(action_views(site, Some(engine), &inc, &p.user.person, state.now()))
+}
+
+/// One action of the incident, as the actions list shows it.
+pub async fn action(state: &AppState, p: &Principal, id: &str, seq: u64) -> Result<ActionView, ServiceError> {
+    actions(state, p, id)
+        .await?
+        .into_iter()
+        .find(|a| a.seq == seq)
+        .ok_or_else(|| ServiceError::NoSuchAction(format!("{id} has no action #{seq}")))
+}
+
+/// Why an action needs what it needs, what is missing and who can unblock
+/// it, as `interlock action explain` prints it.
+pub async fn explain(state: &AppState, p: &Principal, id: &str, seq: u64) -> Result<String, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-actions").await?;
+    let (site, _) = site_of(state)?;
+    let (Some(st), Some(prop)) = (inc.actions.get(&seq), inc.proposal(seq)) else {
+        return Err(ServiceError::NoSuchAction(format!("{id} has no action #{seq}")));
+    };
+    if inc.private {
+        log_access(state, p, "read-actions", id, "ok").await?;
+    }
+    Ok(incident::actions::explain_text(site, &inc, prop, st))
+}
+
+/// An escalation due: the action, the rung it reaches, who holds that role.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DueView {
+    pub action: u64,
+    /// The escalation level it reaches.
+    pub level: u32,
+    pub role: String,
+    /// When it fell (or falls) due, RFC 3339.
+    pub due_at: String,
+    /// Who can decide at that level: the incident's holder of the role, then the site's.
+    pub holders: Vec<HolderView>,
+}
+
+/// The escalations due at a time (`interlock action due --json`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscalationsDue {
+    /// The time asked about (default: the server's clock), RFC 3339.
+    pub at: String,
+    pub due: Vec<DueView>,
+}
+
+/// The escalations due at `at` (default the server's time). The server
+/// records those due at its own time itself (`escalation.rs`): asked about
+/// now, the list is what the next round records; asked about a later time,
+/// what falls due by then if nobody decides.
+pub async fn escalations_due(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    at: Option<&str>,
+) -> Result<EscalationsDue, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let at = match at {
+        Some(t) => Timestamp::parse(t).map_err(|e| ServiceError::Invalid(format!("at: {e} (RFC 3339 expected)")))?,
+        None => Timestamp::from_unix_micros(state.now()).map_err(|e| ServiceError::Store(e.to_string()))?,
+    };
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-actions").await?;
+    let (site, _) = site_of(state)?;
+    if inc.private {
+        log_access(state, p, "read-actions", id, "ok").await?;
+    }
+    let due = inc
+        .due(at)
+        .into_iter()
+        .map(|d| DueView {
+            action: d.action,
+            level: d.level,
+            holders: people_for(site, &inc, &d.role),
+            role: d.role.into(),
+            due_at: d.due_at.to_string(),
+        })
+        .collect();
+    Ok(EscalationsDue { at: at.to_string(), due })
 }
 
 /// How much of a long incident the board page shows: every pending action
@@ -1007,9 +1063,13 @@ async fn appended(state: &AppState, id: &str, written: store::write::Written) ->
     incident
 }
 
-/// Every incident of the store, as the cache brings it up to date, for the
-/// server's own rounds (escalations, reminders); `what` names the round in
-/// the error printed when the store cannot be read.
+/// Every incident of the store that is still open (neither closed nor
+/// dismissed), as the cache brings it up to date, for the server's own rounds
+/// (escalations, reminders): a closed incident accepts no escalation and its
+/// update cadence has stopped, so it is skipped. The store's listing carries
+/// each head, so an incident whose kept state is at that head costs no
+/// further read; a reopened one has a new head and is read again. `what`
+/// names the round in the error printed when the store cannot be read.
 pub(crate) async fn every_incident(state: &AppState, what: &str) -> Vec<std::sync::Arc<Incident>> {
     let heads = match state.store.incidents().await {
         Ok(h) => h,
@@ -1020,7 +1080,14 @@ pub(crate) async fn every_incident(state: &AppState, what: &str) -> Vec<std::syn
     };
     let mut out = Vec::with_capacity(heads.len());
     for h in heads {
-        if let Ok(Some(inc)) = state.incidents.load(&state.store, &h.id).await {
+        let inc = match state.incidents.at_head(&h) {
+            Some(inc) => inc,
+            None => match state.incidents.load(&state.store, &h.id).await {
+                Ok(Some(inc)) => inc,
+                _ => continue,
+            },
+        };
+        if !inc.is_closed() {
             out.push(inc);
         }
     }
@@ -1072,7 +1139,7 @@ fn phase_word(inc: &Incident) -> Result<site_model::PhaseWord, ServiceError> {
         .ok_or_else(|| ServiceError::Conflict(format!("the {} phase has no authority-matrix word", inc.phase)))
 }
 
-fn check_text(field: &str, text: &str, max: usize) -> Result<(), ServiceError> {
+pub(crate) fn check_text(field: &str, text: &str, max: usize) -> Result<(), ServiceError> {
     if text.trim().is_empty() {
         return Err(ServiceError::Invalid(format!("{field}: required")));
     }
@@ -1454,12 +1521,19 @@ fn split_list(v: &Option<String>) -> Vec<String> {
     v.as_deref().unwrap_or("").split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// Runs the containment planner for an incident the principal may read.
-pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery) -> Result<ContainView, ServiceError> {
-    authorize(p, Permission::ListIncidents)?;
-    let inc = load_incident(state, id).await?;
-    may_read(state, p, &inc, "read-incident").await?;
-    let (site, engine) = site_of(state)?;
+/// The containment planner run on a query: what it was given (read against the
+/// site) and what it found.
+pub(crate) struct Planned {
+    pub attack: impact::AttackGraph,
+    pub footholds: Vec<impact::Foothold>,
+    pub protect: Vec<impact::Protect>,
+    pub containment: impact::plan::Containment,
+}
+
+/// Reads the planner's query against the site (every unknown id named at
+/// once, 422) and runs the planner: for an incident's planner and the site's
+/// (`GET /api/site/contain`) alike.
+pub(crate) fn plan_containment(site: &Site, graph: &impact::Graph, q: &ContainQuery) -> Result<Planned, ServiceError> {
     let compromised = split_list(&q.compromised);
     if compromised.is_empty() {
         return Err(ServiceError::Invalid(
@@ -1490,11 +1564,20 @@ pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors.join("; ")));
     }
-    let attack =
-        impact::AttackGraph::compile(site, engine.graph).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    let attack = impact::AttackGraph::compile(site, graph).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     let options = impact::PlanOptions { alternatives: alternatives as usize, ..impact::PlanOptions::default() };
-    let c = impact::plan(site, engine.graph, &attack, &footholds, &protect, &options)
+    let containment = impact::plan(site, graph, &attack, &footholds, &protect, &options)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    Ok(Planned { attack, footholds, protect, containment })
+}
+
+/// Runs the containment planner for an incident the principal may read.
+pub async fn contain(state: &AppState, p: &Principal, id: &str, q: &ContainQuery) -> Result<ContainView, ServiceError> {
+    authorize(p, Permission::ListIncidents)?;
+    let inc = load_incident(state, id).await?;
+    may_read(state, p, &inc, "read-incident").await?;
+    let (site, engine) = site_of(state)?;
+    let c = plan_containment(site, engine.graph, q)?.containment;
     let svg = crate::picture::plan_alternatives_svg(site, engine.graph, &c);
     Ok(ContainView {
         protected: c.protected,
@@ -1744,7 +1827,7 @@ pub async fn notifications(
     if inc.private {
         log_access(state, p, "read-notifications", id, "ok").await?;
     }
-    crate::notifications::deliveries(state, inc.id()).await
+    crate::notifications::deliveries(state, Some(inc.id()), None).await
 }
 
 /// A vendor access grant as the board's vendor panel shows it.
@@ -2155,4 +2238,145 @@ pub async fn end_sessions(state: &AppState, p: &Principal, username: &str) -> Re
     state.hub.access_changed(user.id);
     log_access(state, p, "end-sessions", username, &format!("ok: {ended} ended")).await?;
     Ok(SessionsEnded { ended })
+}
+
+/// A new user (`interlock user add`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    /// 1 to 64 characters, no spaces.
+    pub username: String,
+    /// The person of the site model they act as.
+    pub person: String,
+    #[serde(default)]
+    pub admin: bool,
+    /// At least 12 characters; without it one is generated and answered once.
+    pub password: Option<String>,
+}
+
+/// A user added, with the generated password (shown once, never stored).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserAdded {
+    pub user: UserView,
+    /// The generated password, when none was given: shown this once.
+    pub password: Option<String>,
+}
+
+fn auth_refusal(e: crate::auth::AuthError, duplicate: String) -> ServiceError {
+    use crate::auth::AuthError;
+    match e {
+        AuthError::Store(store::StoreError::Duplicate(_)) => ServiceError::Conflict(duplicate),
+        AuthError::Store(e) => store_error(e),
+        AuthError::WeakPassword | AuthError::BadUsername | AuthError::BadTokenName | AuthError::NoUser(_) => {
+            ServiceError::Invalid(e.to_string())
+        }
+        AuthError::Hash(_) | AuthError::Random(_) => ServiceError::Store(e.to_string()),
+    }
+}
+
+/// Adds a user (administrators): the person must be one of the site model
+/// when the server has it. Every addition and refusal is in the access log.
+pub async fn add_user(state: &AppState, p: &Principal, req: &NewUserRequest) -> Result<UserAdded, ServiceError> {
+    let username = req.username.trim();
+    if let Err(e) = authorize(p, Permission::Administer) {
+        log_access(state, p, "add-user", username, &format!("refused: {e}")).await?;
+        return Err(e);
+    }
+    check_text("person", &req.person, 200)?;
+    if let Some(site) = state.site.as_deref()
+        && site.person_by_id(&req.person).is_none()
+    {
+        return Err(ServiceError::Invalid(format!("person: {:?} is not a person of the site model", req.person)));
+    }
+    let (user, password) = crate::auth::add_user(
+        &*state.store,
+        username,
+        &req.person,
+        req.password.as_deref(),
+        req.admin,
+        state.now(),
+        &p.user.username,
+    )
+    .await
+    .map_err(|e| auth_refusal(e, format!("there is already a user {username}")))?;
+    Ok(UserAdded { user: user_view(state, &user), password })
+}
+
+/// A new API token's name.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    /// 1 to 64 characters, no spaces; unique among the user's tokens.
+    pub name: String,
+}
+
+/// An API token issued: the token itself, shown this once (only its hash is kept).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenIssued {
+    pub name: String,
+    /// Send it as `Authorization: Bearer TOKEN`.
+    pub token: String,
+}
+
+/// Issues an API token to a user: themself, or anyone for an administrator
+/// (`interlock user token`). Recorded in the access log.
+pub async fn issue_token(
+    state: &AppState,
+    p: &Principal,
+    username: &str,
+    req: &NewTokenRequest,
+) -> Result<TokenIssued, ServiceError> {
+    let user = manageable(state, p, username, "issue-token").await?;
+    if user.disabled {
+        return Err(ServiceError::Conflict(format!("{username} is disabled: enable them first")));
+    }
+    let name = req.name.trim();
+    let token = crate::auth::new_api_token(&*state.store, username, name, state.now())
+        .await
+        .map_err(|e| auth_refusal(e, format!("{username} already has a token named {name}")))?;
+    log_access(state, p, "issue-token", username, &format!("ok: {name}")).await?;
+    Ok(TokenIssued { name: name.into(), token })
+}
+
+/// What a test of the notification channels takes.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NotifyTestRequest {
+    /// One channel of the config (tested even when its events filter leaves tests out);
+    /// null: every channel that takes tests.
+    pub channel: Option<String>,
+}
+
+/// Tests the notification channels (administrators; `interlock notify test`).
+pub async fn notification_test(
+    state: &AppState,
+    p: &Principal,
+    req: &NotifyTestRequest,
+) -> Result<crate::notifications::TestStarted, ServiceError> {
+    if let Err(e) = authorize(p, Permission::Administer) {
+        log_access(state, p, "test-notifications", "notify", &format!("refused: {e}")).await?;
+        return Err(e);
+    }
+    let started = crate::notifications::send_test(state, &p.user.username, req.channel.as_deref())?;
+    log_access(state, p, "test-notifications", "notify", &format!("ok: {}", started.message)).await?;
+    Ok(started)
+}
+
+/// Which deliveries of the log.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// One incident's.
+    pub incident: Option<String>,
+    /// To one channel.
+    pub channel: Option<String>,
+}
+
+/// The whole delivery log (administrators; `interlock notify log`): every
+/// incident's notifications, reminders and tests. Anyone may read an
+/// incident's own at `/api/incidents/{id}/notifications`.
+pub async fn notification_log(
+    state: &AppState,
+    p: &Principal,
+    q: &DeliveryQuery,
+) -> Result<Vec<crate::notifications::DeliveryView>, ServiceError> {
+    authorize(p, Permission::Administer)?;
+    crate::notifications::deliveries(state, q.incident.as_deref(), q.channel.as_deref()).await
 }

@@ -212,3 +212,72 @@ async fn overdue_updates_are_reminded_once_per_due_time() {
     let log = json(&r);
     assert!(log.as_array().unwrap().iter().any(|d| d["event"] == "update-overdue" && d["delivered"] == true), "{log}");
 }
+
+#[tokio::test]
+async fn an_administrator_tests_the_channels_and_reads_the_whole_delivery_log() {
+    let ops = HttpReceiver::ok();
+    let lead = HttpReceiver::start(Vec::new(), Reply::status(500));
+    let n = notifications(&ops, &lead);
+    let app = app_configured(|s| s.notify = Some(n.clone())).await;
+    let m = token(&app, "mgarcia").await;
+    let t = token(&app, "tnguyen").await;
+
+    // Not an administrator: refused, nothing sent.
+    let r = send(&app, post_json("/api/notifications/test", r#"{"channel": null}"#, Auth::Bearer(&t))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(send(&app, get("/api/notifications", Auth::Bearer(&t))).await.status, StatusCode::FORBIDDEN);
+    // Every channel: sent in the background, the outcome in the log.
+    let r = send(&app, post_json("/api/notifications/test", r#"{"channel": null}"#, Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let started = json(&r);
+    assert_eq!(started["channels"], serde_json::json!(["ops-hook", "lead-slack"]), "{started}");
+    let message = started["message"].as_str().unwrap().to_string();
+    assert!(n.settle(WAIT).await, "the deliveries finish");
+    let got = ops.requests();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["id"], message.as_str());
+    assert!(got[0].json()["text"].as_str().unwrap().contains("sent by mgarcia"), "{}", got[0].json());
+    assert_eq!(lead.requests().len(), 2, "the failing channel is tried its two attempts");
+    let r = send(&app, get("/api/notifications", Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let log = json(&r);
+    let of = |channel: &str| {
+        log.as_array().unwrap().iter().find(|d| d["delivery"] == format!("{message}/{channel}")).cloned().unwrap()
+    };
+    assert_eq!((of("ops-hook")["delivered"].as_bool(), of("ops-hook")["event"].as_str()), (Some(true), Some("test")));
+    assert_eq!(
+        (of("lead-slack")["delivered"].as_bool(), of("lead-slack")["attempts"].as_u64()),
+        (Some(false), Some(2))
+    );
+    // One channel; a filter of the log by channel.
+    let r = send(&app, post_json("/api/notifications/test", r#"{"channel": "ops-hook"}"#, Auth::Bearer(&m))).await;
+    assert_eq!(json(&r)["channels"], serde_json::json!(["ops-hook"]));
+    assert!(n.settle(WAIT).await);
+    assert_eq!(ops.requests().len(), 2);
+    let r = send(&app, get("/api/notifications?channel=lead-slack", Auth::Bearer(&m))).await;
+    assert!(json(&r).as_array().unwrap().iter().all(|d| d["channel"] == "lead-slack"), "{}", r.body);
+    assert_eq!(json(&r).as_array().unwrap().len(), 1);
+    // A channel the config does not have: named, with the nearest.
+    let r = send(&app, post_json("/api/notifications/test", r#"{"channel": "ops-hok"}"#, Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("did you mean \\\"ops-hook\\\"?"), "{}", r.body);
+    let log = app.store.access_log(100).await.unwrap();
+    assert!(
+        log.iter().any(|a| a.username == "mgarcia"
+            && a.action == "test-notifications"
+            && a.outcome == format!("ok: {message}"))
+    );
+    assert!(
+        log.iter()
+            .any(|a| a.username == "tnguyen" && a.action == "test-notifications" && a.outcome.starts_with("refused"))
+    );
+}
+
+#[tokio::test]
+async fn without_a_notification_config_a_test_is_unavailable() {
+    let app = app().await;
+    let m = token(&app, "mgarcia").await;
+    let r = send(&app, post_json("/api/notifications/test", r#"{"channel": null}"#, Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(r.body.contains("--notify-config"), "{}", r.body);
+}

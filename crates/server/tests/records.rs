@@ -406,6 +406,56 @@ fn conn_log() -> String {
 }
 
 #[tokio::test]
+async fn an_import_proposes_the_dependencies_it_saw_for_review() {
+    let app = app().await;
+    let m = token(&app, "mgarcia").await;
+    // The sample, and a flow from an HMI to an IT server that no dependency explains.
+    let log = format!(
+        "{}1795702200.000001\tCx1\t10.30.2.31\t53000\t10.10.10.30\t9999\ttcp\t-\t1.0\t10\t10\tSF\tT\tT\t0\tShADadFf\t2\t100\t2\t100\t-\n",
+        conn_log()
+    );
+    let uri = "/api/evidence/import?format=zeek&name=conn.log&proposals=true";
+    let r = send(&app, post_raw(uri, &log, Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json(&r);
+    let flows = v["undocumented_flows"].as_array().unwrap();
+    assert!(!flows.is_empty(), "the sample has flows the example site does not explain: {v}");
+    let text = v["proposals"].as_str().unwrap();
+    // The CLI's `--proposals` file: a commented header, then one table per flow.
+    assert!(text.starts_with("# Dependencies observed in conn.log that the site model does not explain."), "{text}");
+    assert_eq!(text.matches("[[dependency]]").count(), flows.len(), "{text}");
+    for f in flows {
+        let table =
+            format!("consumer = \"{}\"\nprovider = \"{}\"\n", f["src"].as_str().unwrap(), f["dst"].as_str().unwrap());
+        assert!(text.contains(&table), "{table} in {text}");
+    }
+    // Every line is a comment, a table header or a key = "string" pair: TOML a person can review and paste.
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let pair = line.split_once(" = \"").is_some_and(|(_, v)| v.ends_with('"') && !v[..v.len() - 1].contains('"'));
+        assert!(line.starts_with('#') || line == "[[dependency]]" || pair, "{line}");
+    }
+    // Without asking: no proposals. A name with quotes and a newline cannot break out of its string or comment.
+    let r = send(&app, post_raw("/api/evidence/import?format=zeek", &conn_log(), Auth::Bearer(&m))).await;
+    assert!(json(&r).get("proposals").is_none(), "{}", r.body);
+    let r = send(
+        &app,
+        post_raw(
+            "/api/evidence/import?format=zeek&proposals=true&name=a%22b%0Akind%20%3D%20%22x",
+            &conn_log(),
+            Auth::Bearer(&m),
+        ),
+    )
+    .await;
+    let text = json(&r)["proposals"].as_str().unwrap_or_default().to_string();
+    assert!(!text.lines().any(|l| l.starts_with("kind = \"x")), "{}", r.body);
+    // Correlating proposes nothing: refused, not ignored.
+    let r =
+        send(&app, post_raw("/api/evidence/correlate?format=zeek&proposals=true", &conn_log(), Auth::Bearer(&m))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(error(&r).contains("proposals"), "{}", r.body);
+}
+
+#[tokio::test]
 async fn an_evidence_import_is_judged_and_recorded_on_an_incident() {
     let app = app().await;
     let m = token(&app, "mgarcia").await;

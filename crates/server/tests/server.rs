@@ -1044,8 +1044,8 @@ async fn every_api_route_is_documented_and_every_documented_route_exists() {
             if path.starts_with("/api/vendor-grants/") {
                 uri = path.replace("{id}", "VG-DOC");
             }
-            if path.ends_with("/contain") {
-                // The planner needs to know what the attacker holds.
+            if path.ends_with("/contain") || path.ends_with("/reach") {
+                // The planner and the reach need to know what the attacker holds.
                 uri.push_str("?compromised=ews-01");
             }
             if path.ends_with("/updates/draft") {
@@ -1780,4 +1780,133 @@ async fn a_long_board_shows_the_latest_events_and_sees_other_writers() {
     let api = send(&app, get("/api/incidents/INC-1", Some(&cookie))).await;
     let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(v["timeline"].as_array().unwrap().len() as u64, seq);
+}
+
+/// An administrator adds a user (the password generated and answered once)
+/// and issues tokens; a user issues their own; nobody else's; each secret
+/// works, is never listed again and every change is in the access log.
+#[tokio::test]
+async fn an_administrator_adds_users_and_anyone_issues_their_own_tokens() {
+    let app = app().await;
+    let (m_cookie, m_csrf) = sign_in_as(&app, "mgarcia").await;
+    let ms = Auth::Session(&m_cookie, Some(&m_csrf));
+    let t = server::new_api_token(&*app.store, "tnguyen", "cli", 1).await.unwrap();
+    let ts = Auth::Bearer(&t);
+
+    // Not an administrator: refused, nothing added, and recorded.
+    let body = r#"{"username": "bking", "person": "bking"}"#;
+    let r = send(&app, post_json("/api/users", body, ts)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Without the session's CSRF token: refused.
+    let r = send(&app, post_json("/api/users", body, Auth::Session(&m_cookie, None))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(app.store.user_by_name("bking").await.unwrap().is_none());
+
+    // The administrator adds bking: the password is generated, answered once, and signs in.
+    let r = send(&app, post_json("/api/users", body, ms)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let added = json(&r);
+    assert_eq!((added["user"]["username"].as_str(), added["user"]["is_admin"].as_bool()), (Some("bking"), Some(false)));
+    let password = added["password"].as_str().unwrap().to_string();
+    assert!(password.len() >= 12, "{password}");
+    assert_eq!(signin(&app, "bking", &password, HOME).await.status, StatusCode::SEE_OTHER);
+    assert!(!send(&app, get_as("/api/users", ms)).await.body.contains(&password), "never listed");
+    // With a password of the administrator's choosing: none is answered.
+    let r = send(
+        &app,
+        post_json("/api/users", r#"{"username": "slee", "person": "slee", "password": "twelve chars long"}"#, ms),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(json(&r)["password"].is_null(), "{}", r.body);
+    assert_eq!(signin(&app, "slee", "twelve chars long", HOME).await.status, StatusCode::SEE_OTHER);
+    // What does not do: each refused with its reason, nothing added.
+    for (body, status, why) in [
+        (r#"{"username": "bking", "person": "bking"}"#, StatusCode::CONFLICT, "already a user bking"),
+        (r#"{"username": "x y", "person": "bking"}"#, StatusCode::UNPROCESSABLE_ENTITY, "a username is"),
+        (
+            r#"{"username": "nobody", "person": "nobody"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a person of the site model",
+        ),
+        (
+            r#"{"username": "short", "person": "bking", "password": "short"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "12 characters",
+        ),
+        (r#"{"username": "bking2"}"#, StatusCode::UNPROCESSABLE_ENTITY, "person"),
+        ("not json", StatusCode::BAD_REQUEST, ""),
+    ] {
+        let r = send(&app, post_json("/api/users", body, ms)).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert!(r.body.contains(why), "{body}: {}", r.body);
+    }
+    for u in ["x y", "nobody", "short", "bking2"] {
+        assert!(app.store.user_by_name(u).await.unwrap().is_none(), "{u}");
+    }
+
+    // A user issues their own token: it works; listed by name only.
+    let r = send(&app, post_json("/api/users/tnguyen/tokens", r#"{"name": "laptop"}"#, ts)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let laptop = json(&r)["token"].as_str().unwrap().to_string();
+    assert!(laptop.starts_with("ilk_"), "{laptop}");
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(&laptop))).await.status, StatusCode::OK);
+    let r = send(&app, get_as("/api/users/tnguyen/tokens", ts)).await;
+    assert!(r.body.contains("\"laptop\"") && !r.body.contains(&laptop), "{}", r.body);
+    // The same name again, another user's, a name with a space: refused.
+    for (uri, body, status) in [
+        ("/api/users/tnguyen/tokens", r#"{"name": "laptop"}"#, StatusCode::CONFLICT),
+        ("/api/users/psharma/tokens", r#"{"name": "mine-now"}"#, StatusCode::FORBIDDEN),
+        ("/api/users/tnguyen/tokens", r#"{"name": "a b"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/users/nobody/tokens", r#"{"name": "x"}"#, StatusCode::FORBIDDEN),
+    ] {
+        let r = send(&app, post_json(uri, body, ts)).await;
+        assert_eq!(r.status, status, "{uri} {body}: {}", r.body);
+    }
+    assert!(app.store.tokens(app.store.user_by_name("psharma").await.unwrap().unwrap().id).await.unwrap().is_empty());
+
+    // The users page: the administrator adds a user and issues a token; each secret shown once, on the page.
+    let page = send(&app, get("/admin/users", Some(&m_cookie))).await;
+    assert!(
+        page.body.contains("id=\"add-user\"") && page.body.contains("<option value=\"rmorales\">"),
+        "{}",
+        page.body
+    );
+    let r = send(
+        &app,
+        form("/admin/users", &format!("csrf={m_csrf}&username=rmorales&person=rmorales"), Some(&m_cookie), HOME),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shown = r.body.split("<code class=\"mono\">").nth(1).and_then(|s| s.split("</code>").next()).unwrap();
+    assert_eq!(signin(&app, "rmorales", shown, HOME).await.status, StatusCode::SEE_OTHER);
+    let r =
+        send(&app, form("/admin/users/psharma/tokens", &format!("csrf={m_csrf}&name=ci"), Some(&m_cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shown = r.body.split("<code class=\"mono\">").nth(1).and_then(|s| s.split("</code>").next()).unwrap();
+    assert_eq!(send(&app, get_as("/api/incidents", Auth::Bearer(shown))).await.status, StatusCode::OK);
+    // The page again: no secret.
+    let page = send(&app, get("/admin/users", Some(&m_cookie))).await;
+    assert!(!page.body.contains(shown) && !page.body.contains("id=\"issued\""));
+    // Without CSRF: refused, nothing added.
+    let r = send(&app, form("/admin/users", "username=abaker&person=abaker", Some(&m_cookie), HOME)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(app.store.user_by_name("abaker").await.unwrap().is_none());
+
+    let log = app.store.access_log(200).await.unwrap();
+    for (who, what, target, outcome) in [
+        ("mgarcia", "user-added", "bking", "ok"),
+        ("mgarcia", "user-added", "rmorales", "ok"),
+        ("tnguyen", "issue-token", "tnguyen", "ok: laptop"),
+        ("mgarcia", "issue-token", "psharma", "ok: ci"),
+    ] {
+        assert!(
+            log.iter().any(|a| a.username == who && a.action == what && a.target == target && a.outcome == outcome),
+            "{who} {what} {target} {outcome}"
+        );
+    }
+    assert!(log.iter().any(|a| a.username == "tnguyen" && a.action == "add-user" && a.outcome.starts_with("refused")));
+    assert!(
+        log.iter().any(|a| a.username == "tnguyen" && a.action == "issue-token" && a.outcome.starts_with("refused"))
+    );
 }

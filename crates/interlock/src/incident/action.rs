@@ -11,8 +11,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use ::incident::{
-    ActionNote, ActionState, ActionStatus, Body, Digest, Escalation, EscalationCause, ExecutionOutcome,
-    ExecutionReport, Incident, MeasureCheck, Override, Proposal, Stance, Timestamp, Verification, VerificationResult,
+    ActionNote, ActionState, Body, Digest, Escalation, EscalationCause, ExecutionOutcome, ExecutionReport, Incident,
+    MeasureCheck, Override, Proposal, Stance, Timestamp, Verification, VerificationResult,
 };
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
@@ -350,35 +350,15 @@ async fn stance(a: StanceArgs, approve: bool, clock: &dyn Clock) -> Result<ExitC
 }
 
 /// (person id, name, how they hold the role).
-type Holder = (String, String, &'static str);
-
-/// People who can act in a role now: its holder in this incident, then the
-/// site's primary and deputies.
-fn people_for(site: &Site, inc: &Incident, role: &str) -> Vec<Holder> {
-    let mut out: Vec<Holder> = Vec::new();
-    let name = |id: &str| {
-        site.person_by_id(id).map(|p| site.people[p.ix()].name.to_string()).unwrap_or_else(|| id.to_string())
-    };
-    if let Some(pos) = inc.positions.get(role) {
-        out.push((pos.person.to_string(), name(&pos.person), "holds it in this incident"));
-    }
-    for (p, h) in authority::holders(site, role) {
-        if !out.iter().any(|(id, _, _)| **id == *p.id) {
-            out.push((p.id.to_string(), p.name.to_string(), h.as_str()));
-        }
-    }
-    out
-}
-
 fn explain_json(site: &Site, inc: &Incident, p: &Proposal, a: &ActionState) -> Value {
     let req = &p.assessment.requirement;
     let tally = a.tally(req);
-    let unblock: Vec<Value> = unblockers(site, inc, p, a)
+    let unblock: Vec<Value> = ::incident::actions::unblockers(site, inc, p, a)
         .into_iter()
         .map(|(role, people)| {
             json!({
                 "role": role,
-                "people": people.iter().map(|(id, name, how)| json!({"id": id, "name": name, "holding": how})).collect::<Vec<_>>(),
+                "people": people.iter().map(|h| json!({"id": h.person, "name": h.name, "holding": h.holding})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -404,51 +384,6 @@ fn explain_json(site: &Site, inc: &Incident, p: &Proposal, a: &ActionState) -> V
     })
 }
 
-/// For each role that could move the action on now: the people who hold it.
-fn unblockers(site: &Site, inc: &Incident, p: &Proposal, a: &ActionState) -> Vec<(String, Vec<Holder>)> {
-    let req = &p.assessment.requirement;
-    let mut roles: Vec<String> = Vec::new();
-    match a.status {
-        ActionStatus::Pending => {
-            if p.assessment.verdict == authority::VerdictKind::Unsafe {
-                roles.extend(req.override_roles.iter().map(|r| r.to_string()));
-            } else {
-                let t = a.tally(req);
-                for (g, have) in req.groups.iter().zip(&t.counted) {
-                    if have.len() < g.count as usize {
-                        roles.extend(g.roles.iter().map(|r| r.to_string()));
-                    }
-                }
-                if !t.missing_sides.is_empty() {
-                    roles.extend(req.approver_roles().into_iter().map(String::from));
-                }
-                roles.extend(req.deciders(a.level).map(String::from));
-            }
-        }
-        ActionStatus::Approved
-        | ActionStatus::Executing
-        | ActionStatus::Failed
-        | ActionStatus::PartiallyApplied
-        | ActionStatus::RollbackIncomplete => {
-            roles.extend(req.execute.iter().flatten().map(|r| r.to_string()));
-        }
-        _ => {}
-    }
-    let mut seen = Vec::new();
-    roles.retain(|r| {
-        let fresh = !seen.contains(r);
-        seen.push(r.clone());
-        fresh
-    });
-    roles
-        .into_iter()
-        .map(|r| {
-            let people = people_for(site, inc, &r);
-            (r, people)
-        })
-        .collect()
-}
-
 async fn explain(a: ExplainArgs) -> Result<ExitCode> {
     let site = load_site(a.common.who.site.as_deref())?;
     let store = open_store(&a.common.db).await?;
@@ -461,52 +396,7 @@ async fn explain(a: ExplainArgs) -> Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let req = &p.assessment.requirement;
-    writeln!(out, "#{} {}  [{}]", st.proposal, p.action, st.status)?;
-    writeln!(out, "proposed by {} at {}: {}", st.proposer, st.proposed_at, p.rationale)?;
-    writeln!(out, "safety verdict: {}", p.assessment.verdict.as_str())?;
-    for r in &p.assessment.unsafe_reasons {
-        writeln!(out, "  unsafe: {r}")?;
-    }
-    writeln!(out, "impact:")?;
-    for s in &p.assessment.summary {
-        writeln!(out, "  {s}")?;
-    }
-    writeln!(out, "why it needs what it needs (authority matrix {}):", p.authority_version)?;
-    crate::authority_cli::write_rules(&mut out, req)?;
-    writeln!(out, "requires:")?;
-    crate::authority_cli::write_needs(&mut out, req)?;
-    if !p.assessment.measures.is_empty() {
-        writeln!(out, "compensating measures (confirm each before execution):")?;
-        for (i, m) in p.assessment.measures.iter().enumerate() {
-            let done = if st.confirmed.iter().any(|(x, _)| *x as usize == i) { "x" } else { " " };
-            writeln!(out, "  [{done}] {}. {m}", i + 1)?;
-        }
-    }
-    let tally = st.tally(req);
-    for (g, have) in req.groups.iter().zip(&tally.counted) {
-        if !have.is_empty() {
-            writeln!(out, "counted towards {}: {}", g.roles.join(" or "), have.join(", "))?;
-        }
-    }
-    if st.level > 0 {
-        writeln!(out, "escalation level {} since {}", st.level, st.level_since)?;
-    }
-    writeln!(out, "next:")?;
-    for s in st.next_steps(p) {
-        writeln!(out, "  {s}")?;
-    }
-    let unblock = unblockers(&site, &inc, p, st);
-    if !unblock.is_empty() {
-        writeln!(out, "who can unblock it:")?;
-        for (role, people) in unblock {
-            let names: Vec<String> = people.iter().map(|(id, name, how)| format!("{name} ({id}, {how})")).collect();
-            writeln!(out, "  {role}: {}", if names.is_empty() { "nobody holds it".into() } else { names.join("; ") })?;
-        }
-    }
-    if let Some(o) = st.overridden {
-        writeln!(out, "overridden by #{o}: a post-incident review item")?;
-    }
+    out.write_all(::incident::actions::explain_text(&site, &inc, p, st).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -498,45 +498,10 @@ async fn import_evidence(a: &EvidenceImportArgs, clock: &dyn Clock) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// The dependency kind a port suggests, for a proposal a person reviews.
-fn kind_for_port(port: u16) -> (&'static str, bool) {
-    if evidence::protocol::by_port(None, port).is_some()
-        || evidence::protocol::by_port(Some(evidence::Transport::Udp), port).is_some()
-    {
-        return ("control", true);
-    }
-    match port {
-        514 | 6514 | 5044 | 9997 => ("logging", true),
-        123 => ("time", true),
-        53 => ("name-resolution", true),
-        88 | 389 | 636 | 445 | 464 | 3268 | 3269 => ("authentication", true),
-        3389 | 22 | 5900 | 5938 => ("remote-access", true),
-        5450 | 5457 | 5459 => ("historian", true),
-        _ => ("business-data", false),
-    }
-}
-
 /// Writes the undocumented flows as `[[dependency]]` tables, commented for review.
 fn write_proposals(path: &std::path::Path, source: &str, format: Format, t: &Tally, clock: &dyn Clock) -> Result<()> {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# Dependencies observed in {source} that the site model does not explain.\n# Proposed by `interlock evidence import` at {}: review each, fix its kind and direction, and only then\n# move it into the site model. Nothing here is loaded until a person does.\n",
-        clock.now()
-    ));
-    for f in t.undocumented_flows() {
-        // A remote-access session log's flows are remote access.
-        let (kind, sure) = if format == Format::Sessions { ("remote-access", true) } else { kind_for_port(f.port) };
-        out.push_str("\n[[dependency]]\n");
-        out.push_str(&format!("consumer = \"{}\"\nprovider = \"{}\"\nkind = \"{kind}\"\n", f.src, f.dst));
-        let how = if f.port == 0 { String::new() } else { format!(" on port {}", f.port) };
-        let guess = if sure { "" } else { "; the kind is a guess: check it" };
-        out.push_str(&format!(
-            "description = \"{} flow(s){how} seen in {}{guess}\"\n",
-            f.count,
-            source.replace('"', "'")
-        ));
-    }
-    std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
+    let text = evidence::import::proposals_toml(source, format, t, &clock.now().to_string());
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn each(out: &mut dyn Write, j: &Judgement, json: bool) -> Result<()> {

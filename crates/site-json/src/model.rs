@@ -2,6 +2,8 @@
 //! documented in docs/cli-json.md. Collections are in id order; absent
 //! optional values are `null`, so every object always has the same keys.
 
+use std::io;
+
 use serde::Serialize;
 use serde_json::Value;
 use site_model::*;
@@ -92,7 +94,17 @@ pub fn check(outcome: &Outcome) -> CheckJson<'_> {
     }
 }
 
-fn level(l: Option<PurdueLevel>) -> Value {
+/// The site's own description: `id`, `name`, `organisation`, `timezone`, `description`.
+pub fn info(site: &Site) -> Value {
+    let info = &site.info;
+    serde_json::json!({
+        "id": &*info.id, "name": &*info.name, "organisation": info.organisation.as_deref(),
+        "timezone": info.timezone.as_deref(), "description": info.description.as_deref(),
+    })
+}
+
+/// A Purdue level as a number: an integer, or 3.5.
+pub(crate) fn level(l: Option<PurdueLevel>) -> Value {
     match l {
         None => Value::Null,
         Some(l) if l.tenths() % 10 == 0 => Value::from(l.tenths() / 10),
@@ -107,7 +119,7 @@ fn sorted<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> Vec<&'a T> {
 }
 
 /// Writes the whole model as JSON, streaming the large collections.
-pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub fn show(site: &Site, out: &mut dyn io::Write) -> io::Result<()> {
     let asset = |a: AssetIx| site.asset(a).id.as_ref();
     let assets = |v: &[AssetIx]| -> Vec<&str> {
         let mut ids: Vec<&str> = v.iter().map(|a| asset(*a)).collect();
@@ -118,17 +130,9 @@ pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let team = |t: TeamIx| site.teams[t.ix()].id.as_ref();
     let zone = |z: ZoneIx| site.zone(z).id.as_ref();
     let dom = |d: Option<Domain>| d.map(|d| d.as_str());
-    let info = &site.info;
 
     write!(out, "{{\"format\":{},\"version\":{},", json(SHOW_FORMAT)?, json(site.version())?)?;
-    write!(
-        out,
-        "\"site\":{},",
-        serde_json::json!({
-            "id": &*info.id, "name": &*info.name, "organisation": info.organisation.as_deref(),
-            "timezone": info.timezone.as_deref(), "description": info.description.as_deref(),
-        })
-    )?;
+    write!(out, "\"site\":{},", info(site))?;
     write!(out, "\"counts\":{},", json(&CountsJson::from(site.counts()))?)?;
 
     section(out, "zones", sorted(&site.zones, |z| &z.id), |z| {
@@ -281,16 +285,11 @@ pub fn show(site: &Site, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn json<T: Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
+fn json<T: Serialize + ?Sized>(v: &T) -> io::Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
-fn section<T>(
-    out: &mut dyn std::io::Write,
-    name: &str,
-    items: Vec<&T>,
-    view: impl Fn(&T) -> Value,
-) -> anyhow::Result<()> {
+fn section<T>(out: &mut dyn io::Write, name: &str, items: Vec<&T>, view: impl Fn(&T) -> Value) -> io::Result<()> {
     write!(out, "\"{name}\":[")?;
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
