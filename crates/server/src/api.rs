@@ -1098,10 +1098,9 @@ pub async fn issue_token(
         (status = 400, description = "The body is not JSON of this shape", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "Not an administrator, or no CSRF token", body = ApiError),
-        (status = 409, description = "No channel takes test messages", body = ApiError),
+        (status = 409, description = "The server has no notification config, or no channel takes test messages", body = ApiError),
         (status = 415, description = "Not JSON", body = ApiError),
         (status = 422, description = "No such channel (the nearest named)", body = ApiError),
-        (status = 503, description = "The server has no notification config", body = ApiError),
     )
 )]
 pub async fn notification_test(

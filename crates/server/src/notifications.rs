@@ -249,8 +249,8 @@ pub fn send_test(
 ) -> Result<TestStarted, crate::service::ServiceError> {
     use crate::service::ServiceError;
     let Some(n) = state.notify.clone() else {
-        return Err(ServiceError::Unavailable(
-            "the server was started without a notification config (--notify-config FILE)".into(),
+        return Err(ServiceError::Conflict(
+            "the server was started without a notification config (--notify-config FILE): no channel to test".into(),
         ));
     };
     let (channels, skipped) = notify::journal::test_channels(&n.config, channel).map_err(ServiceError::Invalid)?;

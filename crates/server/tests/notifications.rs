@@ -274,10 +274,10 @@ async fn an_administrator_tests_the_channels_and_reads_the_whole_delivery_log() 
 }
 
 #[tokio::test]
-async fn without_a_notification_config_a_test_is_unavailable() {
+async fn without_a_notification_config_there_is_nothing_to_test() {
     let app = app().await;
     let m = token(&app, "mgarcia").await;
     let r = send(&app, post_json("/api/notifications/test", r#"{"channel": null}"#, Auth::Bearer(&m))).await;
-    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("--notify-config"), "{}", r.body);
 }
