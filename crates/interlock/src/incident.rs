@@ -483,7 +483,8 @@ pub struct VerifyArgs {
     /// Checkpoint files (from `interlock incident checkpoint`) the record must still match (repeat).
     #[arg(long = "checkpoint", value_name = "FILE")]
     checkpoints: Vec<PathBuf>,
-    /// The public key file (FILE.pub) every checkpoint must be signed with.
+    /// The public key file (FILE.pub): every checkpoint file must be signed with it, and at least one
+    /// checkpoint (in the chain or a file); those of other keys in the chain are not counted.
     #[arg(long, value_name = "FILE.pub")]
     trust: Option<PathBuf>,
 }

@@ -51,12 +51,12 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
-/// The key the checkpoints must be signed with, if any.
+/// The key the record must carry a checkpoint of, if any.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TrustQuery {
-    /// A public key (64 hex digits, as in `FILE.pub` from `interlock incident keygen`): every
-    /// checkpoint recorded in the chain must be signed with it.
+    /// A public key (64 hex digits, as in `FILE.pub` from `interlock incident keygen`): at
+    /// least one checkpoint recorded in the chain must be signed with it (others are not counted).
     pub trust: Option<String>,
 }
 
@@ -104,7 +104,8 @@ pub struct OfflineRequest {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub checkpoints: Vec<Value>,
-    /// A public key (64 hex digits) every checkpoint, in the chain and in the files, must be signed with.
+    /// A public key (64 hex digits): every checkpoint file must be signed with it, and at least
+    /// one checkpoint, in the chain or a file (those of other keys in the chain are not counted).
     #[serde(default)]
     pub trust: Option<String>,
 }
