@@ -18,9 +18,10 @@
 //! the permission check, and the documented shapes ([`wire`]), which the
 //! tests hold the answers to.
 //!
-//! Who may: any signed-in (enabled) user reads the model and runs an
-//! analysis: the site model is the plant's description, kept in git, not
-//! incident data. The POSTs compute and change nothing, but are still
+//! Who may: any signed-in (enabled) user of the site's own staff reads the
+//! model and runs an analysis; a vendor's people are refused (403): the
+//! model is a map of the plant (accounts, remote pathways, single points of
+//! failure) that a supplier does not need. The POSTs compute and change nothing, but are still
 //! POSTs: with a session cookie they need the CSRF token, like every other
 //! (the authentication middleware refuses them without, 403). Without a
 //! site model every route answers 503.
@@ -141,10 +142,25 @@ fn loaded(state: &AppState) -> Result<(Arc<Site>, Arc<Graph>), ServiceError> {
     }
 }
 
-/// Who may read the site: any enabled user.
+/// Who may read the site: an enabled user mapped to a person of the site's
+/// own staff. A vendor's people are refused: the whole model (every account,
+/// remote pathway and single point of failure) is a map of the plant that a
+/// supplier's engineer does not need to do their work, and one whose
+/// credentials are stolen must not hand it over.
 fn may_read(state: &AppState, p: &Principal) -> Result<(Arc<Site>, Arc<Graph>), ServiceError> {
     service::authorize(p, Permission::ListIncidents)?;
-    loaded(state)
+    let (site, graph) = loaded(state)?;
+    let person = &p.user.person;
+    match site.person_by_id(person).map(|ix| &site.people[ix.ix()].affiliation) {
+        Some(Some(site_model::Affiliation::Vendor(v))) => Err(ServiceError::Forbidden(format!(
+            "{person} is a person of the vendor {}: the site model is for the site's own staff",
+            site.vendors.get(v.ix()).map_or("?", |v| &*v.id)
+        ))),
+        Some(_) => Ok((site, graph)),
+        None => Err(ServiceError::Forbidden(format!(
+            "{person} is not a person of the site model: the site model is for the site's own staff"
+        ))),
+    }
 }
 
 fn answer(r: Result<Value, ServiceError>) -> Response {
@@ -246,7 +262,7 @@ fn attack_graph(site: &Site, graph: &Graph) -> Result<AttackGraph, ServiceError>
     responses(
         (status = 200, description = "The site and its check", body = SiteSummary),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
 )]
@@ -273,7 +289,7 @@ pub async fn summary(State(state): State<AppState>, axum::Extension(p): axum::Ex
     responses(
         (status = 200, description = "The model", body = SiteModel),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
 )]
@@ -357,7 +373,7 @@ fn impact_answer(site: &Site, graph: &Graph, actions: &[Action], phase: PhaseWor
         (status = 200, description = "Each action's impact and approvals, and their combined impact", body = SiteImpactAnswer),
         (status = 400, description = "The body is not JSON of this shape", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user), or no CSRF token with a session", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user), or no CSRF token with a session", body = ApiError),
         (status = 413, description = "Larger than the server's body limit", body = ApiError),
         (status = 415, description = "Not JSON", body = ApiError),
         (status = 422, description = "No action, too many, an unknown phase, or an action that does not read against the site (each named, with the unknown id)", body = ApiError),
@@ -422,7 +438,7 @@ pub async fn impact(
         (status = 200, description = "What is reached", body = SiteReach),
         (status = 400, description = "A query parameter does not read", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 422, description = "Nothing compromised given, or an id the site model does not know (each named)", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
@@ -486,7 +502,7 @@ pub async fn reach(
         (status = 200, description = "The plans", body = SiteContain),
         (status = 400, description = "A query parameter does not read", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 422, description = "Nothing compromised given, too many alternatives, or an id the site model does not know (each named)", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
@@ -533,7 +549,7 @@ pub async fn contain(
         (status = 200, description = "The single points of failure", body = SiteSpof),
         (status = 400, description = "A query parameter does not read", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 422, description = "An asset or process the site model does not know (each named)", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
@@ -588,7 +604,7 @@ pub async fn spof(
         (status = 200, description = "The order", body = SiteRestoreOrder),
         (status = 400, description = "A query parameter does not read", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 422, description = "An unknown asset or dependency kind, an action that does not read, or `recovery` with `kinds` or `stage_first`", body = ApiError),
         (status = 503, description = "The server has no site model", body = ApiError),
     )
@@ -680,7 +696,7 @@ pub async fn restore_order(
     responses(
         (status = 200, description = "The check and the matrix", body = SiteAuthority),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user)", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user)", body = ApiError),
         (status = 503, description = "The server has no site model, or the site has no authority matrix", body = ApiError),
     )
 )]
@@ -786,7 +802,7 @@ fn import_csv_answer(site: &Site, q: &ImportCsvQuery, body: &[u8]) -> Result<Val
         (status = 200, description = "The [[asset]] TOML of the good rows, and each problem", body = SiteImportCsv),
         (status = 400, description = "An empty body, or a query parameter that does not read", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
-        (status = 403, description = "Not allowed (a disabled user), or no CSRF token with a session", body = ApiError),
+        (status = 403, description = "Not allowed (a vendor's person, or a disabled user), or no CSRF token with a session", body = ApiError),
         (status = 413, description = "Larger than the server's body limit (use `interlock site import-csv`)", body = ApiError),
         (status = 422, description = "No row reads (no usable header, a bad default, every row bad): every problem, by line", body = SiteImportRefused),
         (status = 503, description = "The server has no site model", body = ApiError),

@@ -135,6 +135,28 @@ async fn the_site_and_its_check_are_read_by_any_signed_in_user() {
     }
 }
 
+/// A vendor's engineer, signed in, is refused every route of the site: the
+/// model is a map of the plant (accounts, pathways, single points of failure).
+#[tokio::test]
+async fn a_vendors_people_do_not_read_the_site_model() {
+    let app = site_app().await;
+    let j = token(&app, "jpark").await;
+    for (m, uri) in site_routes() {
+        let uri = uri.replace("/reach", "/reach?compromised=ews-01").replace("/contain", "/contain?compromised=ews-01");
+        let body = if m == Method::POST { r#"{"actions": ["take-offline ews-01"]}"# } else { "" };
+        let req = request(m.clone(), &uri, Auth::Bearer(&j))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{m} {uri}: {}", r.body);
+        assert!(r.body.contains("jpark is a person of the vendor ridgeline"), "{m} {uri}: {}", r.body);
+    }
+    // The site's own staff read it.
+    let k = token(&app, "kpowell").await;
+    assert_eq!(send(&app, get("/api/site", Auth::Bearer(&k))).await.status, StatusCode::OK);
+}
+
 /// Every route of the site, as the document lists them.
 fn site_routes() -> Vec<(Method, &'static str)> {
     let routes: Vec<(Method, &'static str)> = server::api_routes()
@@ -412,7 +434,7 @@ async fn spof_and_restore_order_answer_from_the_site() {
 #[tokio::test]
 async fn the_authority_matrix_is_checked_and_explained() {
     let app = site_app().await;
-    let t = token(&app, "jpark").await;
+    let t = token(&app, "kpowell").await;
     let v = ok(&app, get("/api/site/authority", Auth::Bearer(&t))).await;
     documented::<server::site::SiteAuthority>(&v);
     let m = app.site.authority.as_ref().unwrap();
