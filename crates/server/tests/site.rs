@@ -19,24 +19,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use site_model::{LoadOptions, Outcome, Source};
 
-/// Every file of the example site.
-fn sources() -> Vec<Source> {
-    let mut sources = Vec::new();
-    let mut stack = vec![repo().join("sites/riverbend")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
-                sources.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    sources
-}
-
 fn load(sources: Vec<Source>) -> Outcome {
     site_model::load(sources, &LoadOptions::default())
 }

@@ -32,7 +32,8 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn site() -> Site {
+/// Every file of the example site, in path order.
+pub fn sources() -> Vec<Source> {
     let mut sources = Vec::new();
     let mut stack = vec![repo().join("sites/riverbend")];
     while let Some(d) = stack.pop() {
@@ -46,7 +47,11 @@ pub fn site() -> Site {
         }
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    site_model::load(sources, &LoadOptions::default()).site.expect("the example site loads")
+    sources
+}
+
+pub fn site() -> Site {
+    site_model::load(sources(), &LoadOptions::default()).site.expect("the example site loads")
 }
 
 pub fn at(minute: i64) -> Timestamp {
