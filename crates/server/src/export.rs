@@ -35,6 +35,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::{ApiError, error, status_of};
 use crate::auth::Principal;
+use crate::records::json_body;
 use crate::service::{self, Permission, ServiceError, log_access, store_error};
 
 /// The largest body `POST /api/verify` takes: an export carries every event's encoding.
@@ -396,18 +397,6 @@ pub async fn record_checkpoint(
 
 fn refused(e: ServiceError) -> Response {
     error(status_of(&e), &e.to_string()).into_response()
-}
-
-/// A JSON body, or the refusal: 415 when it is not JSON, 413 when it is too large, else 400
-/// naming what is wrong.
-fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, (StatusCode, String)> {
-    b.map(|Json(t)| t).map_err(|r| {
-        let status = match r.status() {
-            s @ (StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::PAYLOAD_TOO_LARGE) => s,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        (status, r.body_text())
-    })
 }
 
 /// The incident's export, as `interlock incident export` writes it: JSON

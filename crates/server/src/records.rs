@@ -512,11 +512,14 @@ fn bad(b: Bad) -> Response {
     error(b.0, &b.1).into_response()
 }
 
-/// A JSON body, or the refusal: 415 when it is not JSON, else 400 naming what is wrong.
-fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Bad> {
+/// A JSON body, or the refusal: 415 when it is not JSON, 413 when it is too large, else 400
+/// naming what is wrong.
+pub(crate) fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Bad> {
     b.map(|Json(t)| t).map_err(|r| {
-        let status =
-            if r.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE { r.status() } else { StatusCode::BAD_REQUEST };
+        let status = match r.status() {
+            s @ (StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::PAYLOAD_TOO_LARGE) => s,
+            _ => StatusCode::BAD_REQUEST,
+        };
         (status, r.body_text())
     })
 }
